@@ -1,0 +1,1 @@
+"""restore-sync: makes a restored DynamoDB table whole."""

@@ -1,0 +1,1 @@
+"""The step handlers: thin adapters between Step Functions and the domain functions."""
