@@ -1,19 +1,22 @@
 """Extensions of moto, one module per AWS behaviour; `install()` applies them all, once.
 
 Each module documents the AWS behaviour it reproduces, exposes an idempotent `install()`, and has a test of its
-own under tests/sandbox/extensions/.
+own under tests/sandbox/extensions/. Modules are found by name, so adding one needs no registration; they are
+installed in name order.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import threading
-
-# Order matters only where a module says so in its docstring.
-MODULES: list[str] = []
 
 _installed = False
 _lock = threading.Lock()
+
+
+def module_names() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
 
 
 def install() -> None:
@@ -22,6 +25,6 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        for name in MODULES:
+        for name in module_names():
             importlib.import_module(f"{__name__}.{name}").install()
         _installed = True
