@@ -1,0 +1,94 @@
+"""AWS access: clients per service and region, made lazily, and the error translations every step shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from restore_sync.errors import AwsThrottled
+
+# The SDK's adaptive mode already retries throttling; what survives it becomes AwsThrottled, which the state
+# machine retries with a longer backoff.
+_SDK_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=30)
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "LimitExceededException",
+        "RequestThrottled",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+    }
+)
+
+_TABLE_ARN = re.compile(r"^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table/([A-Za-z0-9_.-]{3,255})$")
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """Where a table lives: enough to call any API about it in its own region."""
+
+    name: str
+    region: str
+    account: str
+    partition: str = "aws"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{self.name}"
+
+    @classmethod
+    def from_arn(cls, arn: str) -> TableRef:
+        match = _TABLE_ARN.match(arn)
+        if not match:
+            raise ValueError(f"not a DynamoDB table ARN: {arn!r}")
+        partition, region, account, name = match.groups()
+        return cls(name=name, region=region, account=account, partition=partition)
+
+
+def is_table_arn(text: str) -> bool:
+    return bool(_TABLE_ARN.match(text))
+
+
+@dataclass
+class Aws:
+    """Makes one client per (service, region) on first use; the session carries credentials and endpoint."""
+
+    region: str
+    session: Any = None
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        if key not in self._clients:
+            session = self.session or boto3.session.Session()
+            self._clients[key] = session.client(service, region_name=key[1], config=_SDK_CONFIG)
+        return self._clients[key]
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turns throttling that outlived the SDK's retries into AwsThrottled, which the workflow retries."""
+    try:
+        yield
+    except ClientError as error:
+        if error_code(error) in THROTTLING_CODES:
+            raise AwsThrottled(f"{error_code(error)}: {error}") from error
+        raise

@@ -1,0 +1,40 @@
+"""The deployment's configuration, read once from the function's environment at the edge (the handlers)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from restore_sync.backoff import Backoff
+from restore_sync.errors import InvalidRequest
+from restore_sync.settings import NAMES
+
+
+@dataclass(frozen=True)
+class Config:
+    stack_prefix: str = "restore-sync"
+    cfn_role_arn: str = ""
+    settings: tuple[str, ...] = NAMES
+    backoff: Backoff = field(default_factory=Backoff)
+    grace_seconds: int = 600
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Config:
+        settings = tuple(s.strip() for s in env.get("SETTINGS", ",".join(NAMES)).split(",") if s.strip())
+        unknown = sorted(set(settings) - set(NAMES))
+        if unknown:
+            raise InvalidRequest([f"deployment parameter Settings names unknown settings: {', '.join(unknown)}"])
+        defaults = Backoff()
+        backoff = Backoff(
+            first_seconds=int(env.get("BACKOFF_FIRST_SECONDS", defaults.first_seconds)),
+            rate=float(env.get("BACKOFF_RATE", defaults.rate)),
+            cap_seconds=int(env.get("BACKOFF_CAP_SECONDS", defaults.cap_seconds)),
+            horizon_seconds=int(env.get("BACKOFF_HORIZON_SECONDS", defaults.horizon_seconds)),
+        )
+        return cls(
+            stack_prefix=env.get("STACK_PREFIX", cls.stack_prefix),
+            cfn_role_arn=env.get("CFN_ROLE_ARN", ""),
+            settings=settings,
+            backoff=backoff,
+            grace_seconds=int(env.get("GRACE_SECONDS", cls.grace_seconds)),
+        )

@@ -1,0 +1,43 @@
+"""The error contract: the state machine's Retry and Catch match these class names (statemachine/*.asl.json)."""
+
+from __future__ import annotations
+
+
+class RestoreSyncError(Exception):
+    """Base of every error restore-sync raises on purpose; the message says what to do next."""
+
+
+class InvalidRequest(RestoreSyncError):
+    """The request is malformed; nothing was touched. The message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class TargetTableUnavailable(RestoreSyncError):
+    """The restored table did not become usable: missing after the grace period, deleted, or past the horizon."""
+
+
+class SourceTableUnavailable(RestoreSyncError):
+    """The source table's settings cannot be read."""
+
+
+class StackBusy(RestoreSyncError):
+    """A CloudFormation operation is still running; retrying the step resumes it (transient)."""
+
+
+class StackUnusable(RestoreSyncError):
+    """The governance stack is in a state no update can start from (for example UPDATE_ROLLBACK_FAILED)."""
+
+
+class AwsThrottled(RestoreSyncError):
+    """AWS kept throttling after the SDK's own retries (transient)."""
+
+
+class ChangeSetRefused(RestoreSyncError):
+    """The data-safety guard refused a change set that would replace or remove the table."""
+
+
+class ChangeSetFailed(RestoreSyncError):
+    """CloudFormation could not create or execute a change set."""

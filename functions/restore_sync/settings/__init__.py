@@ -1,0 +1,23 @@
+"""The settings restore-sync copies, one module each; this registry is the only list of them."""
+
+from __future__ import annotations
+
+from restore_sync.settings import deletion_protection, pitr, stream, tags, ttl
+from restore_sync.settings.base import Fragment, Setting, State
+
+# Apply order: a setting comes after the ones it needs; the rest follow the contract's order (design.md).
+REGISTRY: dict[str, Setting] = {
+    s.name: s for s in (tags.SETTING, stream.SETTING, ttl.SETTING, pitr.SETTING, deletion_protection.SETTING)
+}
+
+NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+__all__ = ["NAMES", "REGISTRY", "Fragment", "Setting", "State", "ordered"]
+
+
+def ordered(names: list[str] | tuple[str, ...]) -> list[str]:
+    """`names` in apply order; unknown names raise KeyError."""
+    unknown = sorted(set(names) - set(REGISTRY))
+    if unknown:
+        raise KeyError(f"unknown settings: {', '.join(unknown)}")
+    return [name for name in NAMES if name in names]

@@ -1,0 +1,50 @@
+"""The interface every setting implements: read it, express it as template data, compare it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from restore_sync.aws import Aws, TableRef
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """What a setting adds to the governance stack: table properties and extra resources by logical id."""
+
+    properties: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.properties and not self.resources
+
+
+class Setting(ABC):
+    """One unit of copying, of configuration and of the report.
+
+    `read` takes the setting from a live table (the source, or the target when verifying); `fragment` is pure:
+    it turns a state into template data for the target; `diff` says how an observed state falls short.
+    """
+
+    name: ClassVar[str]
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def read(self, aws: Aws, table: TableRef) -> State:
+        """The setting as it is on `table`, deterministic (sorted) so two reads of the same thing are equal."""
+
+    @abstractmethod
+    def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
+        """Template data that gives `target` (its table document) this state; empty when there is nothing to set."""
+
+    def not_applicable(self, target: dict[str, Any]) -> str | None:
+        """Why the setting cannot apply to this target, or None when it can."""
+        return None
+
+    def diff(self, wanted: State, found: State) -> list[dict[str, Any]]:
+        """Differences between what was wanted and what the target has; empty when it matches."""
+        return [] if wanted == found else [{"setting": self.name, "wanted": wanted, "found": found}]

@@ -1,0 +1,243 @@
+"""The governance stack of a restored table: adopt the table (IMPORT), then one UPDATE change set per setting.
+
+Every function here can be run again after a crash at any point: it looks at what CloudFormation already has
+(the stack, its status, the deterministic change set name) and resumes instead of starting over. Waits are
+bounded; when an operation outlasts the wait, StackBusy asks the workflow to retry the step later.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from restore_sync.aws import Aws, error_code, translated_errors
+from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable
+from restore_sync.guard import refusals
+from restore_sync.names import change_set_name
+from restore_sync.settings import REGISTRY
+from restore_sync.table import TABLE_LOGICAL_ID, import_template
+
+NO_CHANGES = "didn't contain changes"
+# Statuses from which a new change set can start and the table is held by the stack.
+SETTLED = frozenset({"IMPORT_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "CREATE_COMPLETE"})
+STUCK = frozenset({"UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE_FAILED", "IMPORT_ROLLBACK_FAILED"})
+
+
+@dataclass
+class StackOps:
+    """CloudFormation calls for one governance stack, with bounded waits."""
+
+    aws: Aws
+    stack_name: str
+    role_arn: str
+    wait_budget_seconds: float = 60.0
+    poll_seconds: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def cfn(self) -> Any:
+        return self.aws.client("cloudformation")
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def stack(self) -> dict[str, Any] | None:
+        try:
+            with translated_errors():
+                return dict(self.cfn.describe_stacks(StackName=self.stack_name)["Stacks"][0])
+        except ClientError as error:
+            if error_code(error) == "ValidationError" and "does not exist" in str(error):
+                return None
+            raise
+
+    def template(self) -> dict[str, Any]:
+        with translated_errors():
+            body = self.cfn.get_template(StackName=self.stack_name, TemplateStage="Original")["TemplateBody"]
+        return json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
+
+    def change_set(self, name: str) -> dict[str, Any] | None:
+        try:
+            with translated_errors():
+                return dict(self.cfn.describe_change_set(StackName=self.stack_name, ChangeSetName=name))
+        except ClientError as error:
+            if error_code(error) in ("ChangeSetNotFound", "ChangeSetNotFoundException", "ValidationError"):
+                return None
+            raise
+
+    # -- waiting -----------------------------------------------------------------------------------------
+
+    def _wait(self, read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], what: str) -> dict:
+        attempts = max(1, int(self.wait_budget_seconds / self.poll_seconds))
+        for _ in range(attempts):
+            current = read()
+            if done(current):
+                return current
+            self.sleep(self.poll_seconds)
+        raise StackBusy(f"{what} on stack {self.stack_name} is still running; the step will resume it")
+
+    def wait_settled(self) -> dict[str, Any] | None:
+        """The stack once no operation runs on it (None if it does not exist)."""
+        current = self.stack()
+        if current is None or not current["StackStatus"].endswith("_IN_PROGRESS"):
+            return current
+        if current["StackStatus"] == "REVIEW_IN_PROGRESS":
+            return current
+        return self._wait(
+            lambda: self.stack() or {"StackStatus": "GONE"},
+            lambda s: not s["StackStatus"].endswith("_IN_PROGRESS"),
+            f"operation {current['StackStatus']}",
+        )
+
+    def _wait_change_set_created(self, name: str) -> dict[str, Any]:
+        return self._wait(
+            lambda: self.change_set(name) or {"Status": "GONE"},
+            lambda cs: cs["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"),
+            f"creating change set {name}",
+        )
+
+    # -- import ------------------------------------------------------------------------------------------
+
+    def ensure_imported(self, target: dict[str, Any]) -> dict[str, Any]:
+        """Adopts the target table into the stack; a no-op when it is already there, a resume after a crash."""
+        current = self.wait_settled()
+        if current is not None and current["StackStatus"] in SETTLED:
+            self._check_holds_table(target["name"])
+            return {"stack": self.stack_name, "stackId": current["StackId"], "action": "already imported"}
+        if current is not None and current["StackStatus"] != "REVIEW_IN_PROGRESS":
+            raise StackUnusable(
+                f"stack {self.stack_name} is {current['StackStatus']}: delete it (the table is kept, "
+                "DeletionPolicy Retain) and start the execution again"
+            )
+        body = json.dumps(import_template(target), sort_keys=True)
+        name = change_set_name("import", body)
+        change_set = self.change_set(name)
+        if change_set is None or change_set.get("Status") == "FAILED":
+            if change_set is not None:
+                self.cfn.delete_change_set(StackName=self.stack_name, ChangeSetName=name)
+            with translated_errors():
+                self.cfn.create_change_set(
+                    StackName=self.stack_name,
+                    ChangeSetName=name,
+                    ChangeSetType="IMPORT",
+                    TemplateBody=body,
+                    RoleARN=self.role_arn,
+                    ResourcesToImport=[
+                        {
+                            "ResourceType": "AWS::DynamoDB::Table",
+                            "LogicalResourceId": TABLE_LOGICAL_ID,
+                            "ResourceIdentifier": {"TableName": target["name"]},
+                        }
+                    ],
+                    Description="Adopt the restored table; nothing else changes",
+                )
+        change_set = self._wait_change_set_created(name)
+        if change_set["Status"] != "CREATE_COMPLETE":
+            raise ChangeSetFailed(f"import change set {name} failed: {change_set.get('StatusReason', '?')}")
+        if change_set.get("ExecutionStatus") == "AVAILABLE":
+            with translated_errors():
+                self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
+        final = self.wait_settled()
+        if final is None or final["StackStatus"] not in SETTLED:
+            status = final["StackStatus"] if final else "missing"
+            raise ChangeSetFailed(f"importing the table left stack {self.stack_name} {status}")
+        self._check_holds_table(target["name"])
+        return {"stack": self.stack_name, "stackId": final["StackId"], "action": "imported"}
+
+    def _check_holds_table(self, table_name: str) -> None:
+        with translated_errors():
+            resource = self.cfn.describe_stack_resource(StackName=self.stack_name, LogicalResourceId=TABLE_LOGICAL_ID)
+        physical = resource["StackResourceDetail"].get("PhysicalResourceId")
+        if physical != table_name:
+            raise StackUnusable(f"stack {self.stack_name} holds table {physical!r}, not {table_name!r}")
+
+    # -- one setting -------------------------------------------------------------------------------------
+
+    def apply(self, setting_name: str, wanted: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+        """Applies one setting through its own UPDATE change set; returns its report entry."""
+        fragment = REGISTRY[setting_name].fragment(wanted, target)
+        if fragment.empty:
+            return {"setting": setting_name, "status": "unchanged", "reason": "not set on the source"}
+        current = self.wait_settled()
+        if current is None:
+            raise StackUnusable(f"stack {self.stack_name} does not exist: the import step has not run")
+        if current["StackStatus"] in STUCK:
+            raise StackUnusable(
+                f"stack {self.stack_name} is {current['StackStatus']}: continue or fix its rollback, then redrive"
+            )
+        old = self.template()
+        new = merge(old, fragment.properties, fragment.resources)
+        if new == old:
+            return {"setting": setting_name, "status": "unchanged", "reason": "already in the stack"}
+        body = json.dumps(new, sort_keys=True)
+        name = change_set_name(setting_name, body)
+        change_set = self.change_set(name)
+        if change_set is None:
+            with translated_errors():
+                self.cfn.create_change_set(
+                    StackName=self.stack_name,
+                    ChangeSetName=name,
+                    ChangeSetType="UPDATE",
+                    TemplateBody=body,
+                    RoleARN=self.role_arn,
+                    Description=f"restore-sync: {setting_name}",
+                )
+        change_set = self._wait_change_set_created(name)
+        if change_set["Status"] == "FAILED":
+            reason = change_set.get("StatusReason", "")
+            self._delete_change_set(name)
+            if NO_CHANGES in reason:
+                return {"setting": setting_name, "status": "unchanged", "reason": "the table already has it"}
+            return {"setting": setting_name, "status": "failed", "reason": f"change set failed: {reason}"}
+        changes = change_set.get("Changes", [])
+        refused = refusals(changes)
+        if refused:
+            self._delete_change_set(name)
+            return {
+                "setting": setting_name,
+                "status": "failed",
+                "reason": "refused by the data-safety guard: " + "; ".join(refused),
+            }
+        if change_set.get("ExecutionStatus") == "AVAILABLE":
+            with translated_errors():
+                self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
+        final = self.wait_settled()
+        status = final["StackStatus"] if final else "missing"
+        if status not in ("UPDATE_COMPLETE", "IMPORT_COMPLETE"):
+            why = (final or {}).get("StackStatusReason") or "see the stack's events"
+            return {
+                "setting": setting_name,
+                "status": "failed",
+                "reason": f"stack update ended {status}: {why}",
+            }
+        return {"setting": setting_name, "status": "applied", "changes": describe_changes(changes)}
+
+    def _delete_change_set(self, name: str) -> None:
+        with translated_errors():
+            self.cfn.delete_change_set(StackName=self.stack_name, ChangeSetName=name)
+
+
+def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
+    """`template` with table properties set and resources added; the input is not modified."""
+    merged = copy.deepcopy(template)
+    merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {}).update(copy.deepcopy(properties))
+    merged["Resources"].update(copy.deepcopy(resources))
+    return merged
+
+
+def describe_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's `changes`: which resource and property a change set touched, and how."""
+    described = []
+    for change in changes:
+        resource = change.get("ResourceChange", {})
+        names = sorted({d.get("Target", {}).get("Name", "") for d in resource.get("Details", [])} - {""})
+        for name in names or [""]:
+            entry = {"resource": resource.get("LogicalResourceId"), "action": resource.get("Action")}
+            if name:
+                entry["property"] = name
+            described.append(entry)
+    return described

@@ -1,0 +1,24 @@
+"""Step "Check target table": one poll of the wait loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from restore_sync.check import check_target
+from restore_sync.steps.common import logger, metrics, runtime
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    rt = runtime(event, context)
+    result = check_target(
+        rt.aws,
+        event["request"],
+        attempt=int(event["attempt"]),
+        now=event["now"],
+        backoff=rt.config.backoff,
+        grace_seconds=rt.config.grace_seconds,
+    )
+    logger.info("target checked", extra={k: v for k, v in result.items() if k != "table"})
+    return result

@@ -1,0 +1,43 @@
+"""What every step handler shares: the logger, the metrics, and the runtime read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+
+from restore_sync.aws import Aws
+from restore_sync.config import Config
+
+logger = Logger(service="restore-sync")
+metrics = Metrics(namespace="RestoreSync", service="restore-sync")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    config: Config
+    aws: Aws
+    region: str
+    account: str
+
+
+@cache
+def _aws(region: str, endpoint: str | None) -> Aws:
+    # One set of clients per warm container (and per endpoint, which only ever changes in the local sandbox).
+    return Aws(region=region)
+
+
+def runtime(event: dict[str, Any], context: Any) -> Runtime:
+    """Sets the execution id as the correlation id and reads the configuration: the edge of every handler."""
+    logger.set_correlation_id(event.get("execution"))
+    region = os.environ["AWS_REGION"]
+    account = str(context.invoked_function_arn).split(":")[4]
+    return Runtime(
+        config=Config.from_env(os.environ),
+        aws=_aws(region, os.environ.get("AWS_ENDPOINT_URL")),
+        region=region,
+        account=account,
+    )

@@ -1,0 +1,20 @@
+"""Step "Import target into stack": the restored table adopted by its own governance stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from restore_sync.names import stack_name
+from restore_sync.stack import StackOps
+from restore_sync.steps.common import logger, metrics, runtime
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    rt = runtime(event, context)
+    target = event["target"]
+    ops = StackOps(rt.aws, stack_name(rt.config.stack_prefix, target["name"]), rt.config.cfn_role_arn)
+    result = ops.ensure_imported(target)
+    logger.info("target imported", extra=result)
+    return result

@@ -1,0 +1,17 @@
+"""Step "Plan settings": the wanted state per setting, or why it is skipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from restore_sync.plan import plan_settings
+from restore_sync.steps.common import logger, metrics, runtime
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    runtime(event, context)
+    items = plan_settings(event["request"]["settings"], event["source"], event["target"])
+    logger.info("settings planned", extra={"plan": {i["setting"]: i["status"] for i in items}})
+    return {"items": items}
