@@ -1,0 +1,294 @@
+"""Lambda functions run their real handler code in this process, as the Lambda runtime would run it.
+
+AWS behaviour reproduced: Invoke (and every invocation made for Step Functions, EventBridge and event
+source mappings) runs the function's deployed code with its environment and a context object; a handler that
+raises returns `{"errorType", "errorMessage", "stackTrace"}` with a FunctionError, so Step Functions matches
+Retry and Catch by the exception's class name.
+
+moto internals patched: `moto.awslambda.models.LambdaFunction._invoke_lambda(event) -> (payload, errored,
+logs)`, which moto runs in Docker; it is the one place every invocation goes through.
+
+How code is found: the function's stored zip is unpacked once into a cache directory named by its sha256 and
+put first on `sys.path` while the handler runs. A package of that name may already be imported in this process
+(an editable install of the same source, or an earlier invocation). It is reused only when every already
+imported module of that package has the same bytes as the file of the same name in the unpacked code: then it
+is the deployed code. Otherwise the package is dropped from `sys.modules` and imported again from the unpacked
+code, as a new Lambda sandbox would load new code.
+
+Limits: handlers share one interpreter, so environment variables are applied process-wide for the duration of
+a call, under a lock (see `_FunctionEnvironment`); module state survives between invocations as in a warm
+Lambda; the function's Timeout is reported by the context but not enforced; invocations of type Event run
+synchronously, as moto calls this method inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import json
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+
+from restore_sync_sandbox import clock
+
+LOG = logging.getLogger(__name__)
+
+# Code is unpacked here once per distinct zip; the process may be long-lived (`restore-sync sandbox`).
+CODE_CACHE = Path(tempfile.gettempdir()) / "restore-sync-sandbox-lambda-code"
+
+# How long an invocation waits for another one to give back the process environment before running
+# alongside it. A handler that synchronously causes another invocation (a DynamoDB write with a stream
+# trigger, a nested Invoke) would otherwise deadlock: the inner call waits for the lock that the outer call
+# holds while it waits for the inner one.
+ENVIRONMENT_WAIT_SECONDS = 5.0
+
+_import_lock = threading.RLock()
+_verified_packages: dict[tuple[str, str], bool] = {}
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Python runtime's context object that handlers and Powertools read."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    timeout_seconds: float
+    identity: Any = None
+    client_context: Any = None
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        # Remaining time is wall time, as in Lambda: the handler's own waits (time.sleep) are real.
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _FunctionEnvironment:
+    """Applies a function's variables to os.environ and puts back what was there when the last call ends.
+
+    Calls normally run one at a time (the exclusive lock). When one cannot get the lock in time it runs
+    alongside; the variables then merge (last writer wins) and the original values come back only when no call
+    is running, so nothing leaks after the calls end.
+    """
+
+    def __init__(self) -> None:
+        self._exclusive = threading.Lock()
+        self._state = threading.Lock()
+        self._running = 0
+        self._saved: dict[str, str | None] = {}
+
+    @contextmanager
+    def applied(self, variables: dict[str, str], function_name: str) -> Iterator[None]:
+        exclusive = self._exclusive.acquire(timeout=ENVIRONMENT_WAIT_SECONDS)
+        if not exclusive:
+            LOG.warning(
+                "running Lambda function %s alongside another invocation: they share environment variables",
+                function_name,
+            )
+        try:
+            with self._state:
+                self._running += 1
+                for name, value in variables.items():
+                    self._saved.setdefault(name, os.environ.get(name))
+                    os.environ[name] = value
+            try:
+                yield
+            finally:
+                with self._state:
+                    self._running -= 1
+                    if self._running == 0:
+                        for name, previous in self._saved.items():
+                            if previous is None:
+                                os.environ.pop(name, None)
+                            else:
+                                os.environ[name] = previous
+                        self._saved.clear()
+        finally:
+            if exclusive:
+                self._exclusive.release()
+
+
+_environment = _FunctionEnvironment()
+
+
+def _unpacked_code(function: LambdaFunction) -> Path:
+    code: bytes = function.code_bytes
+    if not code:
+        raise RuntimeError(f"Lambda function {function.function_name} has no zip code to run")
+    digest = hashlib.sha256(code).hexdigest()
+    target = CODE_CACHE / digest
+    with _import_lock:
+        if not target.is_dir():
+            # Unpack beside the target and rename, so a half-written tree is never seen as the code.
+            CODE_CACHE.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=CODE_CACHE, prefix=f".{digest}-"))
+            with zipfile.ZipFile(io.BytesIO(code)) as archive:
+                archive.extractall(staging)
+            try:
+                staging.rename(target)
+            except OSError:
+                if not target.is_dir():
+                    raise
+    return target
+
+
+def _same_source(package: str, code_dir: Path) -> bool:
+    """True when every imported module of `package` is byte-identical to its file in `code_dir`."""
+    for name, module in list(sys.modules.items()):
+        if name != package and not name.startswith(package + "."):
+            continue
+        loaded = getattr(module, "__file__", None)
+        if loaded is None:
+            continue
+        relative = Path(*name.split("."))
+        candidates = [code_dir / relative / "__init__.py", code_dir / relative.with_suffix(".py")]
+        deployed = next((path for path in candidates if path.is_file()), None)
+        if deployed is None or Path(loaded).read_bytes() != deployed.read_bytes():
+            return False
+    return True
+
+
+def _load_handler(function: LambdaFunction, code_dir: Path) -> Any:
+    handler: str = function.handler or ""
+    module_name, _, attribute = handler.rpartition(".")
+    if not module_name or not attribute:
+        raise RuntimeError(f"Bad handler {handler!r}: expected module.function")
+    package = module_name.split(".")[0]
+    with _import_lock:
+        loaded = sys.modules.get(package)
+        if loaded is not None:
+            key = (code_dir.name, package)
+            if key not in _verified_packages:
+                _verified_packages[key] = _same_source(package, code_dir)
+            if not _verified_packages[key]:
+                LOG.warning(
+                    "reloading package %s from the code of Lambda function %s: the imported copy differs",
+                    package,
+                    function.function_name,
+                )
+                for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+                    del sys.modules[name]
+                _verified_packages[key] = True
+        module: ModuleType = importlib.import_module(module_name)
+    return getattr(module, attribute)
+
+
+def _decoded(event: Any) -> Any:
+    # moto passes the parsed payload, except for an empty payload which it turns into the text "{}".
+    if event is None or event == "{}":
+        return {}
+    return event
+
+
+def _runtime_variables(function: LambdaFunction, context: LambdaContext) -> dict[str, str]:
+    variables = {str(k): str(v) for k, v in (function.environment_vars or {}).items()}
+    variables.update(
+        {
+            "AWS_REGION": function.region,
+            "AWS_DEFAULT_REGION": function.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": context.function_version,
+            "AWS_LAMBDA_LOG_GROUP_NAME": context.log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
+            "_HANDLER": function.handler or "",
+        }
+    )
+    return variables
+
+
+def _error_payload(error: BaseException) -> dict[str, Any]:
+    frames = traceback.extract_tb(error.__traceback__)
+    # The first frame is the call in invoke_in_process; Lambda's trace starts in the function's code.
+    if frames and frames[0].filename == __file__:
+        frames = traceback.StackSummary.from_list(frames[1:])
+    return {
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_list(frames),
+    }
+
+
+def invoke_in_process(self: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:
+    """Runs the function's handler on `event`; returns (payload, errored, log text) like moto's runner."""
+    self.logs_backend.ensure_log_group(self.logs_group_name)
+    request_id = str(uuid.uuid4())
+    now = clock.current().now()
+    version = str(self.version)
+    context = LambdaContext(
+        function_name=self.function_name,
+        function_version=version,
+        invoked_function_arn=self.function_arn,
+        memory_limit_in_mb=int(self.memory_size),
+        aws_request_id=request_id,
+        log_group_name=self.logs_group_name,
+        log_stream_name=f"{now:%Y/%m/%d}/[{version}]{uuid.uuid4().hex}",
+        timeout_seconds=float(self.timeout),
+    )
+    lines = [f"START RequestId: {request_id} Version: {version}"]
+    started = time.monotonic()
+    errored = False
+    try:
+        code_dir = _unpacked_code(self)
+        with _environment.applied(_runtime_variables(self, context), self.function_name):
+            sys.path.insert(0, str(code_dir))
+            try:
+                handler = _load_handler(self, code_dir)
+                result = handler(_decoded(event), context)
+            finally:
+                # Another call may have put its own directory first meanwhile: remove ours by value.
+                sys.path.remove(str(code_dir))
+        try:
+            payload = json.dumps(result)
+        except (TypeError, ValueError) as error:
+            errored = True
+            payload = json.dumps(
+                {
+                    "errorType": "Runtime.MarshalError",
+                    "errorMessage": f"Unable to marshal response: {error}",
+                    "stackTrace": [],
+                }
+            )
+    except Exception as error:
+        errored = True
+        payload = json.dumps(_error_payload(error))
+        lines.append(f"[ERROR] {type(error).__name__}: {error}")
+        lines.extend(line.rstrip("\n") for line in traceback.format_exception(error))
+    elapsed_ms = (time.monotonic() - started) * 1000
+    lines.append(f"END RequestId: {request_id}")
+    lines.append(
+        f"REPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\t"
+        f"Billed Duration: {max(1, int(elapsed_ms + 0.999))} ms\tMemory Size: {self.memory_size} MB"
+    )
+    logs = "\n".join(lines)
+    self.save_logs(logs)
+    return payload, errored, logs
+
+
+def install() -> None:
+    """Makes every Lambda invocation in this process run the function's real handler in-process."""
+    LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]

@@ -1,0 +1,130 @@
+"""The local AWS: moto's threaded server in this process, with every extension installed and one clock.
+
+Everything runs in one process: the server's request threads, the Step Functions interpreter, the Lambda
+handlers (in-process) and the code that drives them, so the extensions apply to every call. The process
+environment points boto3 at the server while the sandbox runs (`AWS_ENDPOINT_URL`, dummy credentials, a
+default region), which is how in-process handlers, the CLI and tests reach it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.core.config import default_user_config
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from restore_sync_sandbox import clock, extensions
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Removed while the sandbox runs: a profile or a session token would send boto3 elsewhere.
+_REMOVED_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class Sandbox:
+    """A running local AWS on 127.0.0.1. Use as a context manager, or call start() and stop()."""
+
+    def __init__(
+        self, port: int = 0, region: str = DEFAULT_REGION, virtual: bool = False, host: str = "127.0.0.1"
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.region = region
+        self.virtual = virtual
+        self.account_id = ACCOUNT_ID
+        self._server: ThreadedMotoServer | None = None
+        self._saved_environment: dict[str, str | None] = {}
+        self._saved_clock: clock.Clock | None = None
+        self._saved_config: dict[str, Any] | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def clock(self) -> clock.Clock:
+        return clock.current()
+
+    def start(self) -> Sandbox:
+        if self._server is not None:
+            return self
+        extensions.install()
+        self._saved_config = copy.deepcopy(dict(default_user_config.get("stepfunctions", {})))
+        default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+        self._saved_clock = clock.use_clock(clock.Clock(virtual=self.virtual))
+        server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        server.start()
+        self._server = server
+        self.port = server.get_host_and_port()[1]
+        self._set_environment(
+            {
+                # The Step Functions interpreter calls services at localhost:$MOTO_PORT.
+                "MOTO_PORT": str(self.port),
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": self.region,
+            }
+        )
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stop()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+        if self._saved_clock is not None:
+            clock.use_clock(self._saved_clock)
+            self._saved_clock = None
+        if self._saved_config is not None:
+            default_user_config["stepfunctions"] = self._saved_config  # type: ignore[typeddict-item]
+            self._saved_config = None
+
+    def reset(self) -> None:
+        """Forgets every resource in every service and region, and starts a fresh clock of the same kind."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the sandbox's own http URL
+            pass
+        clock.use_clock(clock.Clock(virtual=self.virtual))
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client of `service` pointed at the sandbox."""
+        return boto3.client(
+            service,
+            region_name=region or self.region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - the sandbox accepts any credentials
+        )
+
+    def _set_environment(self, variables: dict[str, str]) -> None:
+        for name in (*variables, *_REMOVED_VARIABLES):
+            self._saved_environment.setdefault(name, os.environ.get(name))
+        for name in _REMOVED_VARIABLES:
+            os.environ.pop(name, None)
+        os.environ.update(variables)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
