@@ -29,7 +29,7 @@ class Config:
             first_seconds=int(env.get("BACKOFF_FIRST_SECONDS", defaults.first_seconds)),
             rate=float(env.get("BACKOFF_RATE", defaults.rate)),
             cap_seconds=int(env.get("BACKOFF_CAP_SECONDS", defaults.cap_seconds)),
-            horizon_seconds=int(env.get("BACKOFF_HORIZON_SECONDS", defaults.horizon_seconds)),
+            horizon_seconds=round(float(env.get("BACKOFF_HORIZON_HOURS", defaults.horizon_seconds / 3600)) * 3600),
         )
         return cls(
             stack_prefix=env.get("STACK_PREFIX", cls.stack_prefix),
