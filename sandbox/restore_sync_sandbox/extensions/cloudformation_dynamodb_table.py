@@ -212,6 +212,8 @@ def _apply_kinesis(table: Table, old: Any, new: Any, props: dict[str, Any]) -> N
 
 def _apply_contributor_insights(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
     action = "ENABLE" if (new or {}).get("Enabled") in (True, "true", "True") else "DISABLE"
+    if action == "DISABLE" and not hasattr(_backend(table), "update_contributor_insights"):
+        return  # without the contributor insights extension nothing can have enabled them
     _backend_method(table, "update_contributor_insights")(table.name, None, action)
 
 
