@@ -130,9 +130,7 @@ def _check_seconds(seconds: float) -> None:
 def _start_restore(table: Table, account_id: str, region: str) -> None:
     with _lock:
         seconds = _pending.pop((account_id, region, table.name), _settings.restore_seconds)
-        _restores[table] = _Restore(
-            ready_at=clock.current().time() + seconds, index_lag=_settings.index_lag_seconds
-        )
+        _restores[table] = _Restore(ready_at=clock.current().time() + seconds, index_lag=_settings.index_lag_seconds)
 
 
 def _overlay_restore_state(table: Table, description: dict[str, Any]) -> None:
@@ -208,8 +206,7 @@ def _apply_overrides(table: Table, body: dict[str, Any], billing_mode: str | Non
     if mode == "PAY_PER_REQUEST":
         if throughput_override:
             raise MockValidationException(
-                "ProvisionedThroughputOverride cannot be specified "
-                "when BillingModeOverride is PAY_PER_REQUEST"
+                "ProvisionedThroughputOverride cannot be specified when BillingModeOverride is PAY_PER_REQUEST"
             )
         table.throughput = {**_zero_throughput(), "NumberOfDecreasesToday": 0}
         for index in table.global_indexes:

@@ -69,9 +69,7 @@ def create_source(client: Any, name: str = "orders", billing: str = "PROVISIONED
         Tags=[{"Key": "team", "Value": "payments"}],
         **extra,
     )["TableDescription"]["TableArn"]
-    client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"}
-    )
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
     if pitr:
         client.update_continuous_backups(
             TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
@@ -362,9 +360,7 @@ def test_stream_can_be_switched_off_and_on_again() -> None:
     assert "StreamSpecification" not in disabled
     assert disabled["LatestStreamArn"] == first
 
-    client.update_table(
-        TableName="orders", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
-    )
+    client.update_table(TableName="orders", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
     enabled = describe(client, "orders")
     assert enabled["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
     assert enabled["LatestStreamArn"] != first
