@@ -214,7 +214,7 @@ class StackOps:
                 "status": "failed",
                 "reason": f"stack update ended {status}: {why}",
             }
-        return {"setting": setting_name, "status": "applied", "changes": describe_changes(changes)}
+        return {"setting": setting_name, "status": "applied", "changes": describe_changes(changes, fragment.properties)}
 
     def _delete_change_set(self, name: str) -> None:
         with translated_errors():
@@ -229,15 +229,22 @@ def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[
     return merged
 
 
-def describe_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The report's `changes`: which resource and property a change set touched, and how."""
+def describe_changes(changes: list[dict[str, Any]], properties: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's `changes`: which resource and property a change set touched, how, and the value set."""
     described = []
     for change in changes:
         resource = change.get("ResourceChange", {})
-        names = sorted({d.get("Target", {}).get("Name", "") for d in resource.get("Details", [])} - {""})
+        # Tags are reported with Attribute "Tags" and no Name; properties with Attribute "Properties" and a Name.
+        names = sorted({_changed_name(d.get("Target", {})) for d in resource.get("Details", [])} - {""})
         for name in names or [""]:
-            entry = {"resource": resource.get("LogicalResourceId"), "action": resource.get("Action")}
+            entry: dict[str, Any] = {"resource": resource.get("LogicalResourceId"), "action": resource.get("Action")}
             if name:
                 entry["property"] = name
+                if resource.get("LogicalResourceId") == TABLE_LOGICAL_ID and name in properties:
+                    entry["value"] = properties[name]
             described.append(entry)
     return described
+
+
+def _changed_name(target: dict[str, Any]) -> str:
+    return str(target.get("Name") or ("Tags" if target.get("Attribute") == "Tags" else ""))
