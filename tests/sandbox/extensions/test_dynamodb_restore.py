@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+
 from restore_sync_sandbox import clock
 from restore_sync_sandbox.extensions import dynamodb_restore
 
@@ -17,7 +18,7 @@ ACCOUNT = "123456789012"
 
 
 @pytest.fixture(autouse=True)
-def sandbox() -> Iterator[clock.Clock]:
+def virtual_clock() -> Iterator[clock.Clock]:
     dynamodb_restore.install()
     previous = clock.use_clock(clock.Clock(virtual=True))
     try:
@@ -90,7 +91,7 @@ def test_patched_moto_attributes_still_exist() -> None:
 
 
 def test_restore_by_name_stays_creating_for_the_configured_time_then_becomes_active(
-    sandbox: clock.Clock,
+    virtual_clock: clock.Clock,
 ) -> None:
     client = ddb()
     source_arn = create_source(client)
@@ -108,27 +109,27 @@ def test_restore_by_name_stays_creating_for_the_configured_time_then_becomes_act
     assert isinstance(creating["RestoreSummary"]["RestoreDateTime"], datetime)
     assert [index["IndexStatus"] for index in creating["GlobalSecondaryIndexes"]] == ["CREATING"]
 
-    sandbox.advance(299)
+    virtual_clock.advance(299)
     assert describe(client, "orders-restored")["TableStatus"] == "CREATING"
 
-    sandbox.advance(2)
+    virtual_clock.advance(2)
     active = describe(client, "orders-restored")
     assert active["TableStatus"] == "ACTIVE"
     assert active["RestoreSummary"]["RestoreInProgress"] is False
     assert [index["IndexStatus"] for index in active["GlobalSecondaryIndexes"]] == ["ACTIVE"]
 
 
-def test_indexes_can_stay_creating_after_the_table_is_active(sandbox: clock.Clock) -> None:
+def test_indexes_can_stay_creating_after_the_table_is_active(virtual_clock: clock.Clock) -> None:
     client = ddb()
     create_source(client)
     dynamodb_restore.configure(restore_seconds=60, index_lag_seconds=30)
     client.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="orders-restored")
 
-    sandbox.advance(61)
+    virtual_clock.advance(61)
     table = describe(client, "orders-restored")
     assert table["TableStatus"] == "ACTIVE"
     assert table["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
-    sandbox.advance(30)
+    virtual_clock.advance(30)
     assert describe(client, "orders-restored")["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
 
 
@@ -141,29 +142,29 @@ def test_default_restore_is_active_at_once() -> None:
     assert table["RestoreSummary"]["RestoreInProgress"] is False
 
 
-def test_a_table_can_be_kept_creating_for_good(sandbox: clock.Clock) -> None:
+def test_a_table_can_be_kept_creating_for_good(virtual_clock: clock.Clock) -> None:
     client = ddb()
     create_source(client)
     dynamodb_restore.set_ready_after("stuck", "us-east-1", float("inf"))
     client.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="stuck")
     client.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="other")
 
-    sandbox.advance(10 * 365 * 24 * 3600)
+    virtual_clock.advance(10 * 365 * 24 * 3600)
     assert describe(client, "stuck")["TableStatus"] == "CREATING"
     assert describe(client, "other")["TableStatus"] == "ACTIVE"
 
 
-def test_an_existing_restored_table_can_be_given_a_new_ready_time(sandbox: clock.Clock) -> None:
+def test_an_existing_restored_table_can_be_given_a_new_ready_time(virtual_clock: clock.Clock) -> None:
     client = ddb()
     create_source(client)
     client.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="orders-restored")
     dynamodb_restore.set_ready_after("orders-restored", "us-east-1", 120)
     assert describe(client, "orders-restored")["TableStatus"] == "CREATING"
-    sandbox.advance(121)
+    virtual_clock.advance(121)
     assert describe(client, "orders-restored")["TableStatus"] == "ACTIVE"
 
 
-def test_cross_region_restore_by_arn_reads_the_source_in_its_region(sandbox: clock.Clock) -> None:
+def test_cross_region_restore_by_arn_reads_the_source_in_its_region(virtual_clock: clock.Clock) -> None:
     west, east = ddb("us-west-2"), ddb("us-east-1")
     source_arn = create_source(west)
     dynamodb_restore.configure(restore_seconds=10)
@@ -180,7 +181,7 @@ def test_cross_region_restore_by_arn_reads_the_source_in_its_region(sandbox: clo
     assert table["RestoreSummary"]["SourceTableArn"] == source_arn
     assert table["TableStatus"] == "CREATING"
     assert ":us-east-1:" in table["SSEDescription"]["KMSMasterKeyArn"]
-    sandbox.advance(11)
+    virtual_clock.advance(11)
     assert describe(east, "orders-east")["TableStatus"] == "ACTIVE"
     assert east.scan(TableName="orders-east")["Count"] == 1
     assert west.list_tables()["TableNames"] == ["orders"]
@@ -284,10 +285,10 @@ def test_restore_time_in_the_future_is_refused() -> None:
     assert error.value.response["Error"]["Code"] == "InvalidRestoreTimeException"
 
 
-def test_restore_date_time_is_the_requested_point(sandbox: clock.Clock) -> None:
+def test_restore_date_time_is_the_requested_point(virtual_clock: clock.Clock) -> None:
     client = ddb()
     create_source(client)
-    point = sandbox.now() - timedelta(hours=1)
+    point = virtual_clock.now() - timedelta(hours=1)
     client.restore_table_to_point_in_time(
         SourceTableName="orders", TargetTableName="orders-restored", RestoreDateTime=point
     )
@@ -303,7 +304,7 @@ def test_restore_onto_an_existing_table_is_refused() -> None:
     assert error.value.response["Error"]["Code"] == "TableAlreadyExistsException"
 
 
-def test_restore_from_backup_uses_the_backup_billing_mode_and_waits(sandbox: clock.Clock) -> None:
+def test_restore_from_backup_uses_the_backup_billing_mode_and_waits(virtual_clock: clock.Clock) -> None:
     client = ddb()
     create_source(client)
     backup_arn = client.create_backup(TableName="orders", BackupName="nightly")["BackupDetails"]["BackupArn"]
@@ -321,7 +322,7 @@ def test_restore_from_backup_uses_the_backup_billing_mode_and_waits(sandbox: clo
     assert table["SSEDescription"]["Status"] == "ENABLED"
     assert "StreamSpecification" not in table
     assert table["DeletionProtectionEnabled"] is False
-    sandbox.advance(46)
+    virtual_clock.advance(46)
     assert describe(client, "from-backup")["TableStatus"] == "ACTIVE"
     assert client.scan(TableName="from-backup")["Count"] == 1
 
