@@ -15,6 +15,7 @@ from moto import mock_aws
 from moto.core.responses import BaseResponse
 from moto.events.models import EventsBackend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
 from restore_sync_sandbox import clock
 from restore_sync_sandbox.extensions import cloudtrail_events
 

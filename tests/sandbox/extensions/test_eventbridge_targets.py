@@ -14,6 +14,7 @@ from moto.awslambda.models import LambdaBackend
 from moto.events.models import Rule
 from moto.stepfunctions.parser.api import ExecutionLimitExceeded
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
 from restore_sync_sandbox import clock
 from restore_sync_sandbox.extensions import eventbridge_targets
 
@@ -338,6 +339,7 @@ def test_a_missing_function_sends_the_event_to_the_dead_letter_queue() -> None:
 def test_a_restore_through_the_threaded_server_starts_the_state_machine() -> None:
     from moto.core.config import default_user_config
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
     from restore_sync_sandbox.extensions import cloudtrail_events, dynamodb_restore
 
     cloudtrail_events.install()
