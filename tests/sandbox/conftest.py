@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from restore_sync_sandbox.server import Sandbox
 
 # Executions finish in milliseconds on the virtual clock; the bound only stops a test that would hang.

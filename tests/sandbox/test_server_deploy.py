@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from restore_sync_sandbox import clock
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.deploy import unsupported_resources as skipped_by_moto

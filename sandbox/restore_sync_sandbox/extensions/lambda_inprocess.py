@@ -87,45 +87,44 @@ class LambdaContext:
 
 
 class _FunctionEnvironment:
-    """Applies a function's variables to os.environ and puts back what was there when the last call ends.
+    """Applies a function's variables to os.environ for one call and puts back what was there.
 
-    Calls normally run one at a time (the exclusive lock). When one cannot get the lock in time it runs
-    alongside; the variables then merge (last writer wins) and the original values come back only when no call
-    is running, so nothing leaks after the calls end.
+    Calls normally run one at a time (the exclusive lock). One that cannot get the lock in time (typically an
+    invocation caused by a running handler) runs alongside: it sets its variables over the running call's and
+    puts that call's values back when it ends, which is exact when it is nested in the running call. When the
+    last running call ends, everything goes back to the values from before the first one, so nothing leaks.
     """
 
     def __init__(self) -> None:
         self._exclusive = threading.Lock()
         self._state = threading.Lock()
         self._running = 0
-        self._saved: dict[str, str | None] = {}
+        self._before_first: dict[str, str | None] = {}
 
     @contextmanager
     def applied(self, variables: dict[str, str], function_name: str) -> Iterator[None]:
         exclusive = self._exclusive.acquire(timeout=ENVIRONMENT_WAIT_SECONDS)
         if not exclusive:
-            LOG.warning(
-                "running Lambda function %s alongside another invocation: they share environment variables",
-                function_name,
-            )
+            LOG.warning("running Lambda function %s alongside another invocation", function_name)
         try:
             with self._state:
                 self._running += 1
-                for name, value in variables.items():
-                    self._saved.setdefault(name, os.environ.get(name))
-                    os.environ[name] = value
+                replaced = {name: os.environ.get(name) for name in variables}
+                for name, previous in replaced.items():
+                    self._before_first.setdefault(name, previous)
+                os.environ.update(variables)
             try:
                 yield
             finally:
                 with self._state:
                     self._running -= 1
                     if self._running == 0:
-                        for name, previous in self._saved.items():
-                            if previous is None:
-                                os.environ.pop(name, None)
-                            else:
-                                os.environ[name] = previous
-                        self._saved.clear()
+                        replaced, self._before_first = self._before_first, {}
+                    for name, previous in replaced.items():
+                        if previous is None:
+                            os.environ.pop(name, None)
+                        else:
+                            os.environ[name] = previous
         finally:
             if exclusive:
                 self._exclusive.release()

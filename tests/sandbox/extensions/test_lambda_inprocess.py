@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from moto.awslambda.models import LambdaFunction
+
 from restore_sync_sandbox.extensions import lambda_inprocess
 from restore_sync_sandbox.server import Sandbox
 
@@ -58,6 +59,15 @@ def fail(event, context):
 
 def version(event, context):
     return "VERSION"
+
+
+def nested(event, context):
+    response = boto3.client("lambda").invoke(FunctionName=event["inner"], Payload=b"{}")
+    return {"outer": os.environ.get("SETTING"), "inner": response["Payload"].read().decode()}
+
+
+def setting(event, context):
+    return os.environ.get("SETTING")
 """
 
 
@@ -237,3 +247,23 @@ def test_step_functions_matches_retry_and_catch_by_exception_class_name(
         assert json.loads(described["output"])["error"]["Error"] == "MyDomainError"
     else:
         assert described["error"] == "MyDomainError"
+
+
+def test_an_invocation_made_by_a_running_handler_does_not_deadlock(
+    sandbox: Sandbox, package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lambda_inprocess, "ENVIRONMENT_WAIT_SECONDS", 0.2)
+    code = code_zip(package)
+    inner = create_function(
+        sandbox, f"{package}.handlers.setting", code, Environment={"Variables": {"SETTING": "inner"}}
+    )
+    outer = create_function(
+        sandbox, f"{package}.handlers.nested", code, Environment={"Variables": {"SETTING": "outer"}}
+    )
+    before = dict(os.environ)
+
+    result, response = invoke(sandbox, outer["FunctionName"], {"inner": inner["FunctionName"]})
+
+    assert "FunctionError" not in response, result
+    assert result == {"outer": "outer", "inner": '"inner"'}
+    assert dict(os.environ) == before

@@ -15,6 +15,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp 
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.backend.execution import Execution
+
 from restore_sync_sandbox import clock
 from restore_sync_sandbox.extensions import stepfunctions_clock
 from restore_sync_sandbox.server import Sandbox

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
 from restore_sync_sandbox.server import Sandbox
 
 DEFINITION = {
