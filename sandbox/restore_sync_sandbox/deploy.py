@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from botocore.exceptions import ClientError
 from moto.cloudformation.parsing import NULL_MODELS, get_model_map
 from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.transform import transform
@@ -165,10 +166,13 @@ def deploy_app(
     parameters = dict(parameters or {})
     s3 = sandbox.client("s3")
     bucket = f"sandbox-artifacts-{sandbox.account_id}-{sandbox.region}"
-    if sandbox.region == "us-east-1":
-        s3.create_bucket(Bucket=bucket)
-    else:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": sandbox.region})
+    location = {} if sandbox.region == "us-east-1" else {"LocationConstraint": sandbox.region}
+    try:
+        s3.create_bucket(Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {}))
+    except ClientError as error:
+        # A second app deployed into the same sandbox shares the bucket.
+        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
+            raise
 
     template = load_template(template_path)
     packaged = package_template(sandbox, template, template_path.parent, bucket, stack_name)

@@ -9,6 +9,7 @@ default region), which is how in-process handlers, the CLI and tests reach it.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import urllib.request
 from types import TracebackType
@@ -31,9 +32,15 @@ class Sandbox:
     """A running local AWS on 127.0.0.1. Use as a context manager, or call start() and stop()."""
 
     def __init__(
-        self, port: int = 0, region: str = DEFAULT_REGION, virtual: bool = False, host: str = "127.0.0.1"
+        self,
+        port: int = 0,
+        region: str = DEFAULT_REGION,
+        virtual: bool = False,
+        host: str = "127.0.0.1",
+        log_requests: bool = False,
     ) -> None:
         self.host = host
+        self.log_requests = log_requests
         self.port = port
         self.region = region
         self.virtual = virtual
@@ -42,6 +49,7 @@ class Sandbox:
         self._saved_environment: dict[str, str | None] = {}
         self._saved_clock: clock.Clock | None = None
         self._saved_config: dict[str, Any] | None = None
+        self._saved_request_log_level: int | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -60,6 +68,11 @@ class Sandbox:
         self._saved_config = copy.deepcopy(dict(default_user_config.get("stepfunctions", {})))
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
         self._saved_clock = clock.use_clock(clock.Clock(virtual=self.virtual))
+        request_log = logging.getLogger("werkzeug")
+        if not self.log_requests and request_log.level == logging.NOTSET:
+            # Werkzeug prints a line per request on stderr unless its logger has a level of its own.
+            self._saved_request_log_level = request_log.level
+            request_log.setLevel(logging.WARNING)
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
         self._server = server
@@ -90,6 +103,9 @@ class Sandbox:
         if self._saved_clock is not None:
             clock.use_clock(self._saved_clock)
             self._saved_clock = None
+        if self._saved_request_log_level is not None:
+            logging.getLogger("werkzeug").setLevel(self._saved_request_log_level)
+            self._saved_request_log_level = None
         if self._saved_config is not None:
             default_user_config["stepfunctions"] = self._saved_config  # type: ignore[typeddict-item]
             self._saved_config = None
