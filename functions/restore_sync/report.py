@@ -32,7 +32,11 @@ def build_report(state: dict[str, Any], execution: str) -> dict[str, Any]:
         elif dry_run:
             settings[name] = _planned(name, item["wanted"], target_doc)
         elif name in results:
-            settings[name] = {k: v for k, v in results[name].items() if k != "setting"}
+            entry = {k: v for k, v in results[name].items() if k != "setting"}
+            if entry["status"] == "failed":
+                # A setting whose step raised carries the step's Cause: keep the message a person reads.
+                entry["reason"] = _cause_message(entry.get("reason"))
+            settings[name] = entry
         else:
             settings[name] = {"status": "skipped", "reason": "not attempted: the workflow stopped before it"}
 

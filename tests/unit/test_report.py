@@ -1,0 +1,102 @@
+"""The report and the dead-letter message, from whatever the workflow holds when it ends."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from restore_sync.report import build_report
+
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:sm:run-1"
+REQUEST = {
+    "targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t",
+    "sourceTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/s",
+    "targetTableName": "t",
+    "dryRun": False,
+}
+
+
+def state(**parts: Any) -> dict[str, Any]:
+    return {"request": REQUEST, "stack": {"stack": "rs-t-abc"}, **parts}
+
+
+PLAN = {
+    "items": [
+        {"setting": "stream", "status": "pending", "wanted": {"enabled": True, "viewType": "KEYS_ONLY"}},
+        {"setting": "ttl", "status": "pending", "wanted": {"enabled": False, "attributeName": None}},
+        {"setting": "tags", "status": "skipped", "reason": "not selected"},
+    ]
+}
+
+
+def test_success_reports_every_setting() -> None:
+    results = [
+        {"setting": "stream", "status": "applied", "changes": [{"property": "StreamSpecification"}]},
+        {"setting": "ttl", "status": "unchanged", "reason": "not set on the source"},
+        {"setting": "tags", "status": "skipped", "reason": "not selected"},
+    ]
+    result = build_report(state(plan=PLAN, results=results, verification={"drift": []}), EXECUTION)
+    assert result["succeeded"] is True
+    report = result["report"]
+    assert report["outcome"] == "succeeded"
+    assert report["settings"]["stream"] == {"status": "applied", "changes": [{"property": "StreamSpecification"}]}
+    assert report["settings"]["ttl"]["status"] == "unchanged"
+    assert report["settings"]["tags"] == {"status": "skipped", "reason": "not selected"}
+    assert report["stack"] == "rs-t-abc"
+    assert "deadLetter" not in result
+
+
+def test_a_failed_setting_fails_the_execution_with_its_reason() -> None:
+    cause = json.dumps({"errorType": "ChangeSetFailed", "errorMessage": "stream ... does not exist"})
+    results = [
+        {"setting": "stream", "status": "failed", "error": "ChangeSetFailed", "reason": cause},
+        {"setting": "ttl", "status": "unchanged", "reason": "x"},
+        {"setting": "tags", "status": "skipped", "reason": "not selected"},
+    ]
+    result = build_report(state(plan=PLAN, results=results, verification={"drift": []}), EXECUTION)
+    assert result["succeeded"] is False
+    assert result["error"] == "SettingsFailed"
+    assert result["report"]["settings"]["stream"]["reason"] == "stream ... does not exist"
+    assert "stream: stream ... does not exist" in result["cause"]
+    message = result["deadLetter"]
+    assert message["request"] == REQUEST
+    assert message["execution"] == EXECUTION
+    assert EXECUTION in message["redrive"]
+    assert message["report"] == result["report"]
+
+
+def test_drift_fails_the_execution() -> None:
+    results = [{"setting": "stream", "status": "applied"}, {"setting": "ttl", "status": "unchanged", "reason": "x"}]
+    drift = [{"setting": "stream", "wanted": {"enabled": True}, "found": {"enabled": False}}]
+    result = build_report(state(plan=PLAN, results=results, verification={"drift": drift}), EXECUTION)
+    assert result["error"] == "DriftFound"
+    assert result["report"]["drift"] == drift
+
+
+def test_an_early_failure_still_gives_a_report_and_a_message() -> None:
+    error = {"Error": "InvalidRequest", "Cause": json.dumps({"errorMessage": "targetTableName: required"})}
+    result = build_report({"targetTable": "oops", "error": error}, EXECUTION)
+    assert result["succeeded"] is False
+    assert result["error"] == "InvalidRequest"
+    assert result["cause"] == "targetTableName: required"
+    assert result["deadLetter"]["request"] == {"input": {"targetTable": "oops"}}
+
+
+def test_a_failure_before_apply_marks_pending_settings_not_attempted() -> None:
+    error = {"Error": "StackUnusable", "Cause": "stack is UPDATE_ROLLBACK_FAILED"}
+    result = build_report(state(plan=PLAN, error=error), EXECUTION)
+    assert result["report"]["settings"]["stream"]["status"] == "skipped"
+    assert "not attempted" in result["report"]["settings"]["stream"]["reason"]
+    assert result["cause"] == "stack is UPDATE_ROLLBACK_FAILED"
+
+
+def test_dry_run_reports_the_plan_without_changing_anything() -> None:
+    request = {**REQUEST, "dryRun": True}
+    result = build_report({"request": request, "plan": PLAN, "poll": {"table": {"name": "t"}}}, EXECUTION)
+    assert result["succeeded"] is True
+    report = result["report"]
+    assert report["outcome"] == "planned"
+    assert report["settings"]["stream"]["status"] == "planned"
+    assert report["settings"]["stream"]["changes"] == [{"resource": "Table", "property": "StreamSpecification"}]
+    assert report["settings"]["ttl"]["changes"] == []
+    assert all(entry.get("reason") for entry in report["settings"].values())

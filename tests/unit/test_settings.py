@@ -1,0 +1,83 @@
+"""Per setting: the template fragment (pure), the plan, and the diff used by verify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from restore_sync.plan import plan_settings
+from restore_sync.settings import NAMES, REGISTRY, ordered
+
+TARGET: dict[str, Any] = {"name": "orders-restored", "billingMode": "PAY_PER_REQUEST"}
+
+
+def fragment(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    result = REGISTRY[name].fragment(state, TARGET)
+    assert not result.resources
+    return result.properties
+
+
+def test_registry_has_the_contract_names_in_apply_order() -> None:
+    assert NAMES == ("tags", "stream", "ttl", "pitr", "deletion_protection")
+    assert ordered(["pitr", "tags"]) == ["tags", "pitr"]
+    with pytest.raises(KeyError, match="nope"):
+        ordered(["nope"])
+
+
+def test_tags_fragment() -> None:
+    tags = [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    assert fragment("tags", {"tags": tags}) == {"Tags": tags}
+    assert fragment("tags", {"tags": []}) == {}
+
+
+def test_stream_fragment() -> None:
+    assert fragment("stream", {"enabled": True, "viewType": "KEYS_ONLY"}) == {
+        "StreamSpecification": {"StreamViewType": "KEYS_ONLY"}
+    }
+    assert fragment("stream", {"enabled": False, "viewType": None}) == {}
+
+
+def test_ttl_fragment() -> None:
+    assert fragment("ttl", {"enabled": True, "attributeName": "expires"}) == {
+        "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True}
+    }
+    assert fragment("ttl", {"enabled": False, "attributeName": None}) == {}
+
+
+def test_pitr_fragment_keeps_the_recovery_period() -> None:
+    assert fragment("pitr", {"enabled": True, "recoveryPeriodInDays": 7}) == {
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}
+    }
+    assert fragment("pitr", {"enabled": True, "recoveryPeriodInDays": None}) == {
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}
+    }
+    assert fragment("pitr", {"enabled": False, "recoveryPeriodInDays": None}) == {}
+
+
+def test_deletion_protection_fragment() -> None:
+    assert fragment("deletion_protection", {"enabled": True}) == {"DeletionProtectionEnabled": True}
+    assert fragment("deletion_protection", {"enabled": False}) == {}
+
+
+def test_diff_reports_wanted_and_found() -> None:
+    diff = REGISTRY["ttl"].diff({"enabled": True, "attributeName": "x"}, {"enabled": False, "attributeName": None})
+    assert diff == [
+        {
+            "setting": "ttl",
+            "wanted": {"enabled": True, "attributeName": "x"},
+            "found": {"enabled": False, "attributeName": None},
+        }
+    ]
+    assert (
+        REGISTRY["ttl"].diff({"enabled": False, "attributeName": None}, {"enabled": False, "attributeName": None}) == []
+    )
+
+
+def test_plan_orders_selected_settings_and_carries_the_wanted_state() -> None:
+    source = {"settings": {"ttl": {"enabled": True, "attributeName": "x"}, "tags": {"tags": []}}}
+    items = plan_settings(["ttl", "tags"], source, TARGET)
+    assert items == [
+        {"setting": "tags", "status": "pending", "wanted": {"tags": []}},
+        {"setting": "ttl", "status": "pending", "wanted": {"enabled": True, "attributeName": "x"}},
+    ]
