@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_schedule_polls_until_the_horizon_and_no_further() -> None:
 def test_default_schedule_never_gives_up_before_24_hours() -> None:
     times = schedule(Backoff(), random.Random(1).uniform)
     assert times[-1] >= 24 * 3600
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(times)]
     assert max(gaps) <= Backoff().cap_seconds
 
 
@@ -58,5 +59,5 @@ def test_default_schedule_never_gives_up_before_24_hours() -> None:
     ("first", "rate", "cap", "horizon"), [(0, 2.0, 10, 100), (20, 2.0, 10, 100), (1, 0.5, 10, 100), (1, 2, 10, 5)]
 )
 def test_nonsense_parameters_are_refused(first: int, rate: float, cap: int, horizon: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need|must"):
         Backoff(first_seconds=first, rate=rate, cap_seconds=cap, horizon_seconds=horizon)
