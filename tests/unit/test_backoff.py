@@ -59,5 +59,5 @@ def test_default_schedule_never_gives_up_before_24_hours() -> None:
     ("first", "rate", "cap", "horizon"), [(0, 2.0, 10, 100), (20, 2.0, 10, 100), (1, 0.5, 10, 100), (1, 2, 10, 5)]
 )
 def test_nonsense_parameters_are_refused(first: int, rate: float, cap: int, horizon: int) -> None:
-    with pytest.raises(ValueError, match="need|must"):
+    with pytest.raises(ValueError, match=r"need|must"):
         Backoff(first_seconds=first, rate=rate, cap_seconds=cap, horizon_seconds=horizon)
