@@ -111,11 +111,13 @@ class Sandbox:
             self._saved_config = None
 
     def reset(self) -> None:
-        """Forgets every resource in every service and region, and starts a fresh clock of the same kind."""
+        """Forgets every resource in every service and region, starts a fresh clock of the same kind, and returns
+        every extension to its defaults."""
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the sandbox's own http URL
             pass
         clock.use_clock(clock.Clock(virtual=self.virtual))
+        extensions.reset()
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client of `service` pointed at the sandbox."""

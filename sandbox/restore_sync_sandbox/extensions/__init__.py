@@ -28,3 +28,11 @@ def install() -> None:
         for name in module_names():
             importlib.import_module(f"{__name__}.{name}").install()
         _installed = True
+
+
+def reset() -> None:
+    """Returns every extension that keeps settings (restore durations, tracked calls...) to its defaults."""
+    for name in module_names():
+        module = importlib.import_module(f"{__name__}.{name}")
+        if hasattr(module, "reset"):
+            module.reset()
