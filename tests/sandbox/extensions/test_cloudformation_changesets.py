@@ -14,6 +14,7 @@ from moto import mock_aws
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
+
 from restore_sync_sandbox.extensions import cloudformation_changesets
 
 REGION = "us-east-1"

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
+
 from restore_sync_sandbox.extensions import cloudformation_changesets, cloudformation_dynamodb_table
 
 REGION = "us-east-1"

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.cloudformation import responses as cfn_responses
+
 from restore_sync_sandbox.extensions import cloudformation_changesets, cloudformation_import
 
 REGION = "us-east-1"
