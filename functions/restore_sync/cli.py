@@ -1,0 +1,572 @@
+"""The `restore-sync` command line: start, follow, inspect and plan executions of the deployed state machine.
+
+Exit status: 0 success, 1 a failed execution or a user error (bad input, an AWS error: a message, no
+traceback), 2 a usage error, 3 a bug (a traceback). Only the standard library and boto3 are imported here; the
+`sandbox` and `demo` commands load the sandbox package when they run, so the rest works without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import importlib
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from restore_sync.progress import Progress, format_line, instant
+
+DEFAULT_STACK_NAME = "restore-sync"
+SANDBOX_MODULE = "restore_sync_sandbox.cli"
+# Following an execution: poll quickly while events arrive, back off to the cap while it waits.
+POLL_FIRST_SECONDS = 0.2
+POLL_CAP_SECONDS = 5.0
+POLL_GROWTH = 1.5
+# Longer than the longest horizon a deployment accepts (HorizonHours MaxValue is 720 h).
+FOLLOW_LIMIT_SECONDS = 31 * 24 * 3600.0
+# Executions examined to find the latest one of a table.
+STATUS_SCAN_LIMIT = 1000
+# How long to look for the execution a restore event starts (EventBridge delivers within seconds).
+EXECUTION_APPEAR_SECONDS = 60.0
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    BUG = 3
+
+
+class UserError(Exception):
+    """Something the person running the command can fix; printed as a message, without a traceback."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (exit 2)."""
+
+
+@dataclass
+class Output:
+    """Where the command writes: results to `out`, problems to `err`."""
+
+    out: TextIO
+    err: TextIO
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def error(self, text: str) -> None:
+        self.err.write(text + "\n")
+        self.err.flush()
+
+
+# ---- AWS access ---------------------------------------------------------------------------------------------
+
+
+def session(profile: str | None = None, region: str | None = None) -> Any:
+    """A boto3 session; profiles, AWS_REGION and AWS_ENDPOINT_URL apply as they do for the AWS CLI."""
+    made = boto3.session.Session(profile_name=profile, region_name=region)
+    if not made.region_name:
+        raise UserError("no AWS region: pass --region or set AWS_REGION")
+    return made
+
+
+def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """The outputs of the deployment stack; a UserError when there is no such stack."""
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            region = cloudformation.meta.region_name
+            raise UserError(
+                f"no restore-sync deployment: stack {stack_name} does not exist in {region} "
+                "(deploy it with `sam deploy`, or pass --stack-name or --region)"
+            ) from error
+        raise
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def state_machine_arn(cloudformation: Any, stack_name: str) -> str:
+    outputs = stack_outputs(cloudformation, stack_name)
+    if "StateMachineArn" not in outputs:
+        raise UserError(f"stack {stack_name} has no StateMachineArn output: is it a restore-sync deployment?")
+    return outputs["StateMachineArn"]
+
+
+def new_events(sfn: Any, execution_arn: str, after_id: int) -> list[dict[str, Any]]:
+    """History events with an id above `after_id`, oldest first: newest pages first, until a known event."""
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(10_000):
+        page = sfn.get_execution_history(
+            executionArn=execution_arn,
+            reverseOrder=True,
+            maxResults=1000,
+            **({"nextToken": token} if token else {}),
+        )
+        events = page.get("events", [])
+        found += [e for e in events if int(e["id"]) > after_id]
+        token = page.get("nextToken")
+        if not token or any(int(e["id"]) <= after_id for e in events):
+            break
+    return sorted(found, key=lambda e: int(e["id"]))
+
+
+def follow(
+    sfn: Any,
+    execution_arn: str,
+    show: Callable[[str], None],
+    *,
+    since: datetime | None = None,
+    poll_first: float = POLL_FIRST_SECONDS,
+    poll_cap: float = POLL_CAP_SECONDS,
+    limit_seconds: float = FOLLOW_LIMIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Shows one line per state as the execution passes it; returns DescribeExecution once it has ended.
+
+    Offsets are measured from `since` (default: the execution's start). Raises TimeoutError after
+    `limit_seconds` of wall time with the execution still running.
+    """
+    progress = Progress()
+    interval = poll_first
+    deadline = time.monotonic() + limit_seconds
+    for _ in range(int(limit_seconds / poll_first) + 2):
+        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+        start = since or instant(described["startDate"])
+        # Read after describing: once the status is final, this read holds every event.
+        events = new_events(sfn, execution_arn, progress.last_id)
+        for line in progress.feed(events):
+            show(format_line(line, start))
+        if described["status"] != "RUNNING":
+            for line in progress.finish():
+                show(format_line(line, start))
+            return described
+        if time.monotonic() >= deadline:
+            break
+        interval = poll_first if events else min(poll_cap, interval * POLL_GROWTH)
+        sleep(interval)
+    raise TimeoutError(f"execution {execution_arn} still RUNNING after {limit_seconds:.0f} s")
+
+
+def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
+    """The report of an ended execution: its output, or for a failed one the output of "Build report"."""
+    if described["status"] == "SUCCEEDED":
+        output = json.loads(described.get("output") or "null")
+        if isinstance(output, dict) and output.get("ignored"):
+            return {"outcome": "ignored", "reason": output.get("reason", ""), "execution": described["executionArn"]}
+        return output if isinstance(output, dict) else None
+    if described["status"] == "RUNNING":
+        return None
+    for event in reversed(new_events(sfn, described["executionArn"], 0)):
+        details = event.get("stateExitedEventDetails") or {}
+        if event["type"] == "TaskStateExited" and details.get("name") == "Build report":
+            try:
+                state = json.loads(details.get("output") or "null")
+            except ValueError:
+                return None
+            report = ((state or {}).get("outcome") or {}).get("report")
+            return report if isinstance(report, dict) else None
+    return None
+
+
+def execution_target(execution_input: Any) -> str | None:
+    """The target table named by an execution's input: a manual input or a CloudTrail restore event."""
+    if not isinstance(execution_input, dict):
+        return None
+    if execution_input.get("detail-type") == "AWS API Call via CloudTrail":
+        params = (execution_input.get("detail") or {}).get("requestParameters") or {}
+        target = params.get("targetTableName")
+    else:
+        target = execution_input.get("targetTableName")
+    return target if isinstance(target, str) else None
+
+
+def executions_newest_first(sfn: Any, machine_arn: str) -> Iterator[dict[str, Any]]:
+    listed: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(STATUS_SCAN_LIMIT):
+        page = sfn.list_executions(stateMachineArn=machine_arn, **({"nextToken": token} if token else {}))
+        listed += page.get("executions", [])
+        token = page.get("nextToken")
+        if not token or len(listed) >= STATUS_SCAN_LIMIT:
+            break
+    # ListExecutions returns newest first; sorting keeps that true whatever the service does.
+    yield from sorted(listed, key=lambda e: e["startDate"], reverse=True)[:STATUS_SCAN_LIMIT]
+
+
+def latest_execution(sfn: Any, machine_arn: str, target: str) -> dict[str, Any] | None:
+    """DescribeExecution of the newest execution whose input names `target`, or None."""
+    for listed in executions_newest_first(sfn, machine_arn):
+        described: dict[str, Any] = sfn.describe_execution(executionArn=listed["executionArn"])
+        try:
+            execution_input = json.loads(described.get("input") or "null")
+        except ValueError:
+            continue
+        if execution_target(execution_input) == target:
+            return described
+    return None
+
+
+def wait_for_execution_of(
+    sfn: Any,
+    machine_arn: str,
+    target: str,
+    *,
+    started_after: datetime | None = None,
+    limit_seconds: float = EXECUTION_APPEAR_SECONDS,
+    interval: float = POLL_FIRST_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """The execution a restore of `target` started (its newest, started at or after `started_after`)."""
+    for _ in range(max(1, int(limit_seconds / interval))):
+        described = latest_execution(sfn, machine_arn, target)
+        if described is not None and (started_after is None or instant(described["startDate"]) >= started_after):
+            return described
+        sleep(interval)
+    raise UserError(f"no execution for table {target} started within {limit_seconds:.0f} s")
+
+
+# ---- input ----------------------------------------------------------------------------------------------------
+
+
+def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
+    raw: dict[str, Any] = {"targetTableName": args.target}
+    if args.source_arn:
+        raw["sourceTableArn"] = args.source_arn
+    else:
+        raw["sourceTableName"] = args.source
+    if getattr(args, "settings", None):
+        raw["settings"] = list(args.settings)
+    if dry_run:
+        raw["dryRun"] = True
+    return raw
+
+
+def input_problems(raw: dict[str, Any]) -> list[str]:
+    """Every problem the state machine's schema finds in `raw`, worded as Normalize words them."""
+    # jsonschema (a dependency of the functions, not of this module's import) is loaded only when needed.
+    import jsonschema
+
+    from restore_sync.request import _describe, input_schema
+
+    validator = jsonschema.Draft202012Validator(input_schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.path))
+    return [_describe(error) for error in errors]
+
+
+def table_problems(dynamodb: Any, raw: dict[str, Any]) -> list[str]:
+    """What Normalize would refuse about the tables themselves: a missing target, a source equal to it."""
+    problems: list[str] = []
+    target = raw["targetTableName"]
+    source = raw.get("sourceTableName") or str(raw.get("sourceTableArn", "")).rpartition("/")[2]
+    same_region = "sourceTableName" in raw or f":{dynamodb.meta.region_name}:" in str(raw.get("sourceTableArn"))
+    if source == target and same_region:
+        problems.append(f"the source and the target are the same table ({target})")
+    try:
+        dynamodb.describe_table(TableName=target)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        problems.append(f"target table {target} does not exist in {dynamodb.meta.region_name}")
+    return problems
+
+
+# ---- printing ------------------------------------------------------------------------------------------------
+
+
+def report_summary(report: dict[str, Any]) -> list[str]:
+    """A table of the report: one row per setting (setting, status, what changed or why), then any drift."""
+    rows: list[tuple[str, ...]] = [("setting", "status", "what changed / why")]
+    for name, entry in (report.get("settings") or {}).items():
+        status = str(entry.get("status", "?"))
+        changes = [str(c.get("property") or c.get("resource") or "") for c in entry.get("changes") or []]
+        if status == "applied":
+            why = ", ".join(changes)
+        elif status == "planned":
+            why = f"would set {', '.join(changes)}" if changes else str(entry.get("reason", ""))
+        else:
+            why = str(entry.get("reason", ""))
+        rows.append((str(name), status, why))
+    lines = table(rows)
+    for drift in report.get("drift") or []:
+        wanted = json.dumps(drift.get("wanted"), sort_keys=True)
+        found = json.dumps(drift.get("found"), sort_keys=True)
+        lines.append(f"drift: {drift.get('setting')}: wanted {wanted}, found {found}")
+    return lines
+
+
+def table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as aligned text columns, a rule under the header; the last column is not padded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+
+    def render(row: tuple[str, ...]) -> str:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    rule = tuple("-" * len(cell) for cell in rows[0])
+    return [render(rows[0]), render(rule)] + [render(row) for row in rows[1:]]
+
+
+def print_report(output: Output, report: dict[str, Any] | None, *, as_json: bool) -> None:
+    if report is None:
+        output.print("no report: the execution ended before the report was built")
+        return
+    output.print(json.dumps(report, indent=2, sort_keys=False))
+    if not as_json:
+        output.print()
+        output.print(f"outcome: {report.get('outcome')}   target: {report.get('target')}")
+        if report.get("outcome") == "ignored":
+            output.print(f"reason: {report.get('reason', '')}")
+        for line in report_summary(report):
+            output.print(line)
+
+
+def exit_for(described: dict[str, Any], report: dict[str, Any] | None) -> ExitCode:
+    if described["status"] != "SUCCEEDED":
+        return ExitCode.FAILED
+    return ExitCode.FAILED if report is not None and report.get("outcome") == "failed" else ExitCode.OK
+
+
+# ---- commands -------------------------------------------------------------------------------------------------
+
+
+def cmd_start(args: argparse.Namespace, output: Output, dry_run: bool = False, wait: bool = False) -> ExitCode:
+    raw = execution_input(args, dry_run=dry_run or args.dry_run)
+    problems = input_problems(raw)
+    aws = session(args.profile, args.region)
+    if not problems:
+        problems = table_problems(aws.client("dynamodb"), raw)
+    if problems:
+        output.error("the input is not valid:")
+        for problem in problems:
+            output.error(f"  - {problem}")
+        return ExitCode.FAILED
+    sfn = aws.client("stepfunctions")
+    machine = state_machine_arn(aws.client("cloudformation"), args.stack_name)
+    started = sfn.start_execution(stateMachineArn=machine, input=json.dumps(raw))
+    execution_arn = started["executionArn"]
+    output.print(execution_arn)
+    if not (wait or args.wait):
+        return ExitCode.OK
+    described = follow_or_explain(sfn, execution_arn, output)
+    report = report_of(sfn, described)
+    output.print()
+    output.print(f"execution {described['status']}")
+    if described["status"] != "SUCCEEDED":
+        output.print(f"{described.get('error', '')}: {described.get('cause', '')}".strip(": "))
+    print_report(output, report, as_json=args.json)
+    if dry_run or args.dry_run:
+        print_plan(output, report)
+    return exit_for(described, report)
+
+
+def follow_or_explain(sfn: Any, execution_arn: str, output: Output) -> dict[str, Any]:
+    try:
+        return follow(sfn, execution_arn, output.print)
+    except KeyboardInterrupt:
+        output.error(f"\nstopped following; the execution goes on: restore-sync status {execution_arn}")
+        raise
+
+
+def print_plan(output: Output, report: dict[str, Any] | None) -> None:
+    if not report or report.get("outcome") != "planned":
+        return
+    output.print()
+    output.print("what would change on the target:")
+    changes = 0
+    for name, entry in (report.get("settings") or {}).items():
+        for change in entry.get("changes") or []:
+            changes += 1
+            wanted = json.dumps(entry.get("wanted"), sort_keys=True)
+            output.print(f"  {name}: set {change.get('property') or change.get('resource')} to {wanted}")
+    if not changes:
+        output.print("  nothing")
+
+
+def cmd_plan(args: argparse.Namespace, output: Output) -> ExitCode:
+    args.dry_run, args.wait, args.settings = True, True, getattr(args, "settings", None)
+    return cmd_start(args, output, dry_run=True, wait=True)
+
+
+def cmd_status(args: argparse.Namespace, output: Output) -> ExitCode:
+    if bool(args.target) == bool(args.execution_arn):
+        raise UsageError("give either --target T or an EXECUTION_ARN")
+    aws = session(args.profile, args.region)
+    sfn = aws.client("stepfunctions")
+    if args.execution_arn:
+        described: dict[str, Any] | None = sfn.describe_execution(executionArn=args.execution_arn)
+    else:
+        machine = state_machine_arn(aws.client("cloudformation"), args.stack_name)
+        described = latest_execution(sfn, machine, args.target)
+        if described is None:
+            raise UserError(f"no execution of {args.stack_name} names table {args.target}")
+    assert described is not None
+    output.print(f"execution: {described['executionArn']}")
+    output.print(f"status:    {described['status']} (started {described['startDate']})")
+    if described["status"] == "RUNNING":
+        progress = Progress()
+        lines = progress.feed(new_events(sfn, described["executionArn"], 0))
+        start = instant(described["startDate"])
+        for line in lines[-5:]:
+            output.print(format_line(line, start))
+        return ExitCode.OK
+    if described["status"] != "SUCCEEDED":
+        output.print(f"error:     {described.get('error', '')}: {described.get('cause', '')}")
+    report = report_of(sfn, described)
+    output.print()
+    print_report(output, report, as_json=args.json)
+    return exit_for(described, report)
+
+
+def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
+    module = sandbox_module()
+    return ExitCode(
+        module.serve(
+            port=args.port,
+            region=args.region,
+            restore_seconds=args.restore_seconds,
+            show=output.print,
+        )
+    )
+
+
+def cmd_demo(args: argparse.Namespace, output: Output) -> ExitCode:
+    module = sandbox_module()
+    return ExitCode(module.demo(restore_seconds=args.restore_seconds, real_clock=args.real_clock, show=output.print))
+
+
+def sandbox_module() -> Any:
+    try:
+        return importlib.import_module(SANDBOX_MODULE)
+    except ModuleNotFoundError as error:
+        raise UserError(
+            f"the sandbox is not installed ({error.name} is missing): pip install 'restore-sync[sandbox]'"
+        ) from error
+
+
+# ---- parser ---------------------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="restore-sync",
+        description="Make a restored DynamoDB table whole: start, follow and inspect restore-sync executions.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    aws = _Parser(add_help=False)
+    aws.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)")
+    aws.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    aws.add_argument("--profile", help="AWS profile")
+    aws.add_argument("--json", action="store_true", help="print the report as JSON only")
+
+    tables = _Parser(add_help=False)
+    tables.add_argument("--target", required=True, help="the restored table to make whole")
+    source = tables.add_mutually_exclusive_group(required=True)
+    source.add_argument("--source", help="the source table, in the same region")
+    source.add_argument("--source-arn", help="the source table's ARN (any region of the account)")
+
+    start = commands.add_parser(
+        "start", parents=[tables, aws], help="start an execution", description="StartExecution with this input."
+    )
+    start.add_argument("--settings", nargs="+", metavar="SETTING", help="copy only these settings")
+    start.add_argument("--dry-run", action="store_true", help="plan only: change nothing")
+    start.add_argument("--wait", action="store_true", help="follow the execution and print its report")
+    start.set_defaults(handler=cmd_start)
+
+    status = commands.add_parser(
+        "status", parents=[aws], help="the report of an execution", description="The report of an execution."
+    )
+    status.add_argument("execution_arn", nargs="?", metavar="EXECUTION_ARN")
+    status.add_argument("--target", help="the latest execution for this table")
+    status.set_defaults(handler=cmd_status)
+
+    plan = commands.add_parser(
+        "plan", parents=[tables, aws], help="dry run: what would change", description="A dry run: what would change."
+    )
+    plan.add_argument("--settings", nargs="+", metavar="SETTING", help="plan only these settings")
+    plan.set_defaults(handler=cmd_plan)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local AWS with the app deployed",
+        description="Start the local AWS (moto with restore-sync's extensions) with the app deployed as stack "
+        "restore-sync, on a real clock, until Ctrl-C.",
+    )
+    sandbox.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (default: %(default)s)")
+    sandbox.add_argument("--region", default="us-east-1", help="the deployment's region (default: %(default)s)")
+    sandbox.add_argument(
+        "--restore-seconds",
+        type=float,
+        default=30.0,
+        help="how long a restored table stays CREATING (default: %(default)s)",
+    )
+    sandbox.set_defaults(handler=cmd_sandbox)
+
+    demo = commands.add_parser(
+        "demo",
+        help="restore a table in the local AWS and watch it made whole",
+        description="In one process: the local AWS, the app, a source table with every setting, a restore, "
+        "the execution followed state by state, the report and a source-vs-target comparison.",
+    )
+    demo.add_argument(
+        "--restore-seconds",
+        type=float,
+        default=300.0,
+        help="how long the restored table stays CREATING (default: %(default)s)",
+    )
+    demo.add_argument("--real-clock", action="store_true", help="wait for real (default: a virtual clock)")
+    demo.set_defaults(handler=cmd_demo)
+    return top
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Runs one command; returns the exit status (see ExitCode)."""
+    output = Output(out or sys.stdout, err or sys.stderr)
+    try:
+        args = parser().parse_args(argv)
+        return int(args.handler(args, output))
+    except SystemExit as done:  # --help
+        return int(done.code or 0)
+    except UsageError as error:
+        output.error(str(error))
+        output.error("try: restore-sync --help")
+        return ExitCode.USAGE
+    except UserError as error:
+        output.error(f"restore-sync: {error}")
+        return ExitCode.FAILED
+    except ClientError as error:
+        output.error(f"restore-sync: AWS error: {error}")
+        return ExitCode.FAILED
+    except BotoCoreError as error:
+        output.error(f"restore-sync: {error}")
+        return ExitCode.FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        output.error(traceback.format_exc().rstrip())
+        output.error("restore-sync: this is a bug; please report it with the trace above")
+        return ExitCode.BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())
