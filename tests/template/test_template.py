@@ -1,0 +1,424 @@
+"""template.yaml: it transforms, lints clean, and keeps the promises the design makes about it."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_file
+from cfnlint.rules import Match
+
+from tests.template.template_artefacts import (
+    FUNCTIONS,
+    PLACEHOLDER,
+    ROOT,
+    TEMPLATE_PATH,
+    asl_path,
+    ref_target,
+    resources_of_type,
+    source_template,
+    the_state_machine,
+)
+
+# The workflow's steps: one Lambda each (design.md, "The workflow").
+STEP_FUNCTIONS = {
+    "NormalizeFunction",
+    "CheckTargetFunction",
+    "ReadSourceFunction",
+    "PlanFunction",
+    "ImportStackFunction",
+    "ApplySettingFunction",
+    "VerifyFunction",
+    "ReportFunction",
+}
+
+RESTORE_EVENT_PATTERN = {
+    "source": ["aws.dynamodb"],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {
+        "eventSource": ["dynamodb.amazonaws.com"],
+        "eventName": ["RestoreTableToPointInTime", "RestoreTableFromBackup"],
+        "errorCode": [{"exists": False}],
+    },
+}
+
+# The property that sets a resource's physical name, per type. Setting it blocks replacement updates and a
+# second deployment of the stack in the same account and region.
+PHYSICAL_NAME_PROPERTIES = {
+    "AWS::Serverless::Function": "FunctionName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Serverless::StateMachine": "Name",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Serverless::SimpleTable": "TableName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::KMS::Alias": "AliasName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::SSM::Parameter": "Name",
+}
+
+# Lambda's Python runtime ships these; everything else third-party must be in functions/requirements.txt.
+RUNTIME_PROVIDED = {"boto3", "botocore"}
+FIRST_PARTY = {path.name for path in FUNCTIONS.iterdir() if (path / "__init__.py").is_file()}
+REQUIREMENTS = FUNCTIONS / "requirements.txt"
+PINNED = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9._,-]+\])?==(?P<version>[0-9][A-Za-z0-9.+!-]*)$"
+)
+
+
+def effective_property(template: dict[str, Any], function: dict[str, Any], name: str) -> Any:
+    """A function property as SAM sees it: the function's own value, else the Globals.Function value."""
+    own = function.get("Properties", {}).get(name)
+    return own if own is not None else template.get("Globals", {}).get("Function", {}).get(name)
+
+
+def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, statement) for every statement of every policy document in the template."""
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties") or {}
+        documents: list[tuple[str, Any]] = []
+        if resource["Type"] == "AWS::IAM::Role":
+            documents.append((f"{logical_id}.AssumeRolePolicyDocument", properties.get("AssumeRolePolicyDocument")))
+            for index, policy in enumerate(properties.get("Policies", [])):
+                documents.append((f"{logical_id}.Policies[{index}]", policy.get("PolicyDocument")))
+        elif "PolicyDocument" in properties:
+            documents.append((f"{logical_id}.PolicyDocument", properties["PolicyDocument"]))
+        for where, document in documents:
+            assert isinstance(document, dict), f"{where}: not a literal policy document"
+            statements = document["Statement"]
+            for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+                yield f"{where}.Statement[{index}]", statement
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_actions(where: str, statement: dict[str, Any]) -> list[str]:
+    """The problems of one Allow statement: any `*` in an action (`*`, `s3:*`, `s3:Get*`) or a NotAction."""
+    if statement.get("Effect") != "Allow":
+        # A Deny on every action (for example without TLS) only ever narrows what is allowed.
+        return []
+    if "NotAction" in statement:
+        return [f"{where}: NotAction allows everything else"]
+    problems = []
+    for action in as_list(statement.get("Action")):
+        if not isinstance(action, str):
+            problems.append(f"{where}: action {action!r} is not a literal")
+        elif "*" in action:
+            problems.append(f"{where}: wildcard action {action}")
+    return problems
+
+
+def lint_message(match: Match) -> str:
+    return f"{match.rule.id} line {match.linenumber}: {match.message}"
+
+
+@pytest.fixture(scope="module")
+def cfn_lint_matches() -> list[Match]:
+    # cfn-lint takes a few seconds: run once for the module.
+    return lint_file(TEMPLATE_PATH)
+
+
+def test_sam_transform_yields_the_state_machine_rule_functions_and_their_roles(transformed: dict[str, Any]) -> None:
+    resources = transformed["Resources"]
+    left = {name: res["Type"] for name, res in resources.items() if res["Type"].startswith("AWS::Serverless::")}
+    assert left == {}, f"the transform left SAM resources behind: {left}"
+    roles = resources_of_type(transformed, "AWS::IAM::Role")
+
+    functions = resources_of_type(transformed, "AWS::Lambda::Function")
+    assert set(functions) == STEP_FUNCTIONS
+    for name, function in functions.items():
+        role = ref_target(function["Properties"].get("Role"))
+        assert role is not None, f"{name} has no role of its own"
+        assert role[0] in roles, f"{name}'s role {role[0]} is not in the template"
+
+    machines = resources_of_type(transformed, "AWS::StepFunctions::StateMachine")
+    assert set(machines) == {"RestoreSyncStateMachine"}
+    machine_role = ref_target(machines["RestoreSyncStateMachine"]["Properties"].get("RoleArn"))
+    assert machine_role is not None
+    assert machine_role[0] in roles
+
+    rules = resources_of_type(transformed, "AWS::Events::Rule")
+    assert set(rules) == {"RestoreCallsRule"}
+    targets = rules["RestoreCallsRule"]["Properties"]["Targets"]
+    assert [ref_target(target["Arn"]) for target in targets] == [("RestoreSyncStateMachine", "Ref")]
+
+
+def test_cfn_lint_finds_no_error_and_no_warning(cfn_lint_matches: list[Match]) -> None:
+    assert [lint_message(match) for match in cfn_lint_matches] == []
+
+
+def test_rule_matches_only_successful_restore_calls_and_keeps_undelivered_events(template: dict[str, Any]) -> None:
+    rules = resources_of_type(template, "AWS::Events::Rule")
+    assert len(rules) == 1
+    ((_, rule),) = rules.items()
+    properties = rule["Properties"]
+    assert properties["EventPattern"] == RESTORE_EVENT_PATTERN
+    assert properties.get("State", "ENABLED") == "ENABLED"
+    assert properties["Targets"], "the rule has no target"
+    for target in properties["Targets"]:
+        dead_letter = ref_target(target.get("DeadLetterConfig", {}).get("Arn"))
+        assert dead_letter is not None, f"target {target.get('Id')} has no dead-letter queue"
+        assert template["Resources"][dead_letter[0]]["Type"] == "AWS::SQS::Queue"
+        assert dead_letter[1] == "Arn"
+        retry = target.get("RetryPolicy", {})
+        assert retry.get("MaximumRetryAttempts", 0) > 0, f"target {target.get('Id')} has no RetryPolicy"
+        assert retry.get("MaximumEventAgeInSeconds", 0) > 0
+
+
+def test_dead_letter_queue_is_encrypted_and_only_the_rule_may_send_to_it(template: dict[str, Any]) -> None:
+    (rule_id,) = resources_of_type(template, "AWS::Events::Rule")
+    rule = template["Resources"][rule_id]["Properties"]
+    queues = {ref_target(target.get("DeadLetterConfig", {}).get("Arn")) for target in rule["Targets"]}
+    assert len(queues) == 1
+    (queue,) = queues
+    assert queue is not None, "the rule's target has no dead-letter queue"
+    queue_id = queue[0]
+    settings = template["Resources"][queue_id]["Properties"]
+    assert settings.get("SqsManagedSseEnabled") is True or settings.get("KmsMasterKeyId"), f"{queue_id} is plain"
+    assert settings.get("SqsManagedSseEnabled") is not False
+
+    policies = [
+        res["Properties"]
+        for res in resources_of_type(template, "AWS::SQS::QueuePolicy").values()
+        if {"Ref": queue_id} in res["Properties"]["Queues"]
+    ]
+    assert len(policies) == 1, f"{queue_id} needs exactly one queue policy, found {len(policies)}"
+    statements = as_list(policies[0]["PolicyDocument"]["Statement"])
+    allows = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert allows, "the queue policy lets nobody send: undeliverable events would be lost"
+    for statement in allows:
+        assert statement["Principal"] in ({"Service": "events.amazonaws.com"}, {"Service": ["events.amazonaws.com"]})
+        assert as_list(statement["Action"]) == ["sqs:SendMessage"]
+        assert ref_target(statement["Resource"]) == (queue_id, "Arn")
+        conditions = statement.get("Condition", {})
+        source_arns = [
+            values["aws:SourceArn"]
+            for operator, values in conditions.items()
+            if operator in {"ArnEquals", "StringEquals"} and "aws:SourceArn" in values
+        ]
+        assert [ref_target(arn) for arn in source_arns] == [(rule_id, "Arn")], (
+            f"sending must be conditioned on aws:SourceArn of {rule_id}: {conditions}"
+        )
+
+
+def test_no_policy_allows_a_wildcard_action(transformed: dict[str, Any]) -> None:
+    statements = list(policy_statements(transformed))
+    # Every function and the state machine have a role with statements (SAM policy templates included).
+    holders = {where.split(".")[0] for where, _ in statements}
+    assert {f"{name}Role" for name in STEP_FUNCTIONS} | {"RestoreSyncStateMachineRole"} <= holders
+    problems = [problem for where, statement in statements for problem in wildcard_actions(where, statement)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "flagged"),
+    [
+        ({"Effect": "Allow", "Action": "*"}, True),
+        ({"Effect": "Allow", "Action": ["sqs:SendMessage", "s3:*"]}, True),
+        ({"Effect": "Allow", "Action": "dynamodb:Describe*"}, True),
+        ({"Effect": "Allow", "NotAction": "iam:*"}, True),
+        ({"Effect": "Allow", "Action": ["dynamodb:DescribeTable"]}, False),
+        ({"Effect": "Deny", "Action": "*"}, False),
+    ],
+)
+def test_wildcard_check_flags_what_it_should(statement: dict[str, Any], flagged: bool) -> None:
+    assert bool(wildcard_actions("s", statement)) is flagged
+
+
+def test_every_parameter_is_described_and_constrained(template: dict[str, Any]) -> None:
+    problems = []
+    for name, parameter in template["Parameters"].items():
+        if not str(parameter.get("Description", "")).strip():
+            problems.append(f"{name}: no Description")
+        kind = parameter["Type"]
+        if kind == "Number":
+            if "MinValue" not in parameter or "MaxValue" not in parameter:
+                problems.append(f"{name}: a Number needs MinValue and MaxValue")
+            elif "Default" in parameter and not parameter["MinValue"] <= parameter["Default"] <= parameter["MaxValue"]:
+                problems.append(f"{name}: Default outside its range")
+        elif kind in {"String", "CommaDelimitedList"}:
+            allowed = parameter.get("AllowedValues")
+            if not allowed:
+                problems.append(f"{name}: a {kind} without a numeric range needs AllowedValues")
+            elif "Default" in parameter:
+                defaults = (
+                    str(parameter["Default"]).split(",") if kind == "CommaDelimitedList" else [parameter["Default"]]
+                )
+                outside = [value for value in defaults if value not in allowed]
+                if outside:
+                    problems.append(f"{name}: Default values {outside} not in AllowedValues")
+        else:
+            problems.append(f"{name}: type {kind} has no rule here; constrain it and extend this test")
+    assert problems == []
+
+
+@pytest.mark.parametrize("stage", ["source", "transformed"])
+def test_no_resource_has_a_hard_coded_physical_name(
+    stage: str, template: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    checked = template if stage == "source" else transformed
+    named = {
+        logical_id: f"{resource['Type']}.{PHYSICAL_NAME_PROPERTIES[resource['Type']]}"
+        for logical_id, resource in checked["Resources"].items()
+        if PHYSICAL_NAME_PROPERTIES.get(resource["Type"]) in (resource.get("Properties") or {})
+    }
+    assert named == {}
+
+
+def test_every_function_runs_python312(template: dict[str, Any], transformed: dict[str, Any]) -> None:
+    declared = {
+        name: effective_property(template, function, "Runtime")
+        for name, function in resources_of_type(template, "AWS::Serverless::Function").items()
+    }
+    deployed = {
+        name: function["Properties"].get("Runtime")
+        for name, function in resources_of_type(transformed, "AWS::Lambda::Function").items()
+    }
+    assert set(declared) == STEP_FUNCTIONS
+    assert declared == dict.fromkeys(STEP_FUNCTIONS, "python3.12")
+    assert deployed == dict.fromkeys(STEP_FUNCTIONS, "python3.12")
+
+
+def test_definition_substitutions_match_the_asl_placeholders_exactly(template: dict[str, Any], asl_text: str) -> None:
+    _, properties = the_state_machine(template)
+    assert asl_path(template) == (ROOT / "statemachine" / "restore_sync.asl.json").resolve()
+    used = set(PLACEHOLDER.findall(asl_text))
+    provided = set(properties.get("DefinitionSubstitutions", {}))
+    assert used, "the definition has no placeholders: ARNs are hard-coded"
+    assert sorted(used - provided) == [], "placeholders without a DefinitionSubstitutions entry"
+    assert sorted(provided - used) == [], "DefinitionSubstitutions entries the definition never uses"
+
+
+FUNCTION_HANDLERS = sorted(
+    (name, function["Properties"]["Handler"])
+    for name, function in resources_of_type(source_template(), "AWS::Serverless::Function").items()
+)
+
+
+@pytest.mark.parametrize(("name", "handler"), FUNCTION_HANDLERS, ids=[name for name, _ in FUNCTION_HANDLERS])
+def test_handler_resolves_to_a_callable_inside_its_code_uri(
+    name: str, handler: str, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code_uri = effective_property(template, template["Resources"][name], "CodeUri")
+    assert isinstance(code_uri, str), f"{name}: CodeUri must be a local folder"
+    code_dir = (TEMPLATE_PATH.parent / code_uri).resolve()
+    assert code_dir.is_dir(), f"{name}: CodeUri {code_uri} is not a folder"
+    module_name, _, attribute = handler.rpartition(".")
+    assert module_name, f"{name}: handler {handler} is not module.function"
+    file = code_dir.joinpath(*module_name.split("."))
+    assert file.with_suffix(".py").is_file() or (file / "__init__.py").is_file(), f"{name}: no {file} in CodeUri"
+
+    # Lambda puts CodeUri's content first on the path; the editable install must resolve to the same files.
+    monkeypatch.syspath_prepend(str(code_dir))
+    module = importlib.import_module(module_name)
+    assert module.__file__ is not None
+    assert Path(module.__file__).resolve().is_relative_to(code_dir), f"{module_name} imported from outside CodeUri"
+    function = getattr(module, attribute, None)
+    assert callable(function), f"{handler} is not callable"
+    inspect.signature(function).bind({}, object())
+
+
+def python_files() -> list[Path]:
+    return sorted(path for path in FUNCTIONS.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def imported_top_levels(tree: ast.AST, module_level_only: bool = False) -> set[str]:
+    """Top-level names of the absolute imports in `tree` (relative imports stay inside the package)."""
+    names: set[str] = set()
+    nodes = ast.iter_child_nodes(tree) if module_level_only else ast.walk(tree)
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def distribution_names(module: str) -> set[str]:
+    from importlib.metadata import packages_distributions
+
+    return {normalized(name) for name in packages_distributions().get(module, [])}
+
+
+def normalized(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def requirement_lines() -> list[str]:
+    lines = [line.split("#", 1)[0].strip() for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line]
+
+
+def cli_module() -> str:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return str(pyproject["project"]["scripts"]["restore-sync"]).split(":")[0]
+
+
+def test_requirements_pin_exact_versions() -> None:
+    lines = requirement_lines()
+    assert lines, "functions/requirements.txt lists nothing"
+    assert [line for line in lines if not PINNED.match(line)] == [], "pin every requirement as name==version"
+
+
+def test_requirements_cover_every_third_party_import_of_the_function_code() -> None:
+    pins = [PINNED.match(line) for line in requirement_lines()]
+    required = {normalized(pin.group("name")) for pin in pins if pin}
+    cli_file = FUNCTIONS.joinpath(*cli_module().split("."))
+    missing: dict[str, list[str]] = {}
+    for path in python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        # The command line's sandbox commands import the (separately installed) sandbox package lazily.
+        in_cli = path.with_suffix("") == cli_file or path.is_relative_to(cli_file)
+        for module in imported_top_levels(tree):
+            if module in sys.stdlib_module_names or module in FIRST_PARTY or module in RUNTIME_PROVIDED:
+                continue
+            if in_cli and module == "restore_sync_sandbox":
+                continue
+            distributions = distribution_names(module)
+            if not distributions & required:
+                missing.setdefault(module, []).append(str(path.relative_to(ROOT)))
+    assert missing == {}, "third-party imports not in functions/requirements.txt"
+
+
+def test_command_line_imports_only_boto3_and_the_standard_library() -> None:
+    module = cli_module()
+    base = FUNCTIONS.joinpath(*module.split("."))
+    files = [base.with_suffix(".py")] if base.with_suffix(".py").is_file() else sorted(base.rglob("*.py"))
+    if not files:
+        pytest.skip(f"{module} (the restore-sync console script) does not exist yet")
+    outside: dict[str, list[str]] = {}
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for name in imported_top_levels(tree, module_level_only=True):
+            if name not in sys.stdlib_module_names | RUNTIME_PROVIDED | FIRST_PARTY:
+                outside.setdefault(name, []).append(str(path.relative_to(ROOT)))
+    assert outside == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import a.b\nfrom c.d import e\nfrom . import f\ndef g():\n    import h\n", {"a", "c", "h"}),
+    ],
+)
+def test_import_walk_sees_nested_and_skips_relative_imports(source: str, expected: set[str]) -> None:
+    assert imported_top_levels(ast.parse(source)) == expected
+    assert imported_top_levels(ast.parse(source), module_level_only=True) == expected - {"h"}
