@@ -1,0 +1,185 @@
+"""`restore-sync demo`: a table with every setting restored in the sandbox, and restore-sync making it whole.
+
+One process: the local AWS, the app deployed from template.yaml, a source table `orders` with every setting the
+app copies and some items, a point-in-time restore to `orders-restored` that stays CREATING for a while, the
+execution the restore event starts followed state by state, its report, and a comparison of source and
+target read through the settings' own `read`. On the virtual clock (the default) the waits take no wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from restore_sync.aws import Aws, TableRef
+from restore_sync.cli import follow, report_of, report_summary, table, wait_for_execution_of
+from restore_sync.settings import REGISTRY
+from restore_sync_sandbox.cli import app_root, deploy, quiet
+from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.server import Sandbox
+
+SOURCE = "orders"
+TARGET = "orders-restored"
+ITEMS = 25
+# More than one page of ListTagsOfResource (10 a page), so reading tags must follow the pages.
+TAGS = {
+    "app": "shop",
+    "backup": "daily",
+    "compliance": "pci",
+    "cost-center": "cc-4711",
+    "data-classification": "confidential",
+    "env": "prod",
+    "owner": "payments-team",
+    "service": "orders",
+    "team": "payments",
+    "tier": "1",
+    "region-role": "primary",
+    "created-by": "terraform",
+}
+RECOVERY_PERIOD_DAYS = 14
+# Wall time the demo may take before it gives up on the execution.
+FOLLOW_LIMIT_VIRTUAL_SECONDS = 120.0
+FOLLOW_LIMIT_REAL_EXTRA_SECONDS = 900.0
+
+
+def run(restore_seconds: float = 300.0, real_clock: bool = False, show: Callable[[str], None] = print) -> int:
+    """Runs the demo; returns 0 only if the execution succeeded, every setting of the target matches the
+    source, and both tables hold the same number of items."""
+    began = time.monotonic()
+    root = app_root()
+    with quiet(), Sandbox(virtual=not real_clock) as sandbox:
+        # One process holds one AWS: start from an empty one, whatever ran before in this process.
+        sandbox.reset()
+        try:
+            healthy = _run(sandbox, root, restore_seconds, real_clock, show)
+        finally:
+            dynamodb_restore.reset()
+    show("")
+    show(f"demo {'passed' if healthy else 'FAILED'} in {time.monotonic() - began:.1f} s of wall time")
+    return 0 if healthy else 1
+
+
+def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, show: Callable[[str], None]) -> bool:
+    clock_kind = "real clock" if real_clock else "virtual clock: waits take no wall time"
+    show(f"local AWS at {sandbox.endpoint_url} ({clock_kind})")
+    outputs = deploy(sandbox, root)
+    show(f"app deployed from {root / 'template.yaml'} as stack restore-sync")
+    ddb = sandbox.client("dynamodb")
+    make_source(ddb)
+    show(
+        f"source table {SOURCE}: {len(TAGS)} tags, stream NEW_AND_OLD_IMAGES, TTL on expiresAt, "
+        f"PITR ({RECOVERY_PERIOD_DAYS}-day recovery period), deletion protection, {ITEMS} items"
+    )
+
+    dynamodb_restore.set_ready_after(TARGET, sandbox.region, restore_seconds)
+    restored_at = sandbox.clock.now()
+    ddb.restore_table_to_point_in_time(SourceTableName=SOURCE, TargetTableName=TARGET, UseLatestRestorableTime=True)
+    show(f"restore requested: {SOURCE} -> {TARGET} (it stays CREATING for {restore_seconds:g} s)")
+    show("")
+
+    sfn = sandbox.client("stepfunctions")
+    execution = wait_for_execution_of(sfn, outputs["StateMachineArn"], TARGET, interval=0.05)
+    show(f"the restore event started {execution['executionArn']}")
+    show("time since the restore, state, what happened:")
+    limit = FOLLOW_LIMIT_REAL_EXTRA_SECONDS + restore_seconds if real_clock else FOLLOW_LIMIT_VIRTUAL_SECONDS
+    described = follow(
+        sfn,
+        execution["executionArn"],
+        show,
+        since=restored_at,
+        poll_first=0.05,
+        poll_cap=1.0 if real_clock else 0.2,
+        limit_seconds=limit,
+    )
+    succeeded = described["status"] == "SUCCEEDED"
+
+    report = report_of(sfn, described)
+    show("")
+    show(f"report (outcome: {report.get('outcome') if report else 'none'}):")
+    for line in report_summary(report or {}):
+        show(f"  {line}")
+
+    settings = list((report or {}).get("settings") or REGISTRY)
+    matches = compare(sandbox.region, sandbox.account_id, settings, show)
+    source_items, target_items = count_items(ddb, SOURCE), count_items(ddb, TARGET)
+    show("")
+    show(f"items: {source_items} in {SOURCE}, {target_items} in {TARGET}")
+    same_items = source_items == target_items
+    show("")
+    show(
+        f"execution {described['status']}; settings {'all match' if matches else 'DIFFER'}; "
+        f"item counts {'equal' if same_items else 'DIFFER'}"
+    )
+    return succeeded and matches and same_items
+
+
+def make_source(ddb: Any) -> None:
+    """The source table with every setting restore-sync copies, and ITEMS items."""
+    ddb.create_table(
+        TableName=SOURCE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        Tags=[{"Key": key, "Value": value} for key, value in TAGS.items()],
+        DeletionProtectionEnabled=True,
+    )
+    ddb.update_time_to_live(TableName=SOURCE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+    ddb.update_continuous_backups(
+        TableName=SOURCE,
+        PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True,
+            "RecoveryPeriodInDays": RECOVERY_PERIOD_DAYS,
+        },
+    )
+    items = [
+        {
+            "pk": {"S": f"customer#{n % 5}"},
+            "sk": {"S": f"order#{n:04d}"},
+            "total": {"N": str(10 * n + 7)},
+            "expiresAt": {"N": str(4_102_444_800 + n)},
+        }
+        for n in range(ITEMS)
+    ]
+    for start in range(0, len(items), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        ddb.batch_write_item(RequestItems={SOURCE: batch})
+
+
+def compare(region: str, account: str, settings: list[str], show: Callable[[str], None]) -> bool:
+    """Reads every setting of source and target with the setting's own `read`; shows them side by side."""
+    aws = Aws(region=region)
+    source, target = TableRef(SOURCE, region, account), TableRef(TARGET, region, account)
+    rows: list[tuple[str, ...]] = [("setting", "same", SOURCE, TARGET)]
+    all_match = True
+    for name in settings:
+        wanted, found = REGISTRY[name].read(aws, source), REGISTRY[name].read(aws, target)
+        same = wanted == found
+        all_match = all_match and same
+        rows.append((name, "yes" if same else "NO", summary(wanted), summary(found)))
+    show("")
+    show("source vs target, read back from both tables:")
+    for line in table(rows):
+        show(f"  {line}")
+    return all_match
+
+
+def summary(state: dict[str, Any]) -> str:
+    """A setting's state in a few words: a count for tag lists, compact JSON otherwise."""
+    tags = state.get("tags")
+    if isinstance(tags, list):
+        return f"{len(tags)} tags"
+    text = json.dumps(state, sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= 48 else text[:45] + "..."
+
+
+def count_items(ddb: Any, table_name: str) -> int:
+    total = 0
+    for page in ddb.get_paginator("scan").paginate(TableName=table_name, Select="COUNT"):
+        total += int(page["Count"])
+    return total
