@@ -124,9 +124,6 @@ def test_definition_uses_jsonpath_only(asl: dict[str, Any]) -> None:
             for key, item in value.items():
                 if key == "QueryLanguage" and item != "JSONPath":
                     found.append(f"{where}.QueryLanguage = {item}")
-                # Arguments and Output exist only in JSONata states.
-                if key in {"Arguments", "Output"} and where.count(".States.") > 0 and isinstance(item, dict | str):
-                    found.append(f"{where}.{key}")
                 walk(item, f"{where}.{key}")
         elif isinstance(value, list):
             for index, item in enumerate(value):
@@ -135,6 +132,8 @@ def test_definition_uses_jsonpath_only(asl: dict[str, Any]) -> None:
             found.append(f"{where}: JSONata expression {value}")
 
     walk(asl, "")
+    # Arguments and Output exist only in JSONata states.
+    found += [f"{name}.{key}" for name, state in all_states(asl) for key in ("Arguments", "Output") if key in state]
     assert found == []
 
 

@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import re
+import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -402,8 +403,7 @@ def test_command_line_imports_only_boto3_and_the_standard_library() -> None:
     module = cli_module()
     base = FUNCTIONS.joinpath(*module.split("."))
     files = [base.with_suffix(".py")] if base.with_suffix(".py").is_file() else sorted(base.rglob("*.py"))
-    if not files:
-        pytest.skip(f"{module} (the restore-sync console script) does not exist yet")
+    assert files, f"{module} (the restore-sync console script) does not exist"
     outside: dict[str, list[str]] = {}
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -411,6 +411,46 @@ def test_command_line_imports_only_boto3_and_the_standard_library() -> None:
             if name not in sys.stdlib_module_names | RUNTIME_PROVIDED | FIRST_PARTY:
                 outside.setdefault(name, []).append(str(path.relative_to(ROOT)))
     assert outside == {}
+
+
+# Imports the command line with every runtime requirement and the sandbox made unimportable.
+IMPORT_WITHOUT = """
+import importlib, importlib.abc, sys
+
+blocked = set(sys.argv[1].split(","))
+
+class Blocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in blocked:
+            raise ModuleNotFoundError(f"blocked: {fullname}", name=fullname)
+        return None
+
+sys.meta_path.insert(0, Blocker())
+importlib.import_module(sys.argv[2])
+"""
+
+
+def test_command_line_starts_without_the_function_requirements_or_the_sandbox() -> None:
+    from importlib.metadata import packages_distributions
+
+    pins = [PINNED.match(line) for line in requirement_lines()]
+    required = {normalized(pin.group("name")) for pin in pins if pin}
+    modules: dict[str, set[str]] = {name: set() for name in required}
+    for module, distributions in packages_distributions().items():
+        for distribution in required & {normalized(name) for name in distributions}:
+            modules[distribution].add(module)
+    assert [name for name, provided in modules.items() if not provided] == [], "requirements not installed"
+    blocked = set().union(*modules.values())
+    blocked |= {"moto", "restore_sync_sandbox", "yaml"}
+    completed = subprocess.run(
+        [sys.executable, "-c", IMPORT_WITHOUT, ",".join(sorted(blocked)), cli_module()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=FUNCTIONS,
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 @pytest.mark.parametrize(
