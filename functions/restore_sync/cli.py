@@ -293,11 +293,12 @@ def report_summary(report: dict[str, Any]) -> list[str]:
     rows: list[tuple[str, ...]] = [("setting", "status", "what changed / why")]
     for name, entry in (report.get("settings") or {}).items():
         status = str(entry.get("status", "?"))
-        changes = [str(c.get("property") or c.get("resource") or "") for c in entry.get("changes") or []]
-        if status == "applied":
-            why = ", ".join(changes)
-        elif status == "planned":
-            why = f"would set {', '.join(changes)}" if changes else str(entry.get("reason", ""))
+        changes = entry.get("changes") or []
+        if status == "applied" and changes:
+            why = "; ".join(describe_change(change) for change in changes)
+        elif status == "planned" and changes:
+            properties = ", ".join(str(c.get("property") or c.get("resource")) for c in changes)
+            why = f"would set {properties} to {brief(entry.get('wanted'))}"
         else:
             why = str(entry.get("reason", ""))
         rows.append((str(name), status, why))
@@ -307,6 +308,23 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         found = json.dumps(drift.get("found"), sort_keys=True)
         lines.append(f"drift: {drift.get('setting')}: wanted {wanted}, found {found}")
     return lines
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """`Tags = 12 tags`, `StreamSpecification = {...}`, or `Add Alarm` for a resource."""
+    if change.get("property"):
+        return f"{change['property']} = {brief(change.get('value'))}" if "value" in change else change["property"]
+    return f"{change.get('action', 'change')} {change.get('resource', '')}".strip()
+
+
+def brief(value: Any, width: int = 72) -> str:
+    """A value in a few words: a count for tag lists, compact JSON otherwise, cut at `width` characters."""
+    if isinstance(value, dict) and isinstance(value.get("tags"), list):
+        value = value["tags"]
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "Key" in v for v in value):
+        return f"{len(value)} tags"
+    text = json.dumps(value, sort_keys=True, separators=(",", ":")) if not isinstance(value, str) else value
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def table(rows: list[tuple[str, ...]]) -> list[str]:

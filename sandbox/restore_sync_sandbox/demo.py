@@ -8,13 +8,12 @@ target read through the settings' own `read`. On the virtual clock (the default)
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
-from restore_sync.cli import follow, report_of, report_summary, table, wait_for_execution_of
+from restore_sync.cli import brief, follow, report_of, report_summary, table, wait_for_execution_of
 from restore_sync.settings import REGISTRY
 from restore_sync_sandbox.cli import app_root, deploy, quiet
 from restore_sync_sandbox.extensions import dynamodb_restore
@@ -161,21 +160,12 @@ def compare(region: str, account: str, settings: list[str], show: Callable[[str]
         wanted, found = REGISTRY[name].read(aws, source), REGISTRY[name].read(aws, target)
         same = wanted == found
         all_match = all_match and same
-        rows.append((name, "yes" if same else "NO", summary(wanted), summary(found)))
+        rows.append((name, "yes" if same else "NO", brief(wanted, 48), brief(found, 48)))
     show("")
     show("source vs target, read back from both tables:")
     for line in table(rows):
         show(f"  {line}")
     return all_match
-
-
-def summary(state: dict[str, Any]) -> str:
-    """A setting's state in a few words: a count for tag lists, compact JSON otherwise."""
-    tags = state.get("tags")
-    if isinstance(tags, list):
-        return f"{len(tags)} tags"
-    text = json.dumps(state, sort_keys=True, separators=(",", ":"))
-    return text if len(text) <= 48 else text[:45] + "..."
 
 
 def count_items(ddb: Any, table_name: str) -> int:
