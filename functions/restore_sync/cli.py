@@ -25,7 +25,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from restore_sync.progress import Progress, format_line, instant
 
 DEFAULT_STACK_NAME = "restore-sync"
-SANDBOX_MODULE = "restore_sync_sandbox.cli"
 # Following an execution: poll quickly while events arrive, back off to the cap while it waits.
 POLL_FIRST_SECONDS = 0.2
 POLL_CAP_SECONDS = 5.0
@@ -469,7 +468,7 @@ def cmd_demo(args: argparse.Namespace, output: Output) -> ExitCode:
 
 def sandbox_module() -> Any:
     try:
-        return importlib.import_module(SANDBOX_MODULE)
+        return importlib.import_module("restore_sync_sandbox.cli")
     except ModuleNotFoundError as error:
         raise UserError(
             f"the sandbox is not installed ({error.name} is missing): pip install 'restore-sync[sandbox]'"
