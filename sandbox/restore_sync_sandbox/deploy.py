@@ -16,11 +16,14 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import boto3
 import yaml
 from botocore.exceptions import ClientError
 from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+from samtranslator.parser.parser import Parser
 from samtranslator.translator.arn_generator import ArnGenerator
-from samtranslator.translator.transform import transform
+from samtranslator.translator.translator import Translator
+from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
 from samtranslator.yaml_helper import intrinsics_multi_constructor
 
 if TYPE_CHECKING:
@@ -148,10 +151,16 @@ def unsupported_resources(template: dict[str, Any]) -> dict[str, str]:
 
 def transform_template(template: dict[str, Any], parameters: dict[str, str], region: str) -> dict[str, Any]:
     """The SAM transform of `template` for `region`, as CloudFormation would run it."""
-    # samtranslator takes the region (and so the partition) from a class attribute or the boto3 session.
+    # samtranslator's own transform() reads the region from the process's default boto3 session; a session of
+    # our own makes the result depend on `region` only (what `transform()` does, with that one difference).
     ArnGenerator.BOTO_SESSION_REGION_NAME = region
-    partition = ArnGenerator.get_partition_name(region)
-    return transform(template, dict(parameters), AnyManagedPolicyLoader(partition))
+    loader = AnyManagedPolicyLoader(ArnGenerator.get_partition_name(region))
+    template = json.loads(json.dumps(template))
+    parameter_values: dict[str, Any] = dict(parameters)
+    to_py27_compatible_template(template, parameter_values)
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    transformed = translator.translate(template, parameter_values=parameter_values, get_managed_policy_map=loader.load)
+    return dict(undo_mark_unicode_str_in_template(transformed))
 
 
 def deploy_app(

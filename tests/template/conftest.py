@@ -20,8 +20,9 @@ def template() -> dict[str, Any]:
 def transformed() -> dict[str, Any]:
     """The template after the SAM transform, run offline with aws-sam-translator for REGION."""
     with pytest.MonkeyPatch.context() as patch:
-        # transform() reads the region from a boto3 session (pseudo parameters), not only from its arguments.
-        patch.setenv("AWS_DEFAULT_REGION", REGION)
+        # The transform must depend on its region argument only, not on the process's default region.
+        patch.delenv("AWS_DEFAULT_REGION", raising=False)
+        patch.delenv("AWS_REGION", raising=False)
         return transform_template(package_offline(source_template()), {}, REGION)
 
 
