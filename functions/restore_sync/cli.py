@@ -424,29 +424,44 @@ def cmd_status(args: argparse.Namespace, output: Output) -> ExitCode:
         raise UsageError("give either --target T or an EXECUTION_ARN")
     aws = session(args.profile, args.region)
     sfn = aws.client("stepfunctions")
-    if args.execution_arn:
-        described: dict[str, Any] | None = sfn.describe_execution(executionArn=args.execution_arn)
-    else:
-        machine = state_machine_arn(aws.client("cloudformation"), args.stack_name)
-        described = latest_execution(sfn, machine, args.target)
-        if described is None:
-            raise UserError(f"no execution of {args.stack_name} names table {args.target}")
-    assert described is not None
-    output.print(f"execution: {described['executionArn']}")
-    output.print(f"status:    {described['status']} (started {described['startDate']})")
-    if described["status"] == "RUNNING":
-        progress = Progress()
-        lines = progress.feed(new_events(sfn, described["executionArn"], 0))
-        start = instant(described["startDate"])
-        for line in lines[-5:]:
-            output.print(format_line(line, start))
-        return ExitCode.OK
-    if described["status"] != "SUCCEEDED":
-        output.print(f"error:     {described.get('error', '')}: {described.get('cause', '')}")
+    described = find_execution(aws, sfn, args)
+    arn, status = described["executionArn"], described["status"]
     report = report_of(sfn, described)
+    if args.json:
+        # Only JSON, so the output can be piped: the report, or what is known when there is none (yet).
+        fallback = {
+            "execution": arn,
+            "status": status,
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+        }
+        output.print(json.dumps(report or fallback, indent=2))
+        return ExitCode.OK if status == "RUNNING" else exit_for(described, report)
+    output.print(f"execution: {arn}")
+    output.print(f"status:    {status} (started {described['startDate']})")
+    if status == "RUNNING":
+        lines = Progress().feed(new_events(sfn, arn, 0))
+        output.print("latest states:")
+        for line in lines[-5:]:
+            output.print(format_line(line, instant(described["startDate"])))
+        output.print(f"follow it with the Step Functions console, or again: restore-sync status {arn}")
+        return ExitCode.OK
+    if status != "SUCCEEDED":
+        output.print(f"error:     {described.get('error', '')}: {described.get('cause', '')}")
     output.print()
-    print_report(output, report, as_json=args.json)
+    print_report(output, report, as_json=False)
     return exit_for(described, report)
+
+
+def find_execution(aws: Any, sfn: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """DescribeExecution of the ARN given, or of the newest execution for --target."""
+    if args.execution_arn:
+        return dict(sfn.describe_execution(executionArn=args.execution_arn))
+    machine = state_machine_arn(aws.client("cloudformation"), args.stack_name)
+    described = latest_execution(sfn, machine, args.target)
+    if described is None:
+        raise UserError(f"no execution of {args.stack_name} names table {args.target}")
+    return described
 
 
 def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:

@@ -140,6 +140,8 @@ def serve(
         raise UserError(problem)
     stop = stop or threading.Event()
     with quiet(), Sandbox(port=port, region=region, virtual=False) as sandbox, _stopped_by_signals(stop):
+        # One process holds one AWS: start from an empty one, whatever ran before in this process.
+        sandbox.reset()
         outputs = deploy(sandbox, root)
         dynamodb_restore.configure(restore_seconds=restore_seconds)
         try:
