@@ -11,6 +11,7 @@ import argparse
 import enum
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -77,9 +78,10 @@ class Output:
 
 def session(profile: str | None = None, region: str | None = None) -> Any:
     """A boto3 session; profiles, AWS_REGION and AWS_ENDPOINT_URL apply as they do for the AWS CLI."""
-    made = boto3.session.Session(profile_name=profile, region_name=region)
+    # botocore reads AWS_DEFAULT_REGION but not AWS_REGION, which the AWS CLI v2 and the SDKs read.
+    made = boto3.session.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
     if not made.region_name:
-        raise UserError("no AWS region: pass --region or set AWS_REGION")
+        raise UserError("no AWS region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION")
     return made
 
 
@@ -321,7 +323,7 @@ def brief(value: Any, width: int = 72) -> str:
     if isinstance(value, dict) and isinstance(value.get("tags"), list):
         value = value["tags"]
     if isinstance(value, list) and value and all(isinstance(v, dict) and "Key" in v for v in value):
-        return f"{len(value)} tags"
+        return f"{len(value)} tag{'' if len(value) == 1 else 's'}"
     text = json.dumps(value, sort_keys=True, separators=(",", ":")) if not isinstance(value, str) else value
     return text if len(text) <= width else text[: width - 3] + "..."
 

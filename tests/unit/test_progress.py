@@ -196,7 +196,7 @@ def test_the_report_table_says_what_changed_and_why_the_rest_did_not() -> None:
     assert report_summary(report) == [
         "setting   status   what changed / why",
         "-------   ------   ------------------",
-        "tags      applied  Tags = 1 tags",
+        "tags      applied  Tags = 1 tag",
         "triggers  skipped  stream copying is off",
         'ttl       planned  would set TimeToLiveSpecification to {"enabled":true}',
         'drift: ttl: wanted {"enabled": true}, found {"enabled": false}',
