@@ -269,3 +269,14 @@ def test_plan_shows_what_would_change_and_changes_nothing(
     assert settings_of(sandbox, target) == before
     stacks = sandbox.client("cloudformation").describe_stacks()["Stacks"]
     assert not [s for s in stacks if "cli-planned" in s["StackName"]], "a dry run adopts nothing"
+
+
+def test_start_wait_exits_1_when_the_execution_fails_and_still_prints_its_report(
+    sandbox: Sandbox, app: dict[str, str], plain_table: Callable[[str], str]
+) -> None:
+    target = plain_table("cli-orphan")
+    code, out, err = run("start", "--target", target, "--source", "cli-no-such-source", "--wait")
+    assert code == 1, out + err
+    assert "execution FAILED" in out
+    assert any("Read source settings" in line and "failed: " in line for line in out.splitlines())
+    assert '"outcome": "failed"' in out

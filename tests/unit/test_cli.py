@@ -1,0 +1,54 @@
+"""The command line's exit statuses: usage errors, user errors and bugs are told apart."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+
+from restore_sync import cli
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return cli.main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_help_exits_0() -> None:
+    with pytest.raises(SystemExit) as raised:
+        cli.parser().parse_args(["start", "--help"])
+    assert raised.value.code == 0
+    assert run("--help")[0] == 0
+
+
+def test_a_missing_source_is_a_usage_error_before_any_aws_call() -> None:
+    code, out, err = run("start", "--target", "orders-restored")
+    assert code == cli.ExitCode.USAGE
+    assert out == ""
+    assert "one of the arguments --source --source-arn is required" in err
+
+
+def test_a_user_error_is_a_message_and_a_bug_is_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(args: argparse.Namespace, output: cli.Output) -> cli.ExitCode:
+        raise cli.UserError("stack restore-sync does not exist")
+
+    def crash(args: argparse.Namespace, output: cli.Output) -> cli.ExitCode:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(cli, "cmd_status", refuse)
+    code, _, err = run("status", "--target", "orders-restored")
+    assert (code, err) == (cli.ExitCode.FAILED, "restore-sync: stack restore-sync does not exist\n")
+
+    monkeypatch.setattr(cli, "cmd_status", crash)
+    code, _, err = run("status", "--target", "orders-restored")
+    assert code == cli.ExitCode.BUG
+    assert "Traceback (most recent call last)" in err
+    assert "KeyError: 'oops'" in err
+
+
+def test_the_target_of_an_execution_comes_from_manual_input_or_the_restore_event() -> None:
+    assert cli.execution_target({"targetTableName": "a-table", "sourceTableName": "b-table"}) == "a-table"
+    event = {"detail-type": "AWS API Call via CloudTrail", "detail": {"requestParameters": {"targetTableName": "c"}}}
+    assert cli.execution_target(event) == "c"
+    assert cli.execution_target(["not", "an", "object"]) is None
