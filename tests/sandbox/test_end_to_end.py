@@ -7,12 +7,16 @@ from typing import Any
 
 import pytest
 
+from restore_sync.aws import TableRef
+from restore_sync.names import change_set_name, stack_name
+from restore_sync.table import import_template, table_document
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
 # A short horizon keeps the "never ACTIVE" scenario to a few dozen polls; the backoff keeps its defaults.
 PARAMETERS = {"HorizonHours": "2"}
+ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/stock-restored"
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +175,67 @@ def test_a_failed_restore_call_starts_nothing(sandbox: Sandbox, deployed: dict[s
     with pytest.raises(ddb.exceptions.ClientError):
         ddb.restore_table_to_point_in_time(SourceTableName="no-such-table", TargetTableName="nothing-restored")
     assert app.executions_for(sandbox, deployed["StateMachineArn"], "nothing-restored") == []
+
+
+def test_a_partial_run_is_resumed(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    """A crash after the import change set was created (not executed), and a run that applied only some
+    settings: the next run picks both up instead of failing on what exists."""
+    app.create_source(sandbox, "stock", items=5)
+    # A table restored before restore-sync was deployed: no restore event, started by hand below.
+    ddb = sandbox.client("dynamodb")
+    source = ddb.describe_table(TableName="stock")["Table"]
+    ddb.create_table(
+        TableName="stock-restored",
+        KeySchema=source["KeySchema"],
+        AttributeDefinitions=source["AttributeDefinitions"],
+        GlobalSecondaryIndexes=[
+            {"IndexName": i["IndexName"], "KeySchema": i["KeySchema"], "Projection": i["Projection"]}
+            for i in source["GlobalSecondaryIndexes"]
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for item in ddb.scan(TableName="stock")["Items"]:
+        ddb.put_item(TableName="stock-restored", Item=item)
+    # What the import step leaves behind when it dies between creating and executing its change set.
+    target = table_document(ddb.describe_table(TableName="stock-restored")["Table"], TableRef.from_arn(ARN))
+    body = json.dumps(import_template(target), sort_keys=True)
+    stack = stack_name("restore-sync", "stock-restored")
+    sandbox.client("cloudformation").create_change_set(
+        StackName=stack,
+        ChangeSetName=change_set_name("import", body),
+        ChangeSetType="IMPORT",
+        TemplateBody=body,
+        ResourcesToImport=[
+            {
+                "ResourceType": "AWS::DynamoDB::Table",
+                "LogicalResourceId": "Table",
+                "ResourceIdentifier": {"TableName": "stock-restored"},
+            }
+        ],
+    )
+    sfn = sandbox.client("stepfunctions")
+
+    def run(settings: list[str]) -> dict[str, Any]:
+        started = sfn.start_execution(
+            stateMachineArn=deployed["StateMachineArn"],
+            input=json.dumps({"targetTableName": "stock-restored", "sourceTableName": "stock", "settings": settings}),
+        )
+        return app.wait(sandbox, started["executionArn"])
+
+    only_ttl = run(["ttl"])
+    assert only_ttl["status"] == "SUCCEEDED", only_ttl.get("cause")
+    assert {name: entry["status"] for name, entry in report_of(only_ttl)["settings"].items()} == {"ttl": "applied"}
+    assert report_of(only_ttl)["stack"] == stack
+    everything = run(["tags", "stream", "ttl", "pitr", "deletion_protection"])
+    assert everything["status"] == "SUCCEEDED", everything.get("cause")
+    statuses = {name: entry["status"] for name, entry in report_of(everything)["settings"].items()}
+    assert statuses == {
+        "tags": "applied",
+        "stream": "applied",
+        "ttl": "unchanged",
+        "pitr": "applied",
+        "deletion_protection": "applied",
+    }
+    assert app.settings_of(sandbox, "stock-restored") == app.settings_of(sandbox, "stock")
+    assert [s for s in app.governance_stacks(sandbox) if "stock" in s] == [stack]
+    assert app.item_count(sandbox, "stock-restored") == 5
