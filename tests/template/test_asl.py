@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cfnlint.api import lint_all
 from statelint.linter import Linter
 
 from restore_sync import errors
@@ -109,6 +110,63 @@ def test_definition_is_statelint_clean_with_its_substitutions(template: dict[str
     text = substitute(asl_text, representative_substitutions(template))
     assert "${" not in text, "a placeholder has no DefinitionSubstitutions entry"
     assert Linter.validate(json.loads(text)) == []
+
+
+def test_definition_is_cfn_lint_clean_inside_a_state_machine_resource(template: dict[str, Any], asl_text: str) -> None:
+    """cfn-lint checks a definition only when it is inline; wrap the substituted one in a minimal template."""
+    definition = json.loads(substitute(asl_text, representative_substitutions(template)))
+    wrapped = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "states.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                },
+            },
+            "StateMachine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"Definition": definition, "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]}},
+            },
+        },
+    }
+    # Informational (I) rules are advice about documenting the template, not problems with the definition.
+    matches = [m for m in lint_all(json.dumps(wrapped)) if not m.rule.id.startswith("I")]
+    assert [str(m) for m in matches if not _succeed_output_path(m, definition)] == []
+
+
+def _succeed_output_path(match: Any, definition: dict[str, Any]) -> bool:
+    """cfn-lint 1.58's schema refuses OutputPath on a Succeed state, which the Amazon States Language allows
+    (Succeed takes InputPath and OutputPath); that one message is a known false positive."""
+    path = [str(p) for p in match.path]
+    return (
+        match.rule.id == "E3601"
+        and path[-1] == "OutputPath"
+        and definition["States"].get(path[-2], {}).get("Type") == "Succeed"
+    )
+
+
+def test_cfn_lint_would_catch_a_broken_definition(template: dict[str, Any], asl_text: str) -> None:
+    definition = json.loads(substitute(asl_text, representative_substitutions(template)))
+    definition["States"]["Check target table"]["TimeoutSeconds"] = "soon"
+    wrapped = {
+        "Resources": {
+            "StateMachine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"Definition": definition, "RoleArn": "arn:aws:iam::123456789012:role/r"},
+            }
+        }
+    }
+    assert [m for m in lint_all(json.dumps(wrapped)) if m.rule.id.startswith("E")]
 
 
 def test_statelint_would_catch_an_unsubstituted_resource(asl: dict[str, Any]) -> None:
