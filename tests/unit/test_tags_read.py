@@ -25,7 +25,7 @@ class FakeDynamoDB:
         assert operation == "list_tags_of_resource"
         return self
 
-    def paginate(self, ResourceArn: str) -> Iterator[dict[str, Any]]:  # noqa: N803 - the SDK's parameter name
+    def paginate(self, ResourceArn: str) -> Iterator[dict[str, Any]]:
         self.asked_for.append(ResourceArn)
         yield from PAGES
 
