@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bench import waiting
+from bench import demo, waiting
 
 
 def main() -> None:
+    demo.main()
+    print()
     waiting.main()
 
 

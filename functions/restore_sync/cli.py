@@ -259,14 +259,10 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
 
 def input_problems(raw: dict[str, Any]) -> list[str]:
     """Every problem the state machine's schema finds in `raw`, worded as Normalize words them."""
-    # jsonschema (a dependency of the functions, not of this module's import) is loaded only when needed.
-    import jsonschema
+    # The request module needs jsonschema (a dependency of the functions, not of this module's import).
+    from restore_sync.request import input_problems as schema_problems
 
-    from restore_sync.request import _describe, input_schema
-
-    validator = jsonschema.Draft202012Validator(input_schema())
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.path))
-    return [_describe(error) for error in errors]
+    return schema_problems(raw)
 
 
 def table_problems(dynamodb: Any, raw: dict[str, Any]) -> list[str]:

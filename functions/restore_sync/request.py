@@ -71,8 +71,7 @@ def _from_cloudtrail(aws: Aws, event: dict[str, Any], default_settings: tuple[st
 def _from_manual(
     aws: Aws, raw: Any, region: str, account: str, started_at: str, default_settings: tuple[str, ...]
 ) -> dict[str, Any]:
-    validator = jsonschema.Draft202012Validator(input_schema())
-    problems = [_describe(error) for error in sorted(validator.iter_errors(raw), key=lambda e: list(e.path))]
+    problems = input_problems(raw)
     if problems:
         raise InvalidRequest(problems)
     target = TableRef(raw["targetTableName"], region, account)
@@ -91,6 +90,12 @@ def _from_manual(
         requested_at=started_at,
         trigger="manual",
     )
+
+
+def input_problems(raw: Any) -> list[str]:
+    """Every problem the published input schema finds in a manual input, in words a person can act on."""
+    validator = jsonschema.Draft202012Validator(input_schema())
+    return [_describe(error) for error in sorted(validator.iter_errors(raw), key=lambda e: list(e.path))]
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
