@@ -70,21 +70,35 @@ def test_resources_moto_skips_are_listed() -> None:
     template = {
         "Resources": {
             "Queue": {"Type": "AWS::SQS::Queue"},
-            "QueuePolicy": {"Type": "AWS::SQS::QueuePolicy"},
+            "TopicPolicy": {"Type": "AWS::SNS::TopicPolicy"},
             "Wait": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
             "Custom": {"Type": "Custom::Thing"},
         }
     }
     assert skipped_by_moto(template) == {
-        "QueuePolicy": "AWS::SQS::QueuePolicy",
+        "TopicPolicy": "AWS::SNS::TopicPolicy",
         "Wait": "AWS::CloudFormation::WaitConditionHandle",
     }
 
 
-def test_deploy_names_the_skipped_resources_in_a_warning(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+def test_deploy_names_the_skipped_resources_in_a_warning(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Topic:\n"
+        "    Type: AWS::SNS::Topic\n"
+        "  TopicPolicy:\n"
+        "    Type: AWS::SNS::TopicPolicy\n"
+        "    Properties:\n"
+        "      Topics: [!Ref Topic]\n"
+        "      PolicyDocument: {Version: '2012-10-17', Statement: []}\n"
+    )
     with caplog.at_level(logging.WARNING, logger="restore_sync_sandbox.deploy"):
-        deploy_app(sandbox, TEMPLATE, stack_name="fixture-app-warned")
-    assert "FixtureStateMachineOnFixtureEventQueuePolicy (AWS::SQS::QueuePolicy)" in caplog.text
+        deploy_app(sandbox, template, stack_name="skipped-warned")
+    assert "TopicPolicy (AWS::SNS::TopicPolicy)" in caplog.text
+    assert "Topic (AWS::SNS::Topic)" not in caplog.text
 
 
 def test_execution_runs_real_handlers_waits_an_hour_in_no_time_and_catches_by_name(
