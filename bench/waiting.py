@@ -94,6 +94,8 @@ def _seconds(timestamp: datetime) -> float:
 def run_all() -> list[Run]:
     runs = []
     with Sandbox(virtual=True) as sandbox:
+        # moto's state belongs to the process: start from an empty AWS whatever ran before.
+        sandbox.reset()
         outputs = deploy_app(sandbox, ROOT / "template.yaml")
         ddb = sandbox.client("dynamodb")
         ddb.create_table(

@@ -16,9 +16,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime(event, context)
     item = event["item"]
     if item["status"] == "skipped":
-        return {"setting": item["setting"], "status": "skipped", "reason": item["reason"]}
-    ops = StackOps(rt.aws, event["stack"]["stack"], rt.config.cfn_role_arn)
-    result = ops.apply(item["setting"], item["wanted"], event["target"])
+        result = {"setting": item["setting"], "status": "skipped", "reason": item["reason"]}
+    else:
+        ops = StackOps(rt.aws, event["stack"]["stack"], rt.config.cfn_role_arn)
+        result = ops.apply(item["setting"], item["wanted"], event["target"])
     metrics.add_metric(name=f"Setting{result['status'].capitalize()}", unit=MetricUnit.Count, value=1)
     logger.info("setting done", extra=result)
     return result

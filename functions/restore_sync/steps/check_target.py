@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from restore_sync.check import check_target
 from restore_sync.steps.common import logger, metrics, runtime
 
@@ -20,5 +22,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         backoff=rt.config.backoff,
         grace_seconds=rt.config.grace_seconds,
     )
+    metrics.add_metric(name="TargetChecks", unit=MetricUnit.Count, value=1)
+    if result["ready"]:
+        metrics.add_metric(name="TargetReadyAfter", unit=MetricUnit.Seconds, value=result["elapsedSeconds"])
     logger.info("target checked", extra={k: v for k, v in result.items() if k != "table"})
     return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from restore_sync.names import stack_name
 from restore_sync.stack import StackOps
 from restore_sync.steps.common import logger, metrics, runtime
@@ -16,5 +18,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     target = event["target"]
     ops = StackOps(rt.aws, stack_name(rt.config.stack_prefix, target["name"]), rt.config.cfn_role_arn)
     result = ops.ensure_imported(target)
+    metrics.add_metric(
+        name="StacksImported" if result["action"] == "imported" else "StacksReused", unit=MetricUnit.Count, value=1
+    )
     logger.info("target imported", extra=result)
     return result

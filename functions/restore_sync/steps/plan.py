@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from restore_sync.plan import plan_settings
 from restore_sync.steps.common import logger, metrics, runtime
 
@@ -13,5 +15,7 @@ from restore_sync.steps.common import logger, metrics, runtime
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     runtime(event, context)
     items = plan_settings(event["request"]["settings"], event["source"], event["target"])
+    pending = sum(1 for item in items if item["status"] == "pending")
+    metrics.add_metric(name="SettingsPlanned", unit=MetricUnit.Count, value=pending)
     logger.info("settings planned", extra={"plan": {i["setting"]: i["status"] for i in items}})
     return {"items": items}

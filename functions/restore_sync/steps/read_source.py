@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from restore_sync.aws import TableRef
 from restore_sync.document import settings_document
 from restore_sync.steps.common import logger, metrics, runtime
@@ -14,4 +16,6 @@ from restore_sync.steps.common import logger, metrics, runtime
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime(event, context)
     request = event["request"]
-    return settings_document(rt.aws, TableRef.from_arn(request["sourceTableArn"]), request["settings"])
+    document = settings_document(rt.aws, TableRef.from_arn(request["sourceTableArn"]), request["settings"])
+    metrics.add_metric(name="SettingsRead", unit=MetricUnit.Count, value=len(document["settings"]))
+    return document
