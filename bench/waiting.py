@@ -8,6 +8,7 @@ the table became ACTIVE to the poll that saw it), state transitions and history 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import statistics
 import time
@@ -16,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from restore_sync.cli import execution_target, new_events
+from restore_sync_sandbox import demo
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
@@ -39,20 +42,12 @@ class Run:
     wall: float
 
 
-def _history(sandbox: Sandbox, execution_arn: str) -> list[dict[str, Any]]:
-    sfn = sandbox.client("stepfunctions")
-    events: list[dict[str, Any]] = []
-    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
-        events += page["events"]
-    return events
-
-
 def _finished(sandbox: Sandbox, state_machine: str, target: str) -> dict[str, Any]:
     sfn = sandbox.client("stepfunctions")
     for _ in range(_WAIT_ATTEMPTS):
         for summary in sfn.list_executions(stateMachineArn=state_machine)["executions"]:
             described = sfn.describe_execution(executionArn=summary["executionArn"])
-            if target in described["input"] and described["status"] != "RUNNING":
+            if execution_target(json.loads(described["input"])) == target and described["status"] != "RUNNING":
                 return dict(described)
         time.sleep(0.02)
     raise RuntimeError(f"no finished execution for {target}")
@@ -71,7 +66,7 @@ def measure(sandbox: Sandbox, state_machine: str, duration: int, run: int) -> Ru
     wall = time.perf_counter() - started
     if execution["status"] != "SUCCEEDED":
         raise RuntimeError(f"{target}: {execution['status']} {execution.get('cause')}")
-    events = _history(sandbox, execution["executionArn"])
+    events = new_events(sandbox.client("stepfunctions"), execution["executionArn"], after_id=0)
     polls = [
         _seconds(e["timestamp"]) - restored_at
         for e in events
@@ -97,16 +92,7 @@ def run_all() -> list[Run]:
         # moto's state belongs to the process: start from an empty AWS whatever ran before.
         sandbox.reset()
         outputs = deploy_app(sandbox, ROOT / "template.yaml")
-        ddb = sandbox.client("dynamodb")
-        ddb.create_table(
-            TableName="bench-source",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        ddb.update_continuous_backups(
-            TableName="bench-source", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
-        )
+        demo.make_source(sandbox.client("dynamodb"), "bench-source", items=10)
         for duration in DURATIONS.values():
             for run in range(RUNS_PER_DURATION):
                 runs.append(measure(sandbox, outputs["StateMachineArn"], duration, run))

@@ -114,40 +114,49 @@ def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, 
     return succeeded and matches and same_items
 
 
-def make_source(ddb: Any) -> None:
-    """The source table with every setting restore-sync copies, and ITEMS items."""
+def make_source(ddb: Any, name: str = SOURCE, items: int = ITEMS) -> None:
+    """A source table with every setting restore-sync copies, a global secondary index, and `items` items."""
     ddb.create_table(
-        TableName=SOURCE,
+        TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-status",
+                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         Tags=[{"Key": key, "Value": value} for key, value in TAGS.items()],
         DeletionProtectionEnabled=True,
     )
-    ddb.update_time_to_live(TableName=SOURCE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
     ddb.update_continuous_backups(
-        TableName=SOURCE,
+        TableName=name,
         PointInTimeRecoverySpecification={
             "PointInTimeRecoveryEnabled": True,
             "RecoveryPeriodInDays": RECOVERY_PERIOD_DAYS,
         },
     )
-    items = [
+    rows = [
         {
             "pk": {"S": f"customer#{n % 5}"},
             "sk": {"S": f"order#{n:04d}"},
+            "status": {"S": ("open", "paid", "shipped")[n % 3]},
             "total": {"N": str(10 * n + 7)},
             "expiresAt": {"N": str(4_102_444_800 + n)},
         }
-        for n in range(ITEMS)
+        for n in range(items)
     ]
-    for start in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
-        ddb.batch_write_item(RequestItems={SOURCE: batch})
+    for start in range(0, len(rows), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in rows[start : start + 25]]
+        ddb.batch_write_item(RequestItems={name: batch})
 
 
 def compare(region: str, account: str, settings: list[str], show: Callable[[str], None]) -> bool:

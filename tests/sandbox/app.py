@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
+from restore_sync.cli import execution_target, new_events
 from restore_sync.settings import NAMES, REGISTRY
+from restore_sync_sandbox import demo
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.server import Sandbox
 
@@ -25,35 +27,8 @@ def deploy(sandbox: Sandbox, **parameters: str) -> dict[str, str]:
 
 
 def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | None = None) -> None:
-    """A source table with every setting restore-sync copies, and some items."""
-    ddb = sandbox.client("dynamodb", region)
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "N"},
-            {"AttributeName": "gpk", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by-gpk",
-                "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        Tags=[{"Key": f"tag{i:02d}", "Value": f"value {i}"} for i in range(13)],
-        DeletionProtectionEnabled=True,
-    )
-    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
-    ddb.update_continuous_backups(
-        TableName=name,
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 12},
-    )
-    for i in range(items):
-        ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i}"}, "sk": {"N": str(i)}, "gpk": {"S": f"g{i % 3}"}})
+    """A source table with every setting restore-sync copies, a global secondary index, and some items."""
+    demo.make_source(sandbox.client("dynamodb", region), name, items)
 
 
 def settings_of(sandbox: Sandbox, table: str, region: str | None = None) -> dict[str, Any]:
@@ -64,15 +39,7 @@ def settings_of(sandbox: Sandbox, table: str, region: str | None = None) -> dict
 
 
 def item_count(sandbox: Sandbox, table: str, region: str | None = None) -> int:
-    ddb = sandbox.client("dynamodb", region)
-    return sum(page["Count"] for page in ddb.get_paginator("scan").paginate(TableName=table, Select="COUNT"))
-
-
-def execution_input_target(raw: str) -> str | None:
-    data = json.loads(raw)
-    if isinstance(data, dict) and "detail" in data:
-        return (data["detail"].get("requestParameters") or {}).get("targetTableName")
-    return data.get("targetTableName") if isinstance(data, dict) else None
+    return demo.count_items(sandbox.client("dynamodb", region), table)
 
 
 def executions_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:
@@ -80,7 +47,7 @@ def executions_for(sandbox: Sandbox, state_machine: str, target: str) -> list[di
     found = []
     for summary in sfn.list_executions(stateMachineArn=state_machine)["executions"]:
         described = sfn.describe_execution(executionArn=summary["executionArn"])
-        if execution_input_target(described["input"]) == target:
+        if execution_target(json.loads(described["input"])) == target:
             found.append(described)
     return found
 
@@ -101,8 +68,9 @@ def finished_execution(sandbox: Sandbox, state_machine: str, target: str) -> dic
     return finished_executions(sandbox, state_machine, target)[0]
 
 
-def wait(sandbox: Sandbox, execution_arn: str) -> dict[str, Any]:
-    sfn = sandbox.client("stepfunctions")
+def wait(sandbox: Sandbox, execution_arn: str, region: str | None = None) -> dict[str, Any]:
+    """DescribeExecution once the execution is no longer RUNNING."""
+    sfn = sandbox.client("stepfunctions", region)
     for _ in range(POLL_ATTEMPTS):
         described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
         if described["status"] != "RUNNING":
@@ -112,11 +80,7 @@ def wait(sandbox: Sandbox, execution_arn: str) -> dict[str, Any]:
 
 
 def history(sandbox: Sandbox, execution_arn: str) -> list[dict[str, Any]]:
-    sfn = sandbox.client("stepfunctions")
-    events: list[dict[str, Any]] = []
-    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
-        events += page["events"]
-    return events
+    return new_events(sandbox.client("stepfunctions"), execution_arn, after_id=0)
 
 
 def entered(events: list[dict[str, Any]], state: str) -> int:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from restore_sync_sandbox.server import Sandbox
-
-# Executions finish in milliseconds on the virtual clock; the bound only stops a test that would hang.
-EXECUTION_POLL_ATTEMPTS = 600
-EXECUTION_POLL_INTERVAL_SECONDS = 0.05
-
+from tests.sandbox import app
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
@@ -32,12 +27,6 @@ def wait_for_execution(sandbox: Sandbox) -> Callable[..., dict[str, Any]]:
     """Returns wait(execution_arn, region=None) -> DescribeExecution once the execution is no longer RUNNING."""
 
     def wait(execution_arn: str, region: str | None = None) -> dict[str, Any]:
-        client = sandbox.client("stepfunctions", region=region)
-        for _ in range(EXECUTION_POLL_ATTEMPTS):
-            described: dict[str, Any] = client.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(EXECUTION_POLL_INTERVAL_SECONDS)
-        raise AssertionError(f"execution {execution_arn} still RUNNING after {EXECUTION_POLL_ATTEMPTS} polls")
+        return app.wait(sandbox, execution_arn, region)
 
     return wait
