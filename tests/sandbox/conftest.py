@@ -10,6 +10,7 @@ import pytest
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     """A running Sandbox (threaded moto server, every extension, virtual clock) shared by one test module.
