@@ -17,6 +17,7 @@ class Config:
     settings: tuple[str, ...] = NAMES
     backoff: Backoff = field(default_factory=Backoff)
     grace_seconds: int = 600
+    triggers_disabled: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -37,4 +38,5 @@ class Config:
             settings=settings,
             backoff=backoff,
             grace_seconds=int(env.get("GRACE_SECONDS", cls.grace_seconds)),
+            triggers_disabled=env.get("CREATE_TRIGGERS_DISABLED", "false").lower() == "true",
         )

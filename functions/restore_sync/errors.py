@@ -41,3 +41,7 @@ class ChangeSetRefused(RestoreSyncError):
 
 class ChangeSetFailed(RestoreSyncError):
     """CloudFormation could not create or execute a change set."""
+
+
+class SettingNotExpressible(RestoreSyncError):
+    """The source's setting has no faithful CloudFormation form; the message says what to do by hand."""

@@ -37,3 +37,12 @@ def stack_name(prefix: str, table_name: str) -> str:
 def change_set_name(setting: str, template_body: str) -> str:
     """Deterministic per setting and template, so a retried step finds the change set it already made."""
     return f"restore-sync-{setting.replace('_', '-')}-{short_hash(template_body, 16)}"
+
+
+def logical_id(prefix: str, *parts: str) -> str:
+    """A CloudFormation logical id (alphanumeric, at most 255) for a resource named by `parts`.
+
+    Readable where it can be, and unique: names that differ only in `.`, `_` or `-` get different hashes.
+    """
+    readable = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", "".join(parts)) if part)
+    return f"{prefix}{readable[:64]}{short_hash(chr(0).join(parts), 8)}"

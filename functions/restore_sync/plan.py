@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from restore_sync.settings import REGISTRY, ordered
+from restore_sync.aws import TableRef
+from restore_sync.settings import REGISTRY, Retarget, ordered
 
 
-def plan_settings(selected: list[str], source: dict[str, Any], target: dict[str, Any]) -> list[dict[str, Any]]:
+def retarget_for(request: dict[str, Any], target: dict[str, Any]) -> Retarget:
+    """The source and target of a request, with the target's table document and the request's options."""
+    return Retarget(
+        source=TableRef.from_arn(request["sourceTableArn"]),
+        target=TableRef.from_arn(request["targetTableArn"]),
+        target_table=target,
+        triggers_disabled=bool(request.get("triggersDisabled", False)),
+    )
+
+
+def plan_settings(selected: list[str], source: dict[str, Any], retarget: Retarget) -> list[dict[str, Any]]:
     """One item per selected setting, in apply order: `pending` with the wanted state, or `skipped` with a reason."""
-    items = []
+    items: list[dict[str, Any]] = []
     for name in ordered(selected):
         setting = REGISTRY[name]
         missing = [need for need in setting.needs if need not in selected]
-        reason = f"needs {', '.join(missing)}, which is not selected" if missing else setting.not_applicable(target)
+        if missing:
+            reason: str | None = f"needs {', '.join(missing)}, which is not selected"
+        else:
+            reason = setting.not_applicable(retarget.target_table)
         if reason:
             items.append({"setting": name, "status": "skipped", "reason": reason})
         else:
-            items.append({"setting": name, "status": "pending", "wanted": source["settings"][name]})
+            wanted = setting.wanted(source["settings"][name], retarget)
+            items.append({"setting": name, "status": "pending", "wanted": wanted})
     return items

@@ -24,15 +24,27 @@ def input_schema() -> dict[str, Any]:
 
 
 def normalize(
-    aws: Aws, raw: Any, *, region: str, account: str, started_at: str, default_settings: tuple[str, ...]
+    aws: Aws,
+    raw: Any,
+    *,
+    region: str,
+    account: str,
+    started_at: str,
+    default_settings: tuple[str, ...],
+    triggers_disabled: bool = False,
 ) -> dict[str, Any]:
     """The request, or `{"ignored": True, "reason": ...}` for an event restore-sync has nothing to do with.
 
     Raises InvalidRequest, listing every problem, for input that cannot be acted on; nothing is touched.
     """
     if isinstance(raw, dict) and raw.get("detail-type") == CLOUDTRAIL:
-        return _from_cloudtrail(aws, raw, default_settings)
-    return _from_manual(aws, raw, region, account, started_at, default_settings)
+        request = _from_cloudtrail(aws, raw, default_settings)
+    else:
+        request = _from_manual(aws, raw, region, account, started_at, default_settings)
+    if not request["ignored"]:
+        manual = raw.get("triggersDisabled") if isinstance(raw, dict) and "detail-type" not in raw else None
+        request["triggersDisabled"] = triggers_disabled if manual is None else bool(manual)
+    return request
 
 
 def ignored(reason: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable
 from restore_sync.guard import refusals
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
-from restore_sync.table import TABLE_LOGICAL_ID, import_template, table_properties
+from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 
 NO_CHANGES = "didn't contain changes"
 # Statuses from which a new change set can start and the table is held by the stack.
@@ -170,10 +170,11 @@ class StackOps:
                 f"stack {self.stack_name} is {current['StackStatus']}: continue or fix its rollback, then redrive"
             )
         old = self.template()
-        # The table's own properties are described as the table is now, not as the stack last recorded them:
-        # if the two disagree (the table was re-created under the same name), the change set shows it and the
-        # guard refuses, instead of the stack quietly reverting or replacing the table.
-        new = merge(old, {**table_properties(target), **fragment.properties}, fragment.resources)
+        # The properties that say which table this is come from the table as it is now, not from the stack's
+        # record: if the two disagree (the table was re-created under the same name), the change set shows a
+        # replacement and the guard refuses it. Capacity and indexes keep the stack's record, which
+        # CloudFormation leaves alone unless the template changes them.
+        new = merge(old, {**identity_properties(target), **fragment.properties}, fragment.resources)
         if new == old:
             return {"setting": setting_name, "status": "unchanged", "reason": "already in the stack"}
         body = json.dumps(new, sort_keys=True)

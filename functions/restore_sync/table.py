@@ -100,6 +100,16 @@ def table_properties(doc: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+# Properties whose difference from the live table means a different table: CloudFormation replaces on them.
+IDENTITY_PROPERTIES = ("TableName", "KeySchema", "LocalSecondaryIndexes")
+
+
+def identity_properties(doc: dict[str, Any]) -> dict[str, Any]:
+    """The properties that say which table this is, as the live table has them."""
+    described = table_properties(doc)
+    return {name: described[name] for name in IDENTITY_PROPERTIES if name in described}
+
+
 def import_template(doc: dict[str, Any]) -> dict[str, Any]:
     """The template an IMPORT change set adopts the table with; Retain so the stack can never delete data."""
     return {

@@ -50,6 +50,7 @@ def test_point_in_time_restore_by_name(aws: Aws) -> None:
         "settings": list(NAMES),
         "dryRun": False,
         "requestedAt": "2026-11-20T10:00:00Z",
+        "triggersDisabled": False,
     }
 
 
@@ -93,6 +94,16 @@ def test_manual_input(aws: Aws) -> None:
     assert request["settings"] == ["ttl"]
     assert request["dryRun"] is True
     assert request["requestedAt"] == STARTED
+
+
+def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: Aws) -> None:
+    event = load_event("cloudtrail_restore_pitr_by_name")
+    common = {"region": "us-east-1", "account": ACCOUNT, "started_at": STARTED, "default_settings": NAMES}
+    assert normalize(aws, event, triggers_disabled=True, **common)["triggersDisabled"] is True
+    manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
+    assert normalize(aws, manual, triggers_disabled=True, **common)["triggersDisabled"] is True
+    chosen = {**manual, "triggersDisabled": False}
+    assert normalize(aws, chosen, triggers_disabled=True, **common)["triggersDisabled"] is False
 
 
 def test_manual_input_lists_every_problem(aws: Aws) -> None:

@@ -6,10 +6,16 @@ from typing import Any
 
 import pytest
 
+from restore_sync.aws import TableRef
 from restore_sync.plan import plan_settings
-from restore_sync.settings import NAMES, REGISTRY, ordered
+from restore_sync.settings import NAMES, REGISTRY, Retarget, ordered
 
 TARGET: dict[str, Any] = {"name": "orders-restored", "billingMode": "PAY_PER_REQUEST"}
+RETARGET = Retarget(
+    source=TableRef("orders", "us-east-1", "123456789012"),
+    target=TableRef("orders-restored", "us-east-1", "123456789012"),
+    target_table=TARGET,
+)
 
 
 def fragment(name: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -19,7 +25,20 @@ def fragment(name: str, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_registry_has_the_contract_names_in_apply_order() -> None:
-    assert NAMES == ("tags", "stream", "ttl", "pitr", "deletion_protection")
+    assert NAMES == (
+        "tags",
+        "stream",
+        "ttl",
+        "pitr",
+        "deletion_protection",
+        "triggers",
+        "kinesis",
+        "autoscaling",
+        "contributor_insights",
+        "alarms",
+        "resource_policy",
+        "table_class",
+    )
     assert ordered(["pitr", "tags"]) == ["tags", "pitr"]
     with pytest.raises(KeyError, match="nope"):
         ordered(["nope"])
@@ -76,8 +95,21 @@ def test_diff_reports_wanted_and_found() -> None:
 
 def test_plan_orders_selected_settings_and_carries_the_wanted_state() -> None:
     source = {"settings": {"ttl": {"enabled": True, "attributeName": "x"}, "tags": {"tags": []}}}
-    items = plan_settings(["ttl", "tags"], source, TARGET)
+    items = plan_settings(["ttl", "tags"], source, RETARGET)
     assert items == [
         {"setting": "tags", "status": "pending", "wanted": {"tags": []}},
         {"setting": "ttl", "status": "pending", "wanted": {"enabled": True, "attributeName": "x"}},
+    ]
+
+
+def test_plan_skips_triggers_without_stream_and_autoscaling_on_demand() -> None:
+    source = {"settings": {"triggers": {"mappings": []}, "autoscaling": {"targets": []}}}
+    items = plan_settings(["triggers", "autoscaling"], source, RETARGET)
+    assert items == [
+        {"setting": "triggers", "status": "skipped", "reason": "needs stream, which is not selected"},
+        {
+            "setting": "autoscaling",
+            "status": "skipped",
+            "reason": "the target is on-demand (PAY_PER_REQUEST): auto scaling applies to provisioned capacity only",
+        },
     ]

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
-from restore_sync.settings import deletion_protection, pitr, stream, tags, ttl
-from restore_sync.settings.base import Fragment, Setting, State
+from restore_sync.settings import (
+    alarms,
+    autoscaling,
+    contributor_insights,
+    deletion_protection,
+    kinesis,
+    pitr,
+    resource_policy,
+    stream,
+    table_class,
+    tags,
+    triggers,
+    ttl,
+)
+from restore_sync.settings.base import Fragment, Retarget, Setting, State
 
 # Apply order: a setting comes after the ones it needs; the rest follow the contract's order (design.md).
 REGISTRY: dict[str, Setting] = {
-    s.name: s for s in (tags.SETTING, stream.SETTING, ttl.SETTING, pitr.SETTING, deletion_protection.SETTING)
+    s.name: s
+    for s in (
+        tags.SETTING,
+        stream.SETTING,
+        ttl.SETTING,
+        pitr.SETTING,
+        deletion_protection.SETTING,
+        triggers.SETTING,
+        kinesis.SETTING,
+        autoscaling.SETTING,
+        contributor_insights.SETTING,
+        alarms.SETTING,
+        resource_policy.SETTING,
+        table_class.SETTING,
+    )
 }
 
 NAMES: tuple[str, ...] = tuple(REGISTRY)
 
-__all__ = ["NAMES", "REGISTRY", "Fragment", "Setting", "State", "ordered"]
+__all__ = ["NAMES", "REGISTRY", "Fragment", "Retarget", "Setting", "State", "ordered"]
 
 
 def ordered(names: list[str] | tuple[str, ...]) -> list[str]:

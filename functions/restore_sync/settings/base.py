@@ -12,6 +12,20 @@ State = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class Retarget:
+    """What a setting needs to know to turn the source's state into the target's: both tables and the options."""
+
+    source: TableRef
+    target: TableRef
+    target_table: dict[str, Any]
+    triggers_disabled: bool = False
+
+    @property
+    def target_indexes(self) -> set[str]:
+        return {index["IndexName"] for index in self.target_table.get("globalSecondaryIndexes", [])}
+
+
+@dataclass(frozen=True)
 class Fragment:
     """What a setting adds to the governance stack: table properties and extra resources by logical id."""
 
@@ -40,6 +54,11 @@ class Setting(ABC):
     @abstractmethod
     def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
         """Template data that gives `target` (its table document) this state; empty when there is nothing to set."""
+
+    def wanted(self, state: State, retarget: Retarget) -> State:
+        """What the target should have, given the source's state: names and ARNs of the source become the
+        target's, parts the target lacks are left out. By default the source's state as it is."""
+        return state
 
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""

@@ -21,6 +21,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         account=rt.account,
         started_at=event["startedAt"],
         default_settings=rt.config.settings,
+        triggers_disabled=rt.config.triggers_disabled,
     )
     metrics.add_metric(
         name="RequestsIgnored" if request["ignored"] else "RequestsAccepted", unit=MetricUnit.Count, value=1

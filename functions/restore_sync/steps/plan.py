@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from restore_sync.plan import plan_settings
+from restore_sync.plan import plan_settings, retarget_for
 from restore_sync.steps.common import logger, metrics, runtime
 
 
@@ -14,7 +14,8 @@ from restore_sync.steps.common import logger, metrics, runtime
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     runtime(event, context)
-    items = plan_settings(event["request"]["settings"], event["source"], event["target"])
+    request = event["request"]
+    items = plan_settings(request["settings"], event["source"], retarget_for(request, event["target"]))
     pending = sum(1 for item in items if item["status"] == "pending")
     metrics.add_metric(name="SettingsPlanned", unit=MetricUnit.Count, value=pending)
     logger.info("settings planned", extra={"plan": {i["setting"]: i["status"] for i in items}})

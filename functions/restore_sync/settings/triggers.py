@@ -1,0 +1,81 @@
+"""`triggers`: the Lambda event source mappings on the source's stream, re-created on the target's stream.
+
+A mapping is bound to one stream ARN, and a restored table has a new stream, so mappings are created anew with
+every property that shapes delivery, and the same enabled or disabled state. `triggersDisabled` (deployment
+parameter or request) creates them disabled, so a live source and its restored copy do not both feed a consumer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from restore_sync.aws import Aws, TableRef, translated_errors
+from restore_sync.names import logical_id
+from restore_sync.settings.base import Fragment, Retarget, Setting, State
+from restore_sync.table import TABLE_LOGICAL_ID
+
+# Mapping properties copied as they are (the API's names are CloudFormation's names).
+COPIED = (
+    "BatchSize",
+    "StartingPosition",
+    "MaximumBatchingWindowInSeconds",
+    "BisectBatchOnFunctionError",
+    "MaximumRetryAttempts",
+    "MaximumRecordAgeInSeconds",
+    "ParallelizationFactor",
+    "TumblingWindowInSeconds",
+    "FunctionResponseTypes",
+)
+ENABLED_STATES = ("Creating", "Enabling", "Enabled", "Updating")
+GONE_STATES = ("Deleting",)
+
+
+class Triggers(Setting):
+    name = "triggers"
+    needs = ("stream",)
+
+    def read(self, aws: Aws, table: TableRef) -> State:
+        with translated_errors():
+            description = aws.client("dynamodb", table.region).describe_table(TableName=table.name)["Table"]
+        stream_arn = description.get("LatestStreamArn")
+        if not description.get("StreamSpecification", {}).get("StreamEnabled") or not stream_arn:
+            return {"mappings": []}
+        mappings = []
+        with translated_errors():
+            paginator = aws.client("lambda", table.region).get_paginator("list_event_source_mappings")
+            for page in paginator.paginate(EventSourceArn=stream_arn):
+                mappings += [_mapping(m) for m in page.get("EventSourceMappings", []) if m["State"] not in GONE_STATES]
+        return {"mappings": sorted(mappings, key=lambda m: json.dumps(m, sort_keys=True))}
+
+    def wanted(self, state: State, retarget: Retarget) -> State:
+        if not retarget.triggers_disabled:
+            return state
+        return {"mappings": [{**mapping, "enabled": False} for mapping in state["mappings"]]}
+
+    def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
+        resources = {}
+        for mapping in state["mappings"]:
+            properties = {
+                "EventSourceArn": {"Fn::GetAtt": [TABLE_LOGICAL_ID, "StreamArn"]},
+                "FunctionName": mapping["functionArn"],
+                "Enabled": mapping["enabled"],
+                **mapping["properties"],
+            }
+            key = logical_id("Trigger", mapping["functionArn"].rsplit(":", 1)[-1], json.dumps(mapping, sort_keys=True))
+            resources[key] = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": properties}
+        return Fragment(resources=resources)
+
+
+def _mapping(api: dict[str, Any]) -> dict[str, Any]:
+    properties = {key: api[key] for key in COPIED if api.get(key) not in (None, [])}
+    filters = (api.get("FilterCriteria") or {}).get("Filters") or []
+    if filters:
+        properties["FilterCriteria"] = {"Filters": [{"Pattern": f["Pattern"]} for f in filters]}
+    on_failure = ((api.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if on_failure:
+        properties["DestinationConfig"] = {"OnFailure": {"Destination": on_failure}}
+    return {"functionArn": api["FunctionArn"], "enabled": api["State"] in ENABLED_STATES, "properties": properties}
+
+
+SETTING = Triggers()
