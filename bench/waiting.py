@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from restore_sync.cli import execution_target, new_events
-from restore_sync_sandbox import demo
+from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
@@ -92,7 +92,7 @@ def run_all() -> list[Run]:
         # moto's state belongs to the process: start from an empty AWS whatever ran before.
         sandbox.reset()
         outputs = deploy_app(sandbox, ROOT / "template.yaml")
-        demo.make_source(sandbox.client("dynamodb"), "bench-source", items=10)
+        examples.make_source(sandbox.client("dynamodb"), "bench-source", items=10)
         for duration in DURATIONS.values():
             for run in range(RUNS_PER_DURATION):
                 runs.append(measure(sandbox, outputs["StateMachineArn"], duration, run))

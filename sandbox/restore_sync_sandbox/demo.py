@@ -16,6 +16,7 @@ from restore_sync.aws import Aws, TableRef
 from restore_sync.cli import brief, follow, report_of, report_summary, table, wait_for_execution_of
 from restore_sync.settings import REGISTRY
 from restore_sync_sandbox.cli import app_root, deploy, quiet
+from restore_sync_sandbox.examples import RECOVERY_PERIOD_DAYS, TAGS, count_items, make_source
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 
@@ -23,21 +24,6 @@ SOURCE = "orders"
 TARGET = "orders-restored"
 ITEMS = 25
 # More than one page of ListTagsOfResource (10 a page), so reading tags must follow the pages.
-TAGS = {
-    "app": "shop",
-    "backup": "daily",
-    "compliance": "pci",
-    "cost-center": "cc-4711",
-    "data-classification": "confidential",
-    "env": "prod",
-    "owner": "payments-team",
-    "service": "orders",
-    "team": "payments",
-    "tier": "1",
-    "region-role": "primary",
-    "created-by": "terraform",
-}
-RECOVERY_PERIOD_DAYS = 14
 # Wall time the demo may take before it gives up on the execution.
 FOLLOW_LIMIT_VIRTUAL_SECONDS = 120.0
 FOLLOW_LIMIT_REAL_EXTRA_SECONDS = 900.0
@@ -66,7 +52,7 @@ def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, 
     outputs = deploy(sandbox, root)
     show(f"app deployed from {root / 'template.yaml'} as stack restore-sync")
     ddb = sandbox.client("dynamodb")
-    make_source(ddb)
+    make_source(ddb, SOURCE, ITEMS)
     show(
         f"source table {SOURCE}: {len(TAGS)} tags, stream NEW_AND_OLD_IMAGES, TTL on expiresAt, "
         f"PITR ({RECOVERY_PERIOD_DAYS}-day recovery period), deletion protection, {ITEMS} items"
@@ -114,51 +100,6 @@ def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, 
     return succeeded and matches and same_items
 
 
-def make_source(ddb: Any, name: str = SOURCE, items: int = ITEMS) -> None:
-    """A source table with every setting restore-sync copies, a global secondary index, and `items` items."""
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by-status",
-                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        Tags=[{"Key": key, "Value": value} for key, value in TAGS.items()],
-        DeletionProtectionEnabled=True,
-    )
-    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
-    ddb.update_continuous_backups(
-        TableName=name,
-        PointInTimeRecoverySpecification={
-            "PointInTimeRecoveryEnabled": True,
-            "RecoveryPeriodInDays": RECOVERY_PERIOD_DAYS,
-        },
-    )
-    rows = [
-        {
-            "pk": {"S": f"customer#{n % 5}"},
-            "sk": {"S": f"order#{n:04d}"},
-            "status": {"S": ("open", "paid", "shipped")[n % 3]},
-            "total": {"N": str(10 * n + 7)},
-            "expiresAt": {"N": str(4_102_444_800 + n)},
-        }
-        for n in range(items)
-    ]
-    for start in range(0, len(rows), 25):
-        batch = [{"PutRequest": {"Item": item}} for item in rows[start : start + 25]]
-        ddb.batch_write_item(RequestItems={name: batch})
-
-
 def compare(region: str, account: str, settings: list[str], show: Callable[[str], None]) -> bool:
     """Reads every setting of source and target with the setting's own `read`; shows them side by side."""
     aws = Aws(region=region)
@@ -175,10 +116,3 @@ def compare(region: str, account: str, settings: list[str], show: Callable[[str]
     for line in table(rows):
         show(f"  {line}")
     return all_match
-
-
-def count_items(ddb: Any, table_name: str) -> int:
-    total = 0
-    for page in ddb.get_paginator("scan").paginate(TableName=table_name, Select="COUNT"):
-        total += int(page["Count"])
-    return total

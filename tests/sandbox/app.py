@@ -10,7 +10,7 @@ from typing import Any
 from restore_sync.aws import Aws, TableRef
 from restore_sync.cli import execution_target, new_events
 from restore_sync.settings import NAMES, REGISTRY
-from restore_sync_sandbox import demo
+from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.server import Sandbox
 
@@ -28,7 +28,7 @@ def deploy(sandbox: Sandbox, **parameters: str) -> dict[str, str]:
 
 def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | None = None) -> None:
     """A source table with every setting restore-sync copies, a global secondary index, and some items."""
-    demo.make_source(sandbox.client("dynamodb", region), name, items)
+    examples.make_source(sandbox.client("dynamodb", region), name, items)
 
 
 def settings_of(sandbox: Sandbox, table: str, region: str | None = None) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def settings_of(sandbox: Sandbox, table: str, region: str | None = None) -> dict
 
 
 def item_count(sandbox: Sandbox, table: str, region: str | None = None) -> int:
-    return demo.count_items(sandbox.client("dynamodb", region), table)
+    return examples.count_items(sandbox.client("dynamodb", region), table)
 
 
 def executions_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:

@@ -1,0 +1,309 @@
+"""Source tables configured the way operators configure them, through the ordinary AWS APIs.
+
+Used by the demo, the end-to-end tests and the benchmarks, so all three exercise the same settings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+Clients = Callable[[str], Any]
+
+ACCOUNT = "123456789012"
+RECOVERY_PERIOD_DAYS = 14
+# More than one page of ListTagsOfResource (10 a page), so reading tags must follow the pages.
+TAGS = {
+    "app": "shop",
+    "backup": "daily",
+    "compliance": "pci",
+    "cost-center": "cc-4711",
+    "created-by": "terraform",
+    "data-classification": "confidential",
+    "env": "prod",
+    "owner": "payments-team",
+    "region-role": "primary",
+    "service": "orders",
+    "team": "payments",
+    "tier": "1",
+}
+INDEXES = ("by-status", "by-customer.v2")
+CONSUMER_CODE = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
+
+
+def make_source(ddb: Any, name: str, items: int) -> None:
+    """An on-demand table with the settings every table can have: tags, stream, TTL, PITR, deletion protection,
+    one global secondary index, and `items` items."""
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[_index("by-status", "status", provisioned=False)],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        Tags=[{"Key": key, "Value": value} for key, value in TAGS.items()],
+        DeletionProtectionEnabled=True,
+    )
+    _common_settings(ddb, name)
+    put_items(ddb, name, items)
+
+
+def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
+    """A provisioned table with every setting restore-sync copies: two GSIs, auto scaling on the table and both
+    indexes, three stream triggers (one disabled, one filtered), two Kinesis destinations (one disabled),
+    contributor insights, alarms (table, index, metric math), a resource policy, the infrequent-access class.
+    Returns what was made (function, stream and queue ARNs), for tests to break on purpose."""
+    ddb = clients("dynamodb")
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+            {"AttributeName": "customer", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            _index("by-status", "status", provisioned=True),
+            _index("by-customer.v2", "customer", provisioned=True),
+        ],
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 5},
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        Tags=[{"Key": key, "Value": value} for key, value in TAGS.items()],
+        DeletionProtectionEnabled=True,
+        TableClass="STANDARD_INFREQUENT_ACCESS",
+    )
+    _common_settings(ddb, name)
+    table_arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+    made = {"table": table_arn}
+    made.update(_kinesis(clients, name))
+    made.update(_triggers(clients, name))
+    _contributor_insights(ddb, name)
+    _autoscaling(clients("application-autoscaling"), name)
+    _alarms(clients("cloudwatch"), name)
+    ddb.put_resource_policy(ResourceArn=table_arn, Policy=json.dumps(_policy(table_arn)))
+    put_items(ddb, name, items)
+    return made
+
+
+def put_items(ddb: Any, name: str, count: int) -> None:
+    rows = [
+        {
+            "pk": {"S": f"customer#{n % 5}"},
+            "sk": {"S": f"order#{n:04d}"},
+            "status": {"S": ("open", "paid", "shipped")[n % 3]},
+            "customer": {"S": f"c{n % 7}"},
+            "total": {"N": str(10 * n + 7)},
+            "expiresAt": {"N": str(4_102_444_800 + n)},
+        }
+        for n in range(count)
+    ]
+    for start in range(0, len(rows), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in rows[start : start + 25]]
+        ddb.batch_write_item(RequestItems={name: batch})
+
+
+def count_items(ddb: Any, name: str) -> int:
+    return sum(int(page["Count"]) for page in ddb.get_paginator("scan").paginate(TableName=name, Select="COUNT"))
+
+
+def _index(name: str, key: str, provisioned: bool) -> dict[str, Any]:
+    index: dict[str, Any] = {
+        "IndexName": name,
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    if provisioned:
+        index["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    return index
+
+
+def _common_settings(ddb: Any, name: str) -> None:
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+    ddb.update_continuous_backups(
+        TableName=name,
+        PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True,
+            "RecoveryPeriodInDays": RECOVERY_PERIOD_DAYS,
+        },
+    )
+
+
+def _kinesis(clients: Clients, name: str) -> dict[str, str]:
+    kinesis, ddb = clients("kinesis"), clients("dynamodb")
+    arns = {}
+    for stream in (f"{name}-changes", f"{name}-changes-old"):
+        kinesis.create_stream(StreamName=stream, ShardCount=1)
+        arns[stream] = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    ddb.enable_kinesis_streaming_destination(
+        TableName=name,
+        StreamArn=arns[f"{name}-changes-old"],
+        EnableKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MILLISECOND"},
+    )
+    ddb.disable_kinesis_streaming_destination(TableName=name, StreamArn=arns[f"{name}-changes-old"])
+    ddb.enable_kinesis_streaming_destination(
+        TableName=name,
+        StreamArn=arns[f"{name}-changes"],
+        EnableKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MICROSECOND"},
+    )
+    return {"kinesis": arns[f"{name}-changes"], "kinesisDisabled": arns[f"{name}-changes-old"]}
+
+
+def _triggers(clients: Clients, name: str) -> dict[str, str]:
+    iam, lam, sqs, ddb = clients("iam"), clients("lambda"), clients("sqs"), clients("dynamodb")
+    role_name = f"{name}-consumer"[:64]
+    role = iam.create_role(
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    functions = {}
+    for suffix in ("audit", "search-indexer", "archiver"):
+        functions[suffix] = lam.create_function(
+            FunctionName=f"{name}-{suffix}"[:64],
+            Runtime="python3.12",
+            Role=role,
+            Handler="consumer.handler",
+            Code={"ZipFile": _zip({"consumer.py": CONSUMER_CODE})},
+        )["FunctionArn"]
+    failures = sqs.get_queue_attributes(
+        QueueUrl=sqs.create_queue(QueueName=f"{name}-trigger-failures")["QueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    stream = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    lam.create_event_source_mapping(
+        EventSourceArn=stream,
+        FunctionName=functions["audit"],
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=50,
+        MaximumBatchingWindowInSeconds=5,
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=0,
+        MaximumRecordAgeInSeconds=3600,
+        ParallelizationFactor=2,
+        DestinationConfig={"OnFailure": {"Destination": failures}},
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    lam.create_event_source_mapping(
+        EventSourceArn=stream,
+        FunctionName=functions["search-indexer"],
+        StartingPosition="LATEST",
+        BatchSize=100,
+        TumblingWindowInSeconds=60,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT", "MODIFY"]})}]},
+    )
+    lam.create_event_source_mapping(
+        EventSourceArn=stream, FunctionName=functions["archiver"], StartingPosition="TRIM_HORIZON", Enabled=False
+    )
+    return {f"function:{k}": v for k, v in functions.items()}
+
+
+def _contributor_insights(ddb: Any, name: str) -> None:
+    ddb.update_contributor_insights(TableName=name, ContributorInsightsAction="ENABLE")
+    ddb.update_contributor_insights(TableName=name, IndexName="by-status", ContributorInsightsAction="ENABLE")
+
+
+def _autoscaling(aas: Any, name: str) -> None:
+    scaled = [
+        (f"table/{name}", "dynamodb:table:ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
+        (f"table/{name}", "dynamodb:table:WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"),
+    ]
+    scaled += [
+        (f"table/{name}/index/{index}", "dynamodb:index:ReadCapacityUnits", "DynamoDBReadCapacityUtilization")
+        for index in INDEXES
+    ]
+    for resource_id, dimension, metric in scaled:
+        aas.register_scalable_target(
+            ServiceNamespace="dynamodb",
+            ResourceId=resource_id,
+            ScalableDimension=dimension,
+            MinCapacity=5,
+            MaxCapacity=200,
+            SuspendedState={"ScheduledScalingSuspended": dimension.endswith("WriteCapacityUnits")},
+        )
+        aas.put_scaling_policy(
+            PolicyName=f"{metric}-70",
+            ServiceNamespace="dynamodb",
+            ResourceId=resource_id,
+            ScalableDimension=dimension,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 70.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
+                "ScaleInCooldown": 60,
+                "ScaleOutCooldown": 60,
+            },
+        )
+    aas.put_scheduled_action(
+        ServiceNamespace="dynamodb",
+        ScheduledActionName="business-hours",
+        ResourceId=f"table/{name}",
+        ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        Schedule="cron(0 8 ? * MON-FRI *)",
+        Timezone="Europe/Berlin",
+        ScalableTargetAction={"MinCapacity": 20, "MaxCapacity": 400},
+    )
+
+
+def _alarms(cloudwatch: Any, name: str) -> None:
+    cloudwatch.put_metric_alarm(
+        AlarmName=f"{name}-read-throttles",
+        Namespace="AWS/DynamoDB",
+        MetricName="ReadThrottleEvents",
+        Dimensions=[{"Name": "TableName", "Value": name}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=3,
+        DatapointsToAlarm=2,
+        Threshold=10,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmDescription="Reads are being throttled",
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName="status-index-write-throttles",
+        Namespace="AWS/DynamoDB",
+        MetricName="WriteThrottleEvents",
+        Dimensions=[{"Name": "TableName", "Value": name}, {"Name": "GlobalSecondaryIndexName", "Value": "by-status"}],
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+
+
+def _policy(table_arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReportingReads",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                "Resource": [table_arn, f"{table_arn}/index/by-status"],
+            }
+        ],
+    }
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return buffer.getvalue()
