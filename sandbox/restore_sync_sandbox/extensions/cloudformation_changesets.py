@@ -15,16 +15,22 @@ AWS behaviour reproduced:
   A failing UPDATE rolls back: the previous template is applied again, the stack ends UPDATE_ROLLBACK_COMPLETE
   (a CREATE ends ROLLBACK_COMPLETE) with a StackStatusReason, and the change set EXECUTE_FAILED.
 - A resource removed from the template with DeletionPolicy Retain is left in place.
+- The StackStatusReason of a failed update names the resource and what its handler said: "The following
+  resource(s) failed to create: [Mapping]. Resource handler returned message: "Function not found: arn:..."
+  (HandlerErrorCode: NotFound)" (`ResourceHandlerError` carries the handler's message; any other error's
+  message is used as it is).
 
 moto internals patched: `models.ChangeSet.diff`, `CloudFormationBackend.create_change_set` /
 `execute_change_set`, `CloudFormationResponse.create_change_set` / `describe_change_set` /
 `execute_change_set` / `delete_change_set` / `list_change_sets` / `get_template`,
-`parsing.parse_and_update_resource` (a model without an update path keeps its resource instead of None) and
-`ResourceMap._delete_resource` (Retain on removal).
+`parsing.parse_and_create_resource` (a failure remembers which resource failed), `parsing.parse_and_update_resource`
+(a model without an update path keeps its resource instead of None) and `ResourceMap._delete_resource` (Retain on
+removal).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections.abc import Callable
@@ -306,6 +312,45 @@ def has_changes(stack: Any, change_set: Any) -> bool:
     return _without_resources(old_template) != _without_resources(new_template)
 
 
+class ResourceHandlerError(ValidationError):
+    """A resource's create, update or delete failed; the message reads as CloudFormation's handler reports it."""
+
+    def __init__(self, message: str, handler_error_code: str = "InvalidRequest", service: str | None = None) -> None:
+        where = f" (Service: {service})" if service else ""
+        super().__init__(
+            message=f'Resource handler returned message: "{message}"{where} (HandlerErrorCode: {handler_error_code})'
+        )
+        self.handler_message = message
+        self.handler_error_code = handler_error_code
+
+
+# Attribute set on an exception raised while a resource was created, updated or deleted: (action, logical id).
+FAILED_RESOURCE = "_sandbox_failed_resource"
+
+
+def _mark_failure(error: BaseException, action: str, logical_id: str) -> None:
+    # The innermost resource wins: creating one resource may create those it refers to first.
+    if getattr(error, FAILED_RESOURCE, None) is None:
+        # An exception type with __slots__ keeps its plain message.
+        with contextlib.suppress(AttributeError):
+            setattr(error, FAILED_RESOURCE, (action, logical_id))
+
+
+def error_message(error: BaseException) -> str:
+    """The text of an error as an API response would carry it (moto's errors keep it in `message`)."""
+    message = getattr(error, "message", None)
+    return message if isinstance(message, str) and message else str(error)
+
+
+def failure_reason(error: BaseException, default_action: str) -> str:
+    """StackStatusReason for a failed operation: which resource failed to do what, and why."""
+    failed = getattr(error, FAILED_RESOURCE, None)
+    if failed is None:
+        return f"The following resource(s) failed to {default_action}: {error_message(error)}"
+    action, logical_id = failed
+    return f"The following resource(s) failed to {action}: [{logical_id}]. {error_message(error)}"
+
+
 class ChangeSetNotFoundException(CloudFormationError):
     code = "ChangeSetNotFoundException"
 
@@ -445,7 +490,7 @@ def execute_update(backend: Any, stack: Any, change_set: Any) -> None:
     try:
         change_set.apply()
     except Exception as error:  # any resource failure rolls the stack back, as CloudFormation does
-        reason = f"The following resource(s) failed to {prefix.lower()}: {error}"
+        reason = failure_reason(error, prefix.lower())
         _roll_back(stack, previous_template, previous_template_dict, previous_parameters, creating, reason)
         change_set.execution_status = "EXECUTE_FAILED"
         return
@@ -559,12 +604,28 @@ def _response_get_template(self: Any) -> ActionResult:
     return ActionResult({"TemplateBody": change_set.template, "StagesAvailable": ["Original", "Processed"]})
 
 
+def _parse_and_create_resource(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
+) -> Any:
+    try:
+        return _originals["parsing.parse_and_create_resource"](
+            logical_id, resource_json, resources_map, account_id=account_id, region_name=region_name
+        )
+    except Exception as error:
+        _mark_failure(error, "create", logical_id)
+        raise
+
+
 def _parse_and_update_resource(
     logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
 ) -> Any:
-    updated = _originals["parsing.parse_and_update_resource"](
-        logical_id, resource_json, resources_map, account_id=account_id, region_name=region_name
-    )
+    try:
+        updated = _originals["parsing.parse_and_update_resource"](
+            logical_id, resource_json, resources_map, account_id=account_id, region_name=region_name
+        )
+    except Exception as error:
+        _mark_failure(error, "update", logical_id)
+        raise
     # moto returns None for a model without an update path, and the caller then stores None in the resource
     # map, losing the resource; keep the resource that exists.
     return updated if updated is not None else resources_map._parsed_resources.get(logical_id)
@@ -573,7 +634,11 @@ def _parse_and_update_resource(
 def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
     if resource_json.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
         return
-    _originals["parsing.ResourceMap._delete_resource"](self, parsed_resource, resource_json)
+    try:
+        _originals["parsing.ResourceMap._delete_resource"](self, parsed_resource, resource_json)
+    except Exception as error:
+        _mark_failure(error, "delete", str(getattr(parsed_resource, "logical_resource_id", "")))
+        raise
 
 
 PATCHES: tuple[tuple[str, Any, str, Any], ...] = (
@@ -621,6 +686,12 @@ PATCHES: tuple[tuple[str, Any, str, Any], ...] = (
         _response_list_change_sets,
     ),
     ("response.get_template", cfn_responses.CloudFormationResponse, "get_template", _response_get_template),
+    (
+        "parsing.parse_and_create_resource",
+        cfn_parsing,
+        "parse_and_create_resource",
+        _parse_and_create_resource,
+    ),
     (
         "parsing.parse_and_update_resource",
         cfn_parsing,

@@ -185,3 +185,23 @@ def test_get_template_of_a_change_set(cfn: Any) -> None:
     template = cfn.get_template(StackName=STACK, ChangeSetName="pending")["TemplateBody"]
     body = template if isinstance(template, dict) else json.loads(template)
     assert body["Resources"]["Table"]["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_a_failed_update_names_the_resource_and_the_handlers_message(cfn: Any) -> None:
+    template = copy.deepcopy(BASE)
+    template["Resources"]["Worker"] = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Runtime": "python3.12",
+            "Handler": "index.handler",
+            "Role": "arn:aws:iam::123456789012:role/no-such-role",
+            "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+        },
+    }
+    change_set(cfn, template, "worker")
+    cfn.execute_change_set(StackName=STACK, ChangeSetName="worker")
+    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack["StackStatusReason"].startswith("The following resource(s) failed to create: [Worker]. ")
+    assert "cannot be assumed by Lambda" in stack["StackStatusReason"]
+    assert "{" not in stack["StackStatusReason"]  # the message, not the error's JSON body
