@@ -73,12 +73,23 @@ def build_report(state: dict[str, Any], execution: str) -> dict[str, Any]:
             "request": request or {"input": {k: v for k, v in state.items() if k != "error"}},
             "report": report,
             "execution": execution,
-            "redrive": (
-                f"fix the cause, then redrive: aws stepfunctions redrive-execution --execution-arn {execution} "
-                "(or start a new execution with the request above as input)"
-            ),
+            "redrive": _retry_hint(request),
         }
     return result
+
+
+def _retry_hint(request: dict[str, Any]) -> str:
+    """How to finish the work once the cause is fixed. The workflow records a failure in its final Fail state,
+    so a Step Functions redrive would only fail again; a new execution with the same request resumes instead:
+    settings already applied come back `unchanged`."""
+    if not request.get("targetTableName"):
+        return "fix the input, then start a new execution (restore-sync start --help shows the input)"
+    return (
+        "fix the cause, then start again with the same request: "
+        f"restore-sync start --target {request['targetTableName']} --source-arn {request.get('sourceTableArn')} "
+        "(or aws stepfunctions start-execution with the request as input); settings already applied are left as "
+        "they are"
+    )
 
 
 def _planned(name: str, wanted: dict[str, Any], target: dict[str, Any] | None) -> dict[str, Any]:

@@ -61,7 +61,10 @@ def test_a_failed_setting_fails_the_execution_with_its_reason() -> None:
     message = result["deadLetter"]
     assert message["request"] == REQUEST
     assert message["execution"] == EXECUTION
-    assert EXECUTION in message["redrive"]
+    assert (
+        "restore-sync start --target t --source-arn arn:aws:dynamodb:us-east-1:123456789012:table/s"
+        in (message["redrive"])
+    )
     assert message["report"] == result["report"]
 
 
