@@ -5,20 +5,32 @@ AWS behaviour reproduced:
   id = table name, items untouched): TTL, stream (enable, disable, and a new view type as disable then enable,
   so a new stream ARN), PITR with RecoveryPeriodInDays, deletion protection, tags (added, changed and removed
   keys), billing mode and provisioned throughput, GSIs (added, removed, throughput), SSE, table class, Kinesis
-  streaming destination, contributor insights and the resource policy. A property removed from the template
-  goes back to its default (the stream and TTL are disabled, PITR is turned off, the policy deleted ...).
+  streaming destination, contributor insights (table, and each GSI's own ContributorInsightsSpecification) and
+  the resource policy. A property removed from the template goes back to its default (the stream and TTL are
+  disabled, PITR is turned off, the policy deleted, the Kinesis destination disabled, the class STANDARD ...).
   Properties the update does not change are not touched, even if the live table drifted.
+- KinesisStreamSpecification (StreamArn, ApproximateCreationDateTimePrecision): a new stream disables the live
+  destination and enables the new one; a new precision updates it in place. DynamoDB accepts any stream and
+  fails the destination afterwards (ENABLE_FAILED), and CloudFormation waits for the outcome: a stream that does
+  not exist fails the resource with DynamoDB's DestinationStatusDescription, so the stack rolls back.
+- ContributorInsightsSpecification (Enabled, Mode) of the table and of each GSI; ResourcePolicy.PolicyDocument
+  as a JSON object or a JSON string. A document that is not a JSON policy (no Statement, a statement without
+  Effect or Action, malformed JSON) fails the resource.
+- An API error of DynamoDB while applying a property (an unknown table class, a refused destination ...) fails
+  the resource with DynamoDB's error code and message, which the change set machinery turns into a rollback.
 - A change of TableName, KeySchema or LocalSecondaryIndexes replaces the table. For a custom-named table
   without a new name the update fails with CloudFormation's "cannot update a stack when a custom-named
   resource requires replacing"; with a new name a new table is created and the old one is deleted unless the
   resource has UpdateReplacePolicy Retain.
 - Creating a table from a template also applies the properties moto's CreateTable path ignores (TTL, PITR,
-  table class, Kinesis, contributor insights, resource policy).
+  table class, Kinesis, contributor insights of the table and of its GSIs, resource policy).
 
 moto internals patched: `Table.create_from_cloudformation_json` (wrapped) and
 `Table.update_from_cloudformation_json` (added; moto has none, so its update stored None in the stack's
 resource map). Each table remembers the template properties it was last given (`CFN_PROPERTIES`), which is how
-an update knows what changed; the import extension records them too.
+an update knows what changed; the import extension records them too. Table class, Kinesis destinations and
+contributor insights go through the DynamoDB backend methods the dynamodb_table_class,
+dynamodb_kinesis_destinations and dynamodb_contributor_insights extensions add (looked up by name).
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
 
@@ -185,8 +198,10 @@ def _apply_table_class(table: Table, old: Any, new: Any, props: dict[str, Any]) 
     table_class = new or "STANDARD"
     if table_class not in ("STANDARD", "STANDARD_INFREQUENT_ACCESS"):
         raise TableUpdateError(f"Invalid TableClass: {table_class}")
-    # The table class extension describes what is stored here (TableClassSummary).
-    setattr(table, "table_class", table_class)  # noqa: B010
+    if table_class == "STANDARD" and not hasattr(_backend(table), "update_table_class"):
+        return  # without the table class extension nothing can have set another class
+    # The table class extension stores it and describes it (TableClassSummary).
+    _call(table, "update_table_class", table.name, table_class)
 
 
 def _backend_method(table: Table, name: str) -> Callable[..., Any]:
@@ -196,35 +211,95 @@ def _backend_method(table: Table, name: str) -> Callable[..., Any]:
     return method
 
 
+def _call(table: Table, name: str, *args: Any) -> Any:
+    """Calls a DynamoDB backend method; an API error becomes the resource's failure, with DynamoDB's message."""
+    try:
+        return _backend_method(table, name)(*args)
+    except JsonRESTError as error:
+        raise TableUpdateError(f"{error.relative_error_type}: {error.message}") from error
+
+
 def _apply_kinesis(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
-    old_arn = (old or {}).get("StreamArn")
-    new_arn = (new or {}).get("StreamArn")
-    if old_arn and old_arn != new_arn:
-        _backend_method(table, "disable_kinesis_streaming_destination")(table.name, old_arn)
-    if new_arn:
-        precision = (new or {}).get("ApproximateCreationDateTimePrecision")
-        enable = _backend_method(table, "enable_kinesis_streaming_destination")
-        if precision:
-            enable(table.name, new_arn, precision)
-        else:
-            enable(table.name, new_arn)
+    wanted_arn = (new or {}).get("StreamArn")
+    precision = (new or {}).get("ApproximateCreationDateTimePrecision")
+    if not wanted_arn and not hasattr(_backend(table), "describe_kinesis_streaming_destination"):
+        return  # without the Kinesis destinations extension nothing can have enabled one
+    live = {entry["StreamArn"]: entry for entry in _call(table, "describe_kinesis_streaming_destination", table.name)}
+    # A table streams to one destination at a time: whatever else is live goes first.
+    for arn, entry in live.items():
+        if arn != wanted_arn and entry["DestinationStatus"] == "ACTIVE":
+            _call(table, "disable_kinesis_streaming_destination", table.name, arn)
+    if not wanted_arn:
+        return
+    current = live.get(wanted_arn)
+    if current is not None and current["DestinationStatus"] == "ACTIVE":
+        wanted = precision or "MILLISECOND"
+        if wanted != current.get("ApproximateCreationDateTimePrecision", "MILLISECOND"):
+            _call(table, "update_kinesis_streaming_destination", table.name, wanted_arn, wanted)
+        return
+    if precision:
+        _call(table, "enable_kinesis_streaming_destination", table.name, wanted_arn, precision)
+    else:
+        _call(table, "enable_kinesis_streaming_destination", table.name, wanted_arn)
+    # DynamoDB checks the stream after answering ENABLING; CloudFormation waits for the outcome.
+    entries = _call(table, "describe_kinesis_streaming_destination", table.name)
+    outcome: dict[str, Any] = next((entry for entry in entries if entry["StreamArn"] == wanted_arn), {})
+    if outcome.get("DestinationStatus") != "ACTIVE":
+        raise TableUpdateError(
+            f"Kinesis streaming destination {wanted_arn} ended {outcome.get('DestinationStatus', 'missing')}: "
+            f"{outcome.get('DestinationStatusDescription', 'no reason given')}"
+        )
+
+
+def _insights_action(spec: Any) -> tuple[str, str | None]:
+    enabled = (spec or {}).get("Enabled") in (True, "true", "True")
+    return ("ENABLE", (spec or {}).get("Mode")) if enabled else ("DISABLE", None)
 
 
 def _apply_contributor_insights(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
-    action = "ENABLE" if (new or {}).get("Enabled") in (True, "true", "True") else "DISABLE"
+    action, mode = _insights_action(new)
     if action == "DISABLE" and not hasattr(_backend(table), "update_contributor_insights"):
         return  # without the contributor insights extension nothing can have enabled them
-    _backend_method(table, "update_contributor_insights")(table.name, None, action)
+    _call(table, "update_contributor_insights", table.name, None, action, mode)
+
+
+def _apply_index_insights(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
+    """ContributorInsightsSpecification of each GSI, applied to the index after the indexes themselves."""
+    before = {index["IndexName"]: index.get("ContributorInsightsSpecification") for index in old or []}
+    for index in new or []:
+        spec = index.get("ContributorInsightsSpecification")
+        if spec == before.get(index["IndexName"]):
+            continue
+        action, mode = _insights_action(spec)
+        if action == "DISABLE" and not hasattr(_backend(table), "update_contributor_insights"):
+            continue
+        _call(table, "update_contributor_insights", table.name, index["IndexName"], action, mode)
+
+
+def _policy_text(document: Any) -> str:
+    """The policy as DynamoDB stores it; a document that is not a JSON policy object fails the resource."""
+    try:
+        parsed = json.loads(document) if isinstance(document, str) else document
+    except ValueError as error:
+        raise TableUpdateError(f"Invalid policy document: the document is not valid JSON ({error})") from error
+    if not isinstance(parsed, dict) or not parsed.get("Statement"):
+        raise TableUpdateError("Invalid policy document: a policy is a JSON object with a Statement")
+    statements = parsed["Statement"] if isinstance(parsed["Statement"], list) else [parsed["Statement"]]
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
+            raise TableUpdateError("Invalid policy document: every statement needs an Effect of Allow or Deny")
+        if "Action" not in statement and "NotAction" not in statement:
+            raise TableUpdateError("Invalid policy document: every statement needs an Action")
+    return document if isinstance(document, str) else json.dumps(document)
 
 
 def _apply_resource_policy(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
     backend = _backend(table)
     document = (new or {}).get("PolicyDocument")
     if document:
-        text = document if isinstance(document, str) else json.dumps(document)
-        backend.put_resource_policy(table.table_arn, text, None)
+        _call(table, "put_resource_policy", table.table_arn, _policy_text(document), None)
     elif table.table_arn in backend.resource_policies:
-        backend.delete_resource_policy(table.table_arn, None)
+        _call(table, "delete_resource_policy", table.table_arn, None)
 
 
 def _apply_warm_throughput(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
@@ -239,6 +314,7 @@ APPLIERS: tuple[tuple[tuple[str, ...], Applier], ...] = (
     (("AttributeDefinitions",), _apply_attribute_definitions),
     (("BillingMode", "ProvisionedThroughput"), _apply_capacity),
     (("GlobalSecondaryIndexes",), _apply_global_indexes),
+    (("GlobalSecondaryIndexes",), _apply_index_insights),
     (("SSESpecification",), _apply_sse),
     (("WarmThroughput",), _apply_warm_throughput),
     (("TableClass",), _apply_table_class),
@@ -296,6 +372,8 @@ def _create_from_cloudformation_json(
     properties = cloudformation_json.get("Properties") or {}
     extras = {name for name in _CREATE_EXTRAS if properties.get(name) is not None}
     apply_properties(table, {}, properties, extras)
+    # moto's CreateTable path keeps the indexes but not their contributor insights.
+    _apply_index_insights(table, [], properties.get("GlobalSecondaryIndexes"), properties)
     remember_properties(table, properties)
     return table
 

@@ -12,7 +12,14 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
 
-from restore_sync_sandbox.extensions import cloudformation_changesets, cloudformation_dynamodb_table
+from restore_sync_sandbox.extensions import (
+    cloudformation_changesets,
+    cloudformation_dynamodb_table,
+    cloudformation_import,
+    dynamodb_contributor_insights,
+    dynamodb_kinesis_destinations,
+    dynamodb_table_class,
+)
 
 REGION = "us-east-1"
 TABLE = "orders-restored"
@@ -40,6 +47,9 @@ BASE: dict[str, Any] = {
 def aws() -> Iterator[dict[str, Any]]:
     cloudformation_changesets.install()
     cloudformation_dynamodb_table.install()
+    dynamodb_table_class.install()
+    dynamodb_kinesis_destinations.install()
+    dynamodb_contributor_insights.install()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         cfn = boto3.client("cloudformation", region_name=REGION)
@@ -193,3 +203,242 @@ def test_key_schema_change_of_a_named_table_fails_and_rolls_back(aws: dict[str, 
     assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert "custom-named resource requires replacing" in stack["StackStatusReason"]
     assert aws["ddb"].describe_table(TableName=TABLE)["Table"]["ItemCount"] == 6
+
+
+# Kinesis destinations, contributor insights, table class and resource policy, read back through DynamoDB.
+
+GSI: dict[str, Any] = {
+    "IndexName": "by-customer",
+    "KeySchema": [{"AttributeName": "customer", "KeyType": "HASH"}],
+    "Projection": {"ProjectionType": "ALL"},
+    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+}
+ATTRIBUTES = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "customer", "AttributeType": "S"}]
+POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "dynamodb:GetItem",
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def kinesis_stream(name: str) -> str:
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    arn: str = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    return arn
+
+
+def destinations(ddb: Any) -> list[tuple[str, str, str | None]]:
+    entries = ddb.describe_kinesis_streaming_destination(TableName=TABLE)["KinesisDataStreamDestinations"]
+    return [(e["StreamArn"], e["DestinationStatus"], e.get("ApproximateCreationDateTimePrecision")) for e in entries]
+
+
+def insights(ddb: Any, index: str | None = None) -> tuple[str, str | None]:
+    kwargs = {"TableName": TABLE, **({"IndexName": index} if index else {})}
+    described = ddb.describe_contributor_insights(**kwargs)
+    return described["ContributorInsightsStatus"], described.get("ContributorInsightsMode")
+
+
+def stack_reason(cfn: Any) -> str:
+    reason: str = cfn.describe_stacks(StackName=STACK)["Stacks"][0].get("StackStatusReason", "")
+    return reason
+
+
+def test_kinesis_destination_added_changed_and_removed(aws: dict[str, Any]) -> None:
+    cfn, ddb = aws["cfn"], aws["ddb"]
+    first, second = kinesis_stream("first"), kinesis_stream("second")
+    update(cfn, aws["template"], "kinesis-on", KinesisStreamSpecification={"StreamArn": first})
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert destinations(ddb) == [(first, "ACTIVE", None)]
+    update(
+        cfn,
+        aws["template"],
+        "kinesis-precision",
+        KinesisStreamSpecification={"StreamArn": first, "ApproximateCreationDateTimePrecision": "MICROSECOND"},
+    )
+    assert destinations(ddb) == [(first, "ACTIVE", "MICROSECOND")]
+    update(cfn, aws["template"], "kinesis-move", KinesisStreamSpecification={"StreamArn": second})
+    assert destinations(ddb) == [(second, "ACTIVE", None), (first, "DISABLED", "MICROSECOND")]
+    update(cfn, aws["template"], "kinesis-off", KinesisStreamSpecification=None)
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert [status for _, status, _ in destinations(ddb)] == ["DISABLED", "DISABLED"]
+    assert ddb.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 6
+
+
+def test_a_kinesis_stream_that_does_not_exist_rolls_the_update_back(aws: dict[str, Any]) -> None:
+    cfn, ddb = aws["cfn"], aws["ddb"]
+    missing = f"arn:aws:kinesis:{REGION}:123456789012:stream/never-created"
+    good = copy.deepcopy(aws["template"])
+    update(
+        cfn,
+        aws["template"],
+        "kinesis-missing",
+        KinesisStreamSpecification={"StreamArn": missing},
+        TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True},
+    )
+    assert stack_status(cfn) == "UPDATE_ROLLBACK_COMPLETE"
+    reason = stack_reason(cfn)
+    assert missing in reason
+    assert "ENABLE_FAILED" in reason
+    assert "User does not have a permission to use kinesis stream" in reason
+    assert cfn.describe_change_set(StackName=STACK, ChangeSetName="kinesis-missing")["ExecutionStatus"] == (
+        "EXECUTE_FAILED"
+    )
+    # As in AWS, the failed attempt stays listed; nothing is live, and TTL was rolled back.
+    assert destinations(ddb) == [(missing, "ENABLE_FAILED", None)]
+    assert ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    arn = kinesis_stream("changes")
+    update(cfn, good, "kinesis-good", KinesisStreamSpecification={"StreamArn": arn})
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert (arn, "ACTIVE", None) in destinations(ddb)
+
+
+def test_contributor_insights_of_the_table_and_of_each_index(aws: dict[str, Any]) -> None:
+    cfn, ddb, template = aws["cfn"], aws["ddb"], aws["template"]
+    index = {**GSI, "ContributorInsightsSpecification": {"Enabled": True}}
+    update(
+        cfn,
+        template,
+        "insights-on",
+        AttributeDefinitions=ATTRIBUTES,
+        GlobalSecondaryIndexes=[index],
+        ContributorInsightsSpecification={"Enabled": True, "Mode": "THROTTLED_KEYS"},
+    )
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert insights(ddb) == ("ENABLED", "THROTTLED_KEYS")
+    assert insights(ddb, "by-customer") == ("ENABLED", "ACCESSED_AND_THROTTLED_KEYS")
+    update(
+        cfn,
+        template,
+        "index-insights-off",
+        GlobalSecondaryIndexes=[{**GSI, "ContributorInsightsSpecification": {"Enabled": False}}],
+    )
+    assert insights(ddb, "by-customer")[0] == "DISABLED"
+    assert insights(ddb)[0] == "ENABLED"
+    update(cfn, template, "table-insights-off", ContributorInsightsSpecification=None)
+    assert insights(ddb)[0] == "DISABLED"
+    assert ddb.list_contributor_insights(TableName=TABLE)["ContributorInsightsSummaries"] == []
+
+
+def test_table_class_changed_and_reset(aws: dict[str, Any]) -> None:
+    cfn, ddb = aws["cfn"], aws["ddb"]
+    update(cfn, aws["template"], "class-ia", TableClass="STANDARD_INFREQUENT_ACCESS")
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    summary = ddb.describe_table(TableName=TABLE)["Table"]["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    assert "LastUpdateDateTime" in summary
+    update(cfn, aws["template"], "class-default", TableClass=None)
+    assert ddb.describe_table(TableName=TABLE)["Table"]["TableClassSummary"]["TableClass"] == "STANDARD"
+
+
+def test_an_unknown_table_class_rolls_back(aws: dict[str, Any]) -> None:
+    update(aws["cfn"], aws["template"], "class-bad", TableClass="GLACIER")
+    assert stack_status(aws["cfn"]) == "UPDATE_ROLLBACK_COMPLETE"
+    assert "GLACIER" in stack_reason(aws["cfn"])
+    assert "TableClassSummary" not in aws["ddb"].describe_table(TableName=TABLE)["Table"]
+
+
+def test_resource_policy_as_an_object_then_removed(aws: dict[str, Any]) -> None:
+    cfn, ddb = aws["cfn"], aws["ddb"]
+    arn = ddb.describe_table(TableName=TABLE)["Table"]["TableArn"]
+    update(cfn, aws["template"], "policy-on", ResourcePolicy={"PolicyDocument": POLICY})
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert json.loads(ddb.get_resource_policy(ResourceArn=arn)["Policy"]) == POLICY
+    update(cfn, aws["template"], "policy-off", ResourcePolicy=None)
+    with pytest.raises(ddb.exceptions.PolicyNotFoundException):
+        ddb.get_resource_policy(ResourceArn=arn)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{not json",
+        {"Version": "2012-10-17"},
+        {"Statement": [{"Effect": "Maybe", "Action": "dynamodb:GetItem", "Resource": "*"}]},
+        {"Statement": [{"Effect": "Allow", "Resource": "*"}]},
+    ],
+)
+def test_a_malformed_resource_policy_rolls_back(aws: dict[str, Any], document: Any) -> None:
+    cfn, ddb = aws["cfn"], aws["ddb"]
+    arn = ddb.describe_table(TableName=TABLE)["Table"]["TableArn"]
+    good = copy.deepcopy(aws["template"])
+    update(cfn, good, "policy-good", ResourcePolicy={"PolicyDocument": POLICY})
+    update(cfn, aws["template"], "policy-bad", ResourcePolicy={"PolicyDocument": document})
+    assert stack_status(cfn) == "UPDATE_ROLLBACK_COMPLETE"
+    assert "Invalid policy document" in stack_reason(cfn)
+    assert json.loads(ddb.get_resource_policy(ResourceArn=arn)["Policy"]) == POLICY
+
+
+def test_a_created_stack_applies_every_setting() -> None:
+    cloudformation_changesets.install()
+    cloudformation_dynamodb_table.install()
+    dynamodb_table_class.install()
+    dynamodb_kinesis_destinations.install()
+    dynamodb_contributor_insights.install()
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        cfn = boto3.client("cloudformation", region_name=REGION)
+        arn = kinesis_stream("changes")
+        template = copy.deepcopy(BASE)
+        template["Resources"]["Table"]["Properties"].update(
+            AttributeDefinitions=ATTRIBUTES,
+            GlobalSecondaryIndexes=[{**GSI, "ContributorInsightsSpecification": {"Enabled": True}}],
+            KinesisStreamSpecification={"StreamArn": arn, "ApproximateCreationDateTimePrecision": "MICROSECOND"},
+            ContributorInsightsSpecification={"Enabled": True},
+            TableClass="STANDARD_INFREQUENT_ACCESS",
+            ResourcePolicy={"PolicyDocument": POLICY},
+        )
+        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+        assert stack_status(cfn) == "CREATE_COMPLETE"
+        table = ddb.describe_table(TableName=TABLE)["Table"]
+        assert table["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+        assert destinations(ddb) == [(arn, "ACTIVE", "MICROSECOND")]
+        assert insights(ddb)[0] == "ENABLED"
+        assert insights(ddb, "by-customer")[0] == "ENABLED"
+        assert json.loads(ddb.get_resource_policy(ResourceArn=table["TableArn"])["Policy"]) == POLICY
+
+
+def test_an_imported_table_gets_its_settings_from_change_sets() -> None:
+    cloudformation_changesets.install()
+    cloudformation_dynamodb_table.install()
+    cloudformation_import.install()
+    dynamodb_table_class.install()
+    dynamodb_kinesis_destinations.install()
+    dynamodb_contributor_insights.install()
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        cfn = boto3.client("cloudformation", region_name=REGION)
+        properties = copy.deepcopy(BASE["Resources"]["Table"]["Properties"])
+        ddb.create_table(**{key: properties[key] for key in properties if key != "BillingMode"})
+        cfn.create_change_set(
+            StackName=STACK,
+            ChangeSetName="import",
+            ChangeSetType="IMPORT",
+            TemplateBody=json.dumps(BASE),
+            ResourcesToImport=[
+                {
+                    "ResourceType": "AWS::DynamoDB::Table",
+                    "LogicalResourceId": "Table",
+                    "ResourceIdentifier": {"TableName": TABLE},
+                }
+            ],
+        )
+        cfn.execute_change_set(StackName=STACK, ChangeSetName="import")
+        assert stack_status(cfn) == "IMPORT_COMPLETE"
+        arn = kinesis_stream("changes")
+        template = copy.deepcopy(BASE)
+        update(cfn, template, "kinesis", KinesisStreamSpecification={"StreamArn": arn})
+        update(cfn, template, "insights", ContributorInsightsSpecification={"Enabled": True})
+        update(cfn, template, "class", TableClass="STANDARD_INFREQUENT_ACCESS")
+        assert stack_status(cfn) == "UPDATE_COMPLETE"
+        assert destinations(ddb) == [(arn, "ACTIVE", None)]
+        assert insights(ddb)[0] == "ENABLED"
+        assert ddb.describe_table(TableName=TABLE)["Table"]["TableClassSummary"]["TableClass"] == (
+            "STANDARD_INFREQUENT_ACCESS"
+        )
