@@ -17,6 +17,16 @@ from tests.sandbox import app
 # A short horizon keeps the "never ACTIVE" scenario to a few dozen polls; the backoff keeps its defaults.
 PARAMETERS = {"HorizonHours": "2"}
 ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/stock-restored"
+# What the plain example source (on-demand, no triggers, destinations, alarms...) gives for the other settings.
+PLAIN_SOURCE_HAS_NONE = {
+    "triggers": "unchanged",
+    "kinesis": "unchanged",
+    "autoscaling": "skipped",
+    "contributor_insights": "unchanged",
+    "alarms": "unchanged",
+    "resource_policy": "unchanged",
+    "table_class": "unchanged",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +65,7 @@ def test_point_in_time_restore_is_found_active_after_several_polls_and_made_whol
         "ttl": "applied",
         "pitr": "applied",
         "deletion_protection": "applied",
+        **PLAIN_SOURCE_HAS_NONE,
     }
     assert report["drift"] == []
     assert app.settings_of(sandbox, "orders-restored") == app.settings_of(sandbox, "orders")
@@ -120,7 +131,8 @@ def test_running_the_same_request_twice_leaves_one_stack_and_the_same_settings(
 
     assert second["status"] == "SUCCEEDED", second.get("cause")
     statuses = {entry["status"] for entry in report_of(second)["settings"].values()}
-    assert statuses == {"unchanged"}
+    assert statuses == {"unchanged", "skipped"}
+    assert report_of(second)["settings"]["autoscaling"]["status"] == "skipped"
     assert app.governance_stacks(sandbox) == stacks
     assert app.settings_of(sandbox, "carts-restored") == settings
     assert app.item_count(sandbox, "carts-restored") == 4
