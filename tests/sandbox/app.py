@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
 from restore_sync.cli import execution_target, new_events
-from restore_sync.settings import NAMES, REGISTRY
+from restore_sync.settings import NAMES, REGISTRY, Retarget
+from restore_sync.table import table_document
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.server import Sandbox
@@ -110,3 +112,20 @@ def governance_stacks(sandbox: Sandbox) -> list[str]:
         for s in cfn.list_stacks()["StackSummaries"]
         if s["StackName"].startswith("restore-sync-") and s["StackStatus"] != "DELETE_COMPLETE"
     )
+
+
+def clients(sandbox: Sandbox, region: str | None = None) -> Callable[[str], Any]:
+    return lambda service: sandbox.client(service, region)
+
+
+def wanted_on_target(sandbox: Sandbox, source: str, target: str) -> dict[str, Any]:
+    """Every setting of `source` as the target should have it (names and ARNs retargeted)."""
+    ddb = sandbox.client("dynamodb")
+    target_ref = TableRef(target, sandbox.region, ACCOUNT)
+    retarget = Retarget(
+        source=TableRef(source, sandbox.region, ACCOUNT),
+        target=target_ref,
+        target_table=table_document(ddb.describe_table(TableName=target)["Table"], target_ref),
+    )
+    found = settings_of(sandbox, source)
+    return {name: REGISTRY[name].wanted(state, retarget) for name, state in found.items()}

@@ -55,6 +55,7 @@ class Triggers(Setting):
 
     def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
         resources = {}
+        seen: dict[str, int] = {}
         for mapping in state["mappings"]:
             properties = {
                 "EventSourceArn": {"Fn::GetAtt": [TABLE_LOGICAL_ID, "StreamArn"]},
@@ -62,7 +63,11 @@ class Triggers(Setting):
                 "Enabled": mapping["enabled"],
                 **mapping["properties"],
             }
-            key = logical_id("Trigger", mapping["functionArn"].rsplit(":", 1)[-1], json.dumps(mapping, sort_keys=True))
+            # Keyed by function (and its n-th mapping), not by properties: a changed mapping is then updated in
+            # place. A new key would make CloudFormation create the new mapping before deleting the old one,
+            # which Lambda refuses for the same function and stream.
+            nth = seen[mapping["functionArn"]] = seen.get(mapping["functionArn"], -1) + 1
+            key = logical_id("Trigger", mapping["functionArn"].rsplit(":", 1)[-1], mapping["functionArn"], str(nth))
             resources[key] = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": properties}
         return Fragment(resources=resources)
 

@@ -1,0 +1,123 @@
+"""Every setting at once, end to end in the sandbox: a source configured every way an operator can, restored,
+made whole and verified; and the failures that must stay isolated to their setting."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from restore_sync.settings import NAMES
+from restore_sync_sandbox import examples
+from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.server import Sandbox
+from tests.sandbox import app
+
+ALL_APPLIED = dict.fromkeys(NAMES, "applied")
+
+
+@pytest.fixture(scope="module")
+def deployed(sandbox: Sandbox) -> dict[str, str]:
+    return app.deploy(sandbox)
+
+
+def restore(sandbox: Sandbox, source: str, target: str, **overrides: Any) -> None:
+    dynamodb_restore.set_ready_after(target, sandbox.region, 600)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName=source, TargetTableName=target, UseLatestRestorableTime=True, **overrides
+    )
+
+
+def statuses(execution: dict[str, Any]) -> dict[str, str]:
+    report = json.loads(execution["output"]) if "output" in execution else None
+    assert report is not None, execution.get("cause")
+    return {name: entry["status"] for name, entry in report["settings"].items()}
+
+
+def test_a_source_with_every_setting_is_restored_whole(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    made = examples.make_full_source(app.clients(sandbox), "catalog", items=30)
+    restore(sandbox, "catalog", "catalog-restored")
+
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "catalog-restored")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert statuses(execution) == ALL_APPLIED
+    assert json.loads(execution["output"])["drift"] == []
+    on_target = app.settings_of(sandbox, "catalog-restored")
+    assert on_target == app.wanted_on_target(sandbox, "catalog", "catalog-restored")
+    assert app.item_count(sandbox, "catalog-restored") == app.item_count(sandbox, "catalog") == 30
+    # What "the same" means, spelled out for the settings that are easiest to get subtly wrong.
+    mappings = on_target["triggers"]["mappings"]
+    assert len(mappings) == 3
+    assert sorted(m["enabled"] for m in mappings) == [False, True, True]
+    assert any("FilterCriteria" in m["properties"] for m in mappings)
+    assert [m["properties"]["MaximumRetryAttempts"] for m in mappings if "MaximumRetryAttempts" in m["properties"]] == [
+        0
+    ]
+    assert on_target["kinesis"] == {"destinations": [{"streamArn": made["kinesis"], "precision": "MICROSECOND"}]}
+    assert {t["resource"] for t in on_target["autoscaling"]["targets"]} == {
+        "table",
+        "index/by-status",
+        "index/by-customer.v2",
+    }
+    assert sorted(a["AlarmName"] for a in on_target["alarms"]["alarms"]) == [
+        "catalog-restored-read-throttles",
+        "catalog-restored-status-index-write-throttles",
+    ]
+    assert on_target["table_class"] == {"tableClass": "STANDARD_INFREQUENT_ACCESS"}
+    assert on_target["contributor_insights"] == {"table": True, "indexes": ["by-status"]}
+
+
+def test_a_deleted_trigger_function_fails_only_the_triggers(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    made = examples.make_full_source(app.clients(sandbox), "ledger", items=5)
+    sandbox.client("lambda").delete_function(FunctionName=made["function:audit"])
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    restore(sandbox, "ledger", "ledger-restored")
+
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "ledger-restored")
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "SettingsFailed"
+    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    settings = message["report"]["settings"]
+    assert settings["triggers"]["status"] == "failed"
+    assert "ledger-audit" in settings["triggers"]["reason"]
+    assert {name: entry["status"] for name, entry in settings.items() if name != "triggers"} == {
+        name: status for name, status in ALL_APPLIED.items() if name != "triggers"
+    }
+    assert app.item_count(sandbox, "ledger-restored") == 5
+
+
+def test_a_deleted_kinesis_stream_fails_only_the_kinesis_setting(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    examples.make_full_source(app.clients(sandbox), "events", items=5)
+    sandbox.client("kinesis").delete_stream(StreamName="events-changes")
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    restore(sandbox, "events", "events-restored")
+
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "events-restored")
+
+    assert execution["status"] == "FAILED"
+    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    settings = message["report"]["settings"]
+    assert settings["kinesis"]["status"] == "failed"
+    assert "events-changes" in settings["kinesis"]["reason"]
+    assert settings["triggers"]["status"] == "applied"
+    assert settings["alarms"]["status"] == "applied"
+    assert app.item_count(sandbox, "events-restored") == 5
+
+
+def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    examples.make_full_source(app.clients(sandbox), "metrics", items=5)
+    restore(sandbox, "metrics", "metrics-restored", BillingModeOverride="PAY_PER_REQUEST")
+
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "metrics-restored")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = json.loads(execution["output"])
+    assert report["settings"]["autoscaling"]["status"] == "skipped"
+    assert "on-demand" in report["settings"]["autoscaling"]["reason"]
+    assert statuses(execution) == {**ALL_APPLIED, "autoscaling": "skipped"}
+    assert app.settings_of(sandbox, "metrics-restored")["autoscaling"] == {"targets": []}
