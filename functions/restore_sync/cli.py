@@ -311,7 +311,8 @@ def describe_change(change: dict[str, Any]) -> str:
     """`Tags = 12 tags`, `StreamSpecification = {...}`, or `Add Alarm` for a resource."""
     if change.get("property"):
         return f"{change['property']} = {brief(change.get('value'))}" if "value" in change else change["property"]
-    return f"{change.get('action', 'change')} {change.get('resource', '')}".strip()
+    kind = str(change.get("type") or "").rsplit("::", 1)[-1]
+    return " ".join(part for part in (change.get("action", "change"), kind, change.get("resource", "")) if part)
 
 
 def brief(value: Any, width: int = 72) -> str:

@@ -40,9 +40,10 @@ def change_set_name(setting: str, template_body: str) -> str:
 
 
 def logical_id(prefix: str, *parts: str) -> str:
-    """A CloudFormation logical id (alphanumeric, at most 255) for a resource named by `parts`.
+    """A CloudFormation logical id (alphanumeric, at most 255) for a resource identified by `parts`.
 
-    Readable where it can be, and unique: names that differ only in `.`, `_` or `-` get different hashes.
+    Readable from the first part, and unique over all of them: names that differ only in `.`, `_` or `-` get
+    different hashes.
     """
-    readable = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", "".join(parts)) if part)
+    readable = "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", parts[0]) if word)
     return f"{prefix}{readable[:64]}{short_hash(chr(0).join(parts), 8)}"

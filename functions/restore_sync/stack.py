@@ -241,7 +241,11 @@ def describe_changes(changes: list[dict[str, Any]], properties: dict[str, Any]) 
         # Tags are reported with Attribute "Tags" and no Name; properties with Attribute "Properties" and a Name.
         names = sorted({_changed_name(d.get("Target", {})) for d in resource.get("Details", [])} - {""})
         for name in names or [""]:
-            entry: dict[str, Any] = {"resource": resource.get("LogicalResourceId"), "action": resource.get("Action")}
+            entry: dict[str, Any] = {
+                "resource": resource.get("LogicalResourceId"),
+                "type": resource.get("ResourceType"),
+                "action": resource.get("Action"),
+            }
             if name:
                 entry["property"] = name
                 if resource.get("LogicalResourceId") == TABLE_LOGICAL_ID and name in properties:

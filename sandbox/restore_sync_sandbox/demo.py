@@ -14,9 +14,10 @@ from typing import Any
 
 from restore_sync.aws import Aws, TableRef
 from restore_sync.cli import brief, follow, report_of, report_summary, table, wait_for_execution_of
-from restore_sync.settings import REGISTRY
+from restore_sync.document import describe
+from restore_sync.settings import REGISTRY, Retarget
 from restore_sync_sandbox.cli import app_root, deploy, quiet
-from restore_sync_sandbox.examples import RECOVERY_PERIOD_DAYS, TAGS, count_items, make_source
+from restore_sync_sandbox.examples import RECOVERY_PERIOD_DAYS, TAGS, count_items, make_full_source
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 
@@ -52,10 +53,12 @@ def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, 
     outputs = deploy(sandbox, root)
     show(f"app deployed from {root / 'template.yaml'} as stack restore-sync")
     ddb = sandbox.client("dynamodb")
-    make_source(ddb, SOURCE, ITEMS)
+    make_full_source(lambda service: sandbox.client(service), SOURCE, ITEMS)
     show(
-        f"source table {SOURCE}: {len(TAGS)} tags, stream NEW_AND_OLD_IMAGES, TTL on expiresAt, "
-        f"PITR ({RECOVERY_PERIOD_DAYS}-day recovery period), deletion protection, {ITEMS} items"
+        f"source table {SOURCE}: provisioned, 2 GSIs, {len(TAGS)} tags, stream with 3 Lambda triggers (one disabled, "
+        f"one filtered), TTL, PITR ({RECOVERY_PERIOD_DAYS}-day recovery period), deletion protection, "
+        "a Kinesis destination, auto scaling on the table and both indexes, contributor insights, 2 alarms, "
+        f"a resource policy, the infrequent-access table class, {ITEMS} items"
     )
 
     dynamodb_restore.set_ready_after(TARGET, sandbox.region, restore_seconds)
@@ -101,13 +104,16 @@ def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, 
 
 
 def compare(region: str, account: str, settings: list[str], show: Callable[[str], None]) -> bool:
-    """Reads every setting of source and target with the setting's own `read`; shows them side by side."""
+    """Reads every setting of source and target with the setting's own `read`; shows them side by side. The
+    source's state is first retargeted (alarm names, ARNs in the policy) as the workflow does."""
     aws = Aws(region=region)
     source, target = TableRef(SOURCE, region, account), TableRef(TARGET, region, account)
+    retarget = Retarget(source=source, target=target, target_table=describe(aws, target))
     rows: list[tuple[str, ...]] = [("setting", "same", SOURCE, TARGET)]
     all_match = True
     for name in settings:
-        wanted, found = REGISTRY[name].read(aws, source), REGISTRY[name].read(aws, target)
+        setting = REGISTRY[name]
+        wanted, found = setting.wanted(setting.read(aws, source), retarget), setting.read(aws, target)
         same = wanted == found
         all_match = all_match and same
         rows.append((name, "yes" if same else "NO", brief(wanted, 48), brief(found, 48)))
