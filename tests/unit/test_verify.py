@@ -1,0 +1,58 @@
+"""Verify reads the target back: what differs from the plan is drift; settings not claimed applied are skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from restore_sync.aws import Aws
+from restore_sync.verify import verify
+
+REQUEST = {"targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders-restored"}
+ITEMS = [
+    {"setting": "ttl", "status": "pending", "wanted": {"enabled": True, "attributeName": "expiresAt"}},
+    {"setting": "deletion_protection", "status": "pending", "wanted": {"enabled": False}},
+    {"setting": "stream", "status": "pending", "wanted": {"enabled": True, "viewType": "KEYS_ONLY"}},
+    {"setting": "autoscaling", "status": "skipped", "reason": "on-demand"},
+]
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName="orders-restored",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield Aws(region="us-east-1")
+
+
+def test_a_setting_the_target_lacks_is_drift(aws: Aws) -> None:
+    results = [
+        {"setting": "ttl", "status": "applied"},
+        {"setting": "deletion_protection", "status": "unchanged"},
+        {"setting": "stream", "status": "failed", "reason": "boom"},
+    ]
+    outcome = verify(aws, REQUEST, ITEMS, results)
+    assert outcome["drift"] == [
+        {
+            "setting": "ttl",
+            "wanted": {"enabled": True, "attributeName": "expiresAt"},
+            "found": {"enabled": False, "attributeName": None},
+        }
+    ]
+    # A failed setting is already reported as failed; a skipped one was never wanted.
+    assert sorted(outcome["observed"]) == ["deletion_protection", "ttl"]
+
+
+def test_a_target_that_has_what_was_wanted_has_no_drift(aws: Aws) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").update_time_to_live(
+        TableName="orders-restored", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+    )
+    results = [{"setting": "ttl", "status": "applied"}, {"setting": "deletion_protection", "status": "unchanged"}]
+    assert verify(aws, REQUEST, ITEMS, results)["drift"] == []
