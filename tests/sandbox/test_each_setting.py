@@ -55,3 +55,31 @@ def test_one_setting_is_read_applied_and_verified_on_its_own(
     untouched = set(NAMES) - set(chosen) - {"tags"}
     assert {name: after[name] for name in untouched} == {name: before[name] for name in untouched}
     assert app.item_count(sandbox, target) == 12
+
+
+def test_triggers_can_be_created_disabled_on_request(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    target = f"{SOURCE}-quiet"
+    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
+    )
+    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps(
+            {
+                "targetTableName": target,
+                "sourceTableName": SOURCE,
+                "settings": ["stream", "triggers"],
+                "triggersDisabled": True,
+            }
+        ),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    mappings = app.settings_of(sandbox, target)["triggers"]["mappings"]
+    assert len(mappings) == 3
+    assert [m["enabled"] for m in mappings] == [False, False, False]
+    assert sum(m["enabled"] for m in app.settings_of(sandbox, SOURCE)["triggers"]["mappings"]) == 2
