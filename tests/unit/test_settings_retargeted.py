@@ -285,3 +285,17 @@ def test_table_class_is_set_only_when_not_standard() -> None:
     assert REGISTRY["table_class"].fragment({"tableClass": "STANDARD_INFREQUENT_ACCESS"}, TARGET_TABLE).properties == {
         "TableClass": "STANDARD_INFREQUENT_ACCESS"
     }
+
+
+def test_a_mapping_still_being_created_matches_on_its_properties() -> None:
+    triggers = REGISTRY["triggers"]
+    creating = {**MAPPING, "enabled": None}
+    assert triggers.diff({"mappings": [MAPPING]}, {"mappings": [creating]}) == []
+    disabled = {**MAPPING, "enabled": False}
+    assert triggers.diff({"mappings": [MAPPING]}, {"mappings": [disabled]})
+    assert triggers.diff({"mappings": [MAPPING]}, {"mappings": []})
+    other = {**MAPPING, "properties": {**MAPPING["properties"], "BatchSize": 7}}
+    assert triggers.diff({"mappings": [MAPPING]}, {"mappings": [other]})
+    # A source mapping caught mid-change is created enabled, AWS's default.
+    [resource] = triggers.fragment({"mappings": [creating]}, TARGET_TABLE).resources.values()
+    assert resource["Properties"]["Enabled"] is True

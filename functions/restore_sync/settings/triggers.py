@@ -27,7 +27,8 @@ COPIED = (
     "TumblingWindowInSeconds",
     "FunctionResponseTypes",
 )
-ENABLED_STATES = ("Creating", "Enabling", "Enabled", "Updating")
+ENABLED_STATES = ("Enabling", "Enabled")
+DISABLED_STATES = ("Disabling", "Disabled")
 GONE_STATES = ("Deleting",)
 
 
@@ -60,7 +61,8 @@ class Triggers(Setting):
             properties = {
                 "EventSourceArn": {"Fn::GetAtt": [TABLE_LOGICAL_ID, "StreamArn"]},
                 "FunctionName": mapping["functionArn"],
-                "Enabled": mapping["enabled"],
+                # A mapping caught mid-change (Creating, Updating) reads as unknown; AWS's default is enabled.
+                "Enabled": mapping["enabled"] is not False,
                 **mapping["properties"],
             }
             # Keyed by function (and its n-th mapping), not by properties: a changed mapping is then updated in
@@ -71,6 +73,29 @@ class Triggers(Setting):
             resources[key] = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": properties}
         return Fragment(resources=resources)
 
+    def diff(self, wanted: State, found: State) -> list[dict[str, Any]]:
+        """Mappings must match one for one; a target mapping still Creating or Updating has no enabled state yet,
+        so only its properties are compared."""
+
+        def without_state(mapping: dict[str, Any]) -> str:
+            return json.dumps({k: v for k, v in mapping.items() if k != "enabled"}, sort_keys=True)
+
+        wanted_mappings = sorted(wanted["mappings"], key=without_state)
+        found_mappings = sorted(found["mappings"], key=without_state)
+        same = len(wanted_mappings) == len(found_mappings) and all(
+            without_state(w) == without_state(f) and f["enabled"] in (None, w["enabled"])
+            for w, f in zip(wanted_mappings, found_mappings, strict=True)
+        )
+        return [] if same else [{"setting": self.name, "wanted": wanted, "found": found}]
+
+
+def _enabled(state: str) -> bool | None:
+    if state in ENABLED_STATES:
+        return True
+    if state in DISABLED_STATES:
+        return False
+    return None
+
 
 def _mapping(api: dict[str, Any]) -> dict[str, Any]:
     properties = {key: api[key] for key in COPIED if api.get(key) not in (None, [])}
@@ -80,7 +105,7 @@ def _mapping(api: dict[str, Any]) -> dict[str, Any]:
     on_failure = ((api.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     if on_failure:
         properties["DestinationConfig"] = {"OnFailure": {"Destination": on_failure}}
-    return {"functionArn": api["FunctionArn"], "enabled": api["State"] in ENABLED_STATES, "properties": properties}
+    return {"functionArn": api["FunctionArn"], "enabled": _enabled(api["State"]), "properties": properties}
 
 
 SETTING = Triggers()
