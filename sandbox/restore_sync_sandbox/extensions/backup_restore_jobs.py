@@ -69,8 +69,8 @@ from moto.backup.exceptions import (
 )
 from moto.backup.models import BackupBackend, Vault
 from moto.backup.responses import BackupResponse
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.dynamodb.exceptions import DynamodbException
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Backup, Table
 from moto.dynamodb.responses import DynamoHandler
@@ -343,7 +343,8 @@ def start_restore_job(
     )
     try:
         table = _restore_table(self, body)
-    except DynamodbException as error:
+    except JsonRESTError as error:
+        # DynamoDB refused the restore (a name taken, an invalid name...): AWS Backup fails the job, not the call.
         with _lock:
             job.status, job.status_message, job.completed = "FAILED", error.message, _now()
         _put_event(self, RESTORE_DETAIL_TYPE, _restore_job_detail(job), point.arn)
