@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -29,6 +30,7 @@ COMPLETED_PATTERN = {
     "detail": {"status": ["COMPLETED"], "resourceType": ["DynamoDB"]},
 }
 EVERY_BACKUP_EVENT = {"source": ["aws.backup"]}
+DOC = Path(__file__).resolve().parents[3] / "docs" / "sandbox-backup.md"
 
 
 @pytest.fixture(autouse=True)
@@ -488,5 +490,36 @@ def test_backup_and_restore_through_the_threaded_server() -> None:
         assert len(client("dynamodb", endpoint).scan(TableName=target)["Items"]) == 3
         [event] = drain(completed_queue, endpoint)
         assert event["detail"]["sourceResourceArn"] == source_arn
+    finally:
+        server.stop()
+
+
+def test_the_boto3_example_in_the_docs_runs_against_the_server(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = re.search(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert found, f"{DOC} has no python example"
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        for name, value in {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            monkeypatch.setenv(name, value)
+
+        # The documented example, run as written.
+        exec(compile(found.group(1), str(DOC), "exec"), {})
+
+        printed = capsys.readouterr().out.split()
+        assert printed == [
+            "COMPLETED",
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/invoices-restored",
+            f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/invoices",
+        ]
     finally:
         server.stop()
