@@ -185,12 +185,16 @@ def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def execution_target(execution_input: Any) -> str | None:
-    """The target table named by an execution's input: a manual input or a CloudTrail restore event."""
+    """The target table named by an execution's input: a manual input, a CloudTrail restore event, or an AWS
+    Backup restore job event."""
     if not isinstance(execution_input, dict):
         return None
+    detail = execution_input.get("detail") or {}
     if execution_input.get("detail-type") == "AWS API Call via CloudTrail":
-        params = (execution_input.get("detail") or {}).get("requestParameters") or {}
-        target = params.get("targetTableName")
+        target = (detail.get("requestParameters") or {}).get("targetTableName")
+    elif execution_input.get("detail-type") == "Restore Job State Change":
+        created = detail.get("createdResourceArn")
+        target = created.rsplit("/", 1)[-1] if isinstance(created, str) and ":table/" in created else None
     else:
         target = execution_input.get("targetTableName")
     return target if isinstance(target, str) else None

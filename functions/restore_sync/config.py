@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from restore_sync.backoff import Backoff
-from restore_sync.errors import InvalidRequest
+from restore_sync.errors import ValidationError
 from restore_sync.settings import NAMES
 
 
@@ -24,7 +24,7 @@ class Config:
         settings = tuple(s.strip() for s in env.get("SETTINGS", ",".join(NAMES)).split(",") if s.strip())
         unknown = sorted(set(settings) - set(NAMES))
         if unknown:
-            raise InvalidRequest([f"deployment parameter Settings names unknown settings: {', '.join(unknown)}"])
+            raise ValidationError([f"deployment parameter Settings names unknown settings: {', '.join(unknown)}"])
         defaults = Backoff()
         backoff = Backoff(
             first_seconds=int(env.get("BACKOFF_FIRST_SECONDS", defaults.first_seconds)),

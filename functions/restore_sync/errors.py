@@ -7,12 +7,16 @@ class RestoreSyncError(Exception):
     """Base of every error restore-sync raises on purpose; the message says what to do next."""
 
 
-class InvalidRequest(RestoreSyncError):
-    """The request is malformed; nothing was touched. The message lists every problem."""
+class ValidationError(RestoreSyncError):
+    """A manual start's input cannot be acted on; nothing was touched. The message lists every problem."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+class UnusableEvent(RestoreSyncError):
+    """An event announced a restore but lacks what is needed to act on it (or names a bad table tag)."""
 
 
 class TargetTableUnavailable(RestoreSyncError):

@@ -70,7 +70,7 @@ def build_report(state: dict[str, Any], execution: str) -> dict[str, Any]:
         result["deadLetter"] = {
             "reason": cause,
             "error": error_name,
-            "request": request or {"input": {k: v for k, v in state.items() if k != "error"}},
+            "request": request or {"input": state.get("input")},
             "report": report,
             "execution": execution,
             "redrive": _retry_hint(request),

@@ -58,7 +58,7 @@ def make_source(ddb: Any, name: str, items: int) -> None:
 def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     """A provisioned table with every setting restore-sync copies: two GSIs, auto scaling on the table and both
     indexes, three stream triggers (one disabled, one filtered), two Kinesis destinations (one disabled),
-    contributor insights, alarms (table, index, metric math), a resource policy, the infrequent-access class.
+    contributor insights, alarms (on the table and on an index), a resource policy, the infrequent-access class.
     Returns what was made (function, stream and queue ARNs), for tests to break on purpose."""
     ddb = clients("dynamodb")
     ddb.create_table(

@@ -167,8 +167,8 @@ def test_start_with_bad_input_names_every_problem_and_starts_nothing(sandbox: Sa
     problems = [line.strip() for line in err.splitlines() if line.strip().startswith("- ")]
     assert len(problems) == 3, err
     assert any(p.startswith("- targetTableName: 'x!' does not match") for p in problems)
-    assert any(p.startswith("- settings.1: 'bogus' is not one of") for p in problems)
-    assert any(p.startswith("- settings.2: 'nope' is not one of") for p in problems)
+    assert any(p.startswith("- settings.1: 'bogus' is not a setting") for p in problems)
+    assert any(p.startswith("- settings.2: 'nope' is not a setting") for p in problems)
 
     code, _, err = run("start", "--target", "no-such-table", "--source", SOURCE)
     assert code == 1
@@ -242,7 +242,7 @@ def test_status_finds_the_execution_a_restore_event_started(sandbox: Sandbox, ap
     assert json.loads(out)["outcome"] == "succeeded"
 
 
-def test_status_of_a_failed_execution_shows_the_report_built_before_the_failure(
+def test_status_of_a_refused_input_shows_why(
     sandbox: Sandbox, app: dict[str, str], wait_for_execution: Callable[..., dict[str, Any]]
 ) -> None:
     # Started without the command line's checks, as an operator might with the AWS CLI.
@@ -255,6 +255,25 @@ def test_status_of_a_failed_execution_shows_the_report_built_before_the_failure(
     assert code == 1
     assert "status:    FAILED" in out
     assert "target table cli-missing does not exist" in out
+    assert "no report: the execution ended before the report was built" in out
+
+
+def test_status_of_a_failed_execution_shows_the_report_built_before_the_failure(
+    sandbox: Sandbox,
+    app: dict[str, str],
+    wait_for_execution: Callable[..., dict[str, Any]],
+    plain_table: Callable[[str], str],
+) -> None:
+    target = plain_table("cli-sourceless")
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=app["StateMachineArn"],
+        input=json.dumps({"targetTableName": target, "sourceTableName": "cli-no-such-source"}),
+    )
+    assert wait_for_execution(started["executionArn"])["status"] == "FAILED"
+    code, out, _ = run("status", started["executionArn"])
+    assert code == 1
+    assert "status:    FAILED" in out
+    assert "source table arn:aws:dynamodb:us-east-1:123456789012:table/cli-no-such-source does not exist" in out
     assert '"outcome": "failed"' in out
 
 

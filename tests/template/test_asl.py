@@ -282,6 +282,10 @@ def test_named_errors_are_classes_of_the_error_contract(asl: dict[str, Any]) -> 
     assert all(issubclass(getattr(errors, name), Exception) for name in domain | DOMAIN_TRANSIENT)
 
 
+# A manual input that cannot be acted on is refused to the person who started it, not dead-lettered.
+REFUSED_INPUT = "ValidationError"
+
+
 def test_failures_of_every_top_level_step_reach_the_dead_letter_queue(asl: dict[str, Any]) -> None:
     states = asl["States"]
     senders = {name for name, state in states.items() if state.get("Resource") == SEND_MESSAGE}
@@ -290,9 +294,21 @@ def test_failures_of_every_top_level_step_reach_the_dead_letter_queue(asl: dict[
         f"{name} catches into {catcher['Next']}"
         for name, state in states.items()
         for catcher in state.get("Catch", [])
-        if name not in senders and not reachable(states, catcher["Next"]) & senders
+        if name not in senders
+        and catcher["ErrorEquals"] != [REFUSED_INPUT]
+        and not reachable(states, catcher["Next"]) & senders
     ]
     assert stranded == []
+
+
+def test_refused_input_fails_at_once_without_touching_anything(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    normalize = states["Normalize request"]
+    [refusal] = [c for c in normalize["Catch"] if c["ErrorEquals"] == [REFUSED_INPUT]]
+    assert normalize["Catch"].index(refusal) == 0, "the refusal must be caught before States.ALL"
+    path = reachable(states, refusal["Next"])
+    assert {states[name]["Type"] for name in path} <= {"Pass", "Fail"}
+    assert any(states[name]["Type"] == "Fail" for name in path)
 
 
 def test_every_choice_has_a_default(asl: dict[str, Any]) -> None:
@@ -347,11 +363,14 @@ def test_dead_letter_path_sends_one_message_then_fails(asl: dict[str, Any]) -> N
     assert {states[target]["Type"] for target in exits} == {"Fail"}
 
     fails = {name: state for name, state in states.items() if state["Type"] == "Fail"}
+    refused = reachable(states, states["Normalize request"]["Catch"][0]["Next"])
     predecessors = {
-        name: sorted(other for other, state in states.items() if name in transitions(state)) for name in fails
+        name: sorted(other for other, state in states.items() if name in transitions(state))
+        for name in fails
+        if name not in refused
     }
-    # No failure ends the workflow without its dead-letter message.
-    assert predecessors == {name: [sender_name] for name in fails}
+    # No failure ends the workflow without its dead-letter message, but for refused input (tested above).
+    assert predecessors == {name: [sender_name] for name in fails if name not in refused}
     for name, state in fails.items():
         assert {"Error", "ErrorPath"} & state.keys(), f"{name} has no Error"
         assert {"Cause", "CausePath"} & state.keys(), f"{name} has no Cause"

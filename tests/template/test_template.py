@@ -50,6 +50,12 @@ RESTORE_EVENT_PATTERN = {
         "errorCode": [{"exists": False}],
     },
 }
+BACKUP_EVENT_PATTERN = {
+    "source": ["aws.backup"],
+    "detail-type": ["Restore Job State Change"],
+    "detail": {"status": ["COMPLETED"], "resourceType": ["DynamoDB"]},
+}
+RULE_PATTERNS = {"RestoreCallsRule": RESTORE_EVENT_PATTERN, "BackupRestoreJobsRule": BACKUP_EVENT_PATTERN}
 
 # The property that sets a resource's physical name, per type. Setting it blocks replacement updates and a
 # second deployment of the stack in the same account and region.
@@ -157,21 +163,22 @@ def test_sam_transform_yields_the_state_machine_rule_functions_and_their_roles(t
     assert machine_role[0] in roles
 
     rules = resources_of_type(transformed, "AWS::Events::Rule")
-    assert set(rules) == {"RestoreCallsRule"}
-    targets = rules["RestoreCallsRule"]["Properties"]["Targets"]
-    assert [ref_target(target["Arn"]) for target in targets] == [("RestoreSyncStateMachine", "Ref")]
+    assert set(rules) == set(RULE_PATTERNS)
+    for rule in rules.values():
+        targets = rule["Properties"]["Targets"]
+        assert [ref_target(target["Arn"]) for target in targets] == [("RestoreSyncStateMachine", "Ref")]
 
 
 def test_cfn_lint_finds_no_error_and_no_warning(cfn_lint_matches: list[Match]) -> None:
     assert [lint_message(match) for match in cfn_lint_matches] == []
 
 
-def test_rule_matches_only_successful_restore_calls_and_keeps_undelivered_events(template: dict[str, Any]) -> None:
-    rules = resources_of_type(template, "AWS::Events::Rule")
-    assert len(rules) == 1
-    ((_, rule),) = rules.items()
-    properties = rule["Properties"]
-    assert properties["EventPattern"] == RESTORE_EVENT_PATTERN
+@pytest.mark.parametrize("rule_id", sorted(RULE_PATTERNS))
+def test_rules_match_only_completed_restores_and_keep_undelivered_events(
+    template: dict[str, Any], rule_id: str
+) -> None:
+    properties = resources_of_type(template, "AWS::Events::Rule")[rule_id]["Properties"]
+    assert properties["EventPattern"] == RULE_PATTERNS[rule_id]
     assert properties.get("State", "ENABLED") == "ENABLED"
     assert properties["Targets"], "the rule has no target"
     for target in properties["Targets"]:
@@ -184,10 +191,13 @@ def test_rule_matches_only_successful_restore_calls_and_keeps_undelivered_events
         assert retry.get("MaximumEventAgeInSeconds", 0) > 0
 
 
-def test_dead_letter_queue_is_encrypted_and_only_the_rule_may_send_to_it(template: dict[str, Any]) -> None:
-    (rule_id,) = resources_of_type(template, "AWS::Events::Rule")
-    rule = template["Resources"][rule_id]["Properties"]
-    queues = {ref_target(target.get("DeadLetterConfig", {}).get("Arn")) for target in rule["Targets"]}
+def test_dead_letter_queue_is_encrypted_and_only_the_rules_may_send_to_it(template: dict[str, Any]) -> None:
+    rules = resources_of_type(template, "AWS::Events::Rule")
+    queues = {
+        ref_target(target.get("DeadLetterConfig", {}).get("Arn"))
+        for rule in rules.values()
+        for target in rule["Properties"]["Targets"]
+    }
     assert len(queues) == 1
     (queue,) = queues
     assert queue is not None, "the rule's target has no dead-letter queue"
@@ -211,12 +221,13 @@ def test_dead_letter_queue_is_encrypted_and_only_the_rule_may_send_to_it(templat
         assert ref_target(statement["Resource"]) == (queue_id, "Arn")
         conditions = statement.get("Condition", {})
         source_arns = [
-            values["aws:SourceArn"]
+            arn
             for operator, values in conditions.items()
             if operator in {"ArnEquals", "StringEquals"} and "aws:SourceArn" in values
+            for arn in as_list(values["aws:SourceArn"])
         ]
-        assert [ref_target(arn) for arn in source_arns] == [(rule_id, "Arn")], (
-            f"sending must be conditioned on aws:SourceArn of {rule_id}: {conditions}"
+        assert sorted(ref_target(arn) for arn in source_arns) == sorted((rule, "Arn") for rule in rules), (
+            f"sending must be conditioned on aws:SourceArn of the rules {sorted(rules)}: {conditions}"
         )
 
 

@@ -77,10 +77,10 @@ def test_drift_fails_the_execution() -> None:
 
 
 def test_an_early_failure_still_gives_a_report_and_a_message() -> None:
-    error = {"Error": "InvalidRequest", "Cause": json.dumps({"errorMessage": "targetTableName: required"})}
-    result = build_report({"targetTable": "oops", "error": error}, EXECUTION)
+    error = {"Error": "ValidationError", "Cause": json.dumps({"errorMessage": "targetTableName: required"})}
+    result = build_report({"input": {"targetTable": "oops"}, "error": error}, EXECUTION)
     assert result["succeeded"] is False
-    assert result["error"] == "InvalidRequest"
+    assert result["error"] == "ValidationError"
     assert result["cause"] == "targetTableName: required"
     assert result["deadLetter"]["request"] == {"input": {"targetTable": "oops"}}
 

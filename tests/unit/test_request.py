@@ -1,4 +1,4 @@
-"""Normalize: CloudTrail events and manual input become one request shape, or a clear InvalidRequest."""
+"""Normalize: CloudTrail events and manual input become one request shape, or a clear ValidationError."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from restore_sync.aws import Aws
-from restore_sync.errors import InvalidRequest
+from restore_sync.errors import UnusableEvent, ValidationError
 from restore_sync.request import normalize
 from restore_sync.settings import NAMES
 from tests.helpers import load_event
@@ -107,7 +107,7 @@ def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: 
 
 
 def test_manual_input_lists_every_problem(aws: Aws) -> None:
-    with pytest.raises(InvalidRequest) as raised:
+    with pytest.raises(ValidationError) as raised:
         run(aws, {"targetTableName": "no", "sourceTableName": "orders", "settings": ["ttl", "bogus"], "colour": 1})
     problems = raised.value.problems
     assert len(problems) == 3
@@ -133,5 +133,79 @@ def test_manual_input_lists_every_problem(aws: Aws) -> None:
     ],
 )
 def test_invalid_manual_input_is_refused_with_a_reason(aws: Aws, raw: Any, needle: str) -> None:
-    with pytest.raises(InvalidRequest, match=needle):
+    with pytest.raises(ValidationError, match=needle):
         run(aws, raw)
+
+
+def test_a_refusal_names_every_problem_at_once(aws: Aws) -> None:
+    with pytest.raises(ValidationError) as raised:
+        run(aws, {"targetTableName": "missing-table", "sourceTableName": "missing-table", "settings": ["bogus"]})
+    text = " | ".join(raised.value.problems)
+    assert len(raised.value.problems) == 3, text
+    assert "'bogus' is not a setting" in text
+    assert "the same table" in text
+    assert "target table missing-table does not exist" in text
+
+
+def tag_source(value: str) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").tag_resource(
+        ResourceArn=f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders",
+        Tags=[{"Key": "restore-sync:settings", "Value": value}],
+    )
+
+
+def test_a_source_tagged_none_is_not_synced(aws: Aws) -> None:
+    tag_source("none")
+    request = run(aws, load_event("cloudtrail_restore_pitr_by_name"))
+    assert request["ignored"] is True
+    assert "restore-sync:settings=none" in request["reason"]
+
+
+def test_a_source_tag_narrows_the_settings(aws: Aws) -> None:
+    tag_source("ttl stream+triggers")
+    assert run(aws, load_event("cloudtrail_restore_pitr_by_name"))["settings"] == ["stream", "ttl", "triggers"]
+
+
+def test_a_manual_start_chooses_its_own_settings_whatever_the_tag(aws: Aws) -> None:
+    tag_source("none")
+    request = run(aws, {"targetTableName": "orders-restored", "sourceTableName": "orders", "settings": ["pitr"]})
+    assert request["ignored"] is False
+    assert request["settings"] == ["pitr"]
+
+
+def test_a_tag_naming_unknown_settings_is_refused_with_the_way_to_fix_it(aws: Aws) -> None:
+    tag_source("ttl, stream")
+    with pytest.raises(UnusableEvent, match="separated by spaces or '\\+'"):
+        run(aws, load_event("cloudtrail_restore_pitr_by_name"))
+
+
+def test_an_aws_backup_restore_job(aws: Aws) -> None:
+    request = run(aws, load_event("backup_restore_job_completed"))
+    assert request["trigger"] == "AWSBackupRestoreJob"
+    assert request["targetTableArn"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders-restored"
+    assert request["sourceTableArn"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
+    assert request["requestedAt"] == "2026-11-20T10:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"status": "RUNNING"}, "RUNNING"),
+        ({"resourceType": "EFS"}, "not an AWS Backup restore of a DynamoDB table"),
+    ],
+)
+def test_backup_events_that_are_not_a_completed_table_restore_are_ignored(
+    aws: Aws, change: dict[str, Any], reason: str
+) -> None:
+    event = load_event("backup_restore_job_completed")
+    event["detail"].update(change)
+    request = run(aws, event)
+    assert request["ignored"] is True
+    assert reason in request["reason"]
+
+
+def test_a_backup_event_without_the_restored_table_is_unusable(aws: Aws) -> None:
+    event = load_event("backup_restore_job_completed")
+    del event["detail"]["createdResourceArn"]
+    with pytest.raises(UnusableEvent, match="names no restored table"):
+        run(aws, event)

@@ -1,0 +1,229 @@
+"""Every way an execution starts: each event shape through the deployed rules, a cross-region restore, the
+per-table tag, and manual inputs that must be refused at once with nothing touched."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from restore_sync.names import stack_name
+from restore_sync_sandbox import examples
+from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.server import Sandbox
+from tests.helpers import load_event
+from tests.sandbox import app
+
+OTHER_REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def deployed(sandbox: Sandbox) -> dict[str, str]:
+    return app.deploy(sandbox)
+
+
+def put(sandbox: Sandbox, event: dict[str, Any]) -> None:
+    """Delivers an event file to the default bus as AWS would, stamped with the sandbox's present time."""
+    now = sandbox.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    event["detail"].update({k: now for k in ("eventTime", "creationDate") if k in event["detail"]})
+    response = sandbox.client("events").put_events(
+        Entries=[
+            {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+                "Resources": event["resources"],
+            }
+        ]
+    )
+    assert response["FailedEntryCount"] == 0
+
+
+def restored_copy(sandbox: Sandbox, source: str, target: str, region: str | None = None) -> None:
+    """A table as a restore leaves it (same keys and index, the items, none of the settings), made without a
+    restore call so that only the event under test announces it."""
+    ddb = sandbox.client("dynamodb", region)
+    described = ddb.describe_table(TableName=source)["Table"]
+    ddb.create_table(
+        TableName=target,
+        KeySchema=described["KeySchema"],
+        AttributeDefinitions=described["AttributeDefinitions"],
+        GlobalSecondaryIndexes=[
+            {"IndexName": i["IndexName"], "KeySchema": i["KeySchema"], "Projection": i["Projection"]}
+            for i in described.get("GlobalSecondaryIndexes", [])
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for item in ddb.scan(TableName=source)["Items"]:
+        ddb.put_item(TableName=target, Item=item)
+
+
+def assert_whole(sandbox: Sandbox, execution: dict[str, Any], source: str, target: str) -> None:
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert app.settings_of(sandbox, target) == app.settings_of(sandbox, source)
+    assert app.item_count(sandbox, target) == app.item_count(sandbox, source)
+
+
+def test_point_in_time_restore_event_by_name(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    examples.make_source(sandbox.client("dynamodb"), "orders", 6)
+    restored_copy(sandbox, "orders", "orders-restored")
+    put(sandbox, load_event("cloudtrail_restore_pitr_by_name"))
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "orders-restored")
+    assert_whole(sandbox, execution, "orders", "orders-restored")
+
+
+def test_restore_from_backup_event(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    ddb = sandbox.client("dynamodb")
+    examples.make_source(ddb, "invoices", 4)
+    backup = ddb.create_backup(TableName="invoices", BackupName="invoices-nightly")["BackupDetails"]["BackupArn"]
+    restored_copy(sandbox, "invoices", "invoices-from-backup")
+    event = load_event("cloudtrail_restore_from_backup")
+    event["detail"]["requestParameters"]["backupArn"] = backup
+    put(sandbox, event)
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "invoices-from-backup")
+    assert_whole(sandbox, execution, "invoices", "invoices-from-backup")
+
+
+def test_aws_backup_restore_job_event(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    examples.make_source(sandbox.client("dynamodb"), "carts", 3)
+    restored_copy(sandbox, "carts", "carts-restored")
+    event = load_event("backup_restore_job_completed")
+    event["detail"]["createdResourceArn"] = event["detail"]["createdResourceArn"].replace("orders", "carts")
+    event["detail"]["sourceResourceArn"] = event["detail"]["sourceResourceArn"].replace("orders", "carts")
+    put(sandbox, event)
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "carts-restored")
+    assert json.loads(execution["output"])["target"].endswith(":table/carts-restored")
+    assert_whole(sandbox, execution, "carts", "carts-restored")
+
+
+@pytest.mark.parametrize("name", ["cloudtrail_restore_failed", "s3_put_object"])
+def test_events_that_are_not_a_successful_restore_start_nothing(
+    sandbox: Sandbox, deployed: dict[str, str], name: str
+) -> None:
+    sfn = sandbox.client("stepfunctions")
+    before = len(sfn.list_executions(stateMachineArn=deployed["StateMachineArn"])["executions"])
+    put(sandbox, load_event(name))
+    # The rules match synchronously on PutEvents: an execution would exist by now.
+    assert len(sfn.list_executions(stateMachineArn=deployed["StateMachineArn"])["executions"]) == before
+
+
+def test_cross_region_restore_reads_the_source_in_its_own_region(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    examples.make_source(sandbox.client("dynamodb", OTHER_REGION), "ledger", 5)
+    source_arn = sandbox.client("dynamodb", OTHER_REGION).describe_table(TableName="ledger")["Table"]["TableArn"]
+    dynamodb_restore.set_ready_after("ledger-copy", sandbox.region, 120)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableArn=source_arn, TargetTableName="ledger-copy", UseLatestRestorableTime=True
+    )
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "ledger-copy")
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert json.loads(execution["output"])["source"] == source_arn
+    assert app.settings_of(sandbox, "ledger-copy") == app.settings_of(sandbox, "ledger", OTHER_REGION)
+    assert app.item_count(sandbox, "ledger-copy") == 5
+
+
+def test_a_source_tagged_none_is_left_alone(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    ddb = sandbox.client("dynamodb")
+    examples.make_source(ddb, "scratch", 2)
+    arn = ddb.describe_table(TableName="scratch")["Table"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "restore-sync:settings", "Value": "none"}])
+    dynamodb_restore.set_ready_after("scratch-restored", sandbox.region, 0)
+    ddb.restore_table_to_point_in_time(
+        SourceTableName="scratch", TargetTableName="scratch-restored", UseLatestRestorableTime=True
+    )
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "scratch-restored")
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["ignored"] is True
+    assert stack_name("restore-sync", "scratch-restored") not in app.governance_stacks(sandbox)
+    assert app.settings_of(sandbox, "scratch-restored")["ttl"] == {"enabled": False, "attributeName": None}
+
+
+REFUSALS = [
+    ({"targetTableName": "menu-copy", "sourceTableName": "menu", "colour": "red"}, "colour"),
+    (
+        {"targetTableName": "menu-copy", "sourceTableName": "menu", "settings": ["ttl", "ttls"]},
+        "'ttls' is not a setting",
+    ),
+    ({"targetTableName": "menu copy", "sourceTableName": "menu"}, "targetTableName"),
+    ({"targetTableName": "menu-copy", "sourceTableArn": "arn:aws:dynamodb:us-east-1:1:table/menu"}, "sourceTableArn"),
+    ({"targetTableName": "menu-copy", "sourceTableName": "menu", "sourceTableArn": "x"}, "exactly one of"),
+    ({"targetTableName": "menu-copy"}, "exactly one of"),
+    ({"targetTableName": "menu-copy", "sourceTableName": "menu-copy"}, "the same table"),
+    ({"targetTableName": "menu-missing", "sourceTableName": "menu"}, "does not exist"),
+    ({"targetTableName": "menu-copy", "sourceTableName": "menu", "dryRun": "yes"}, "dryRun"),
+    ([1, 2, 3], "is not of type 'object'"),
+]
+
+
+@pytest.mark.parametrize(("raw", "needle"), REFUSALS, ids=[needle for _, needle in REFUSALS])
+def test_invalid_manual_input_fails_at_once_and_touches_nothing(
+    sandbox: Sandbox, deployed: dict[str, str], raw: Any, needle: str
+) -> None:
+    ddb = sandbox.client("dynamodb")
+    if "menu" not in ddb.list_tables()["TableNames"]:
+        examples.make_source(ddb, "menu", 3)
+        restored_copy(sandbox, "menu", "menu-copy")
+    before = app.settings_of(sandbox, "menu-copy")
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"], input=json.dumps(raw)
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "ValidationError"
+    assert needle in execution["cause"]
+    assert not execution["cause"].startswith("{"), "the cause is the message a person reads, not a stack trace"
+    assert app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) == []
+    assert stack_name("restore-sync", "menu-copy") not in app.governance_stacks(sandbox)
+    assert app.settings_of(sandbox, "menu-copy") == before
+
+
+def test_a_refusal_lists_every_problem(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps({"targetTableName": "nowhere-table", "sourceTableName": "nowhere-table", "speed": 1}),
+    )
+    cause = app.wait(sandbox, started["executionArn"])["cause"]
+    assert "speed" in cause
+    assert "the same table" in cause
+    assert "does not exist" in cause
+
+
+def test_a_dry_run_plans_and_changes_nothing(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    examples.make_source(sandbox.client("dynamodb"), "prices", 2)
+    restored_copy(sandbox, "prices", "prices-copy")
+    before = app.settings_of(sandbox, "prices-copy")
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps({"targetTableName": "prices-copy", "sourceTableName": "prices", "dryRun": True}),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = json.loads(execution["output"])
+    assert report["outcome"] == "planned"
+    assert report["settings"]["ttl"]["status"] == "planned"
+    assert report["settings"]["ttl"]["changes"] == [{"resource": "Table", "property": "TimeToLiveSpecification"}]
+    assert app.settings_of(sandbox, "prices-copy") == before
+    assert stack_name("restore-sync", "prices-copy") not in app.governance_stacks(sandbox)
+
+
+def test_a_restore_through_aws_backup_is_made_whole(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    ddb, backup = sandbox.client("dynamodb"), sandbox.client("backup")
+    examples.make_source(ddb, "payments", 8)
+    role = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
+    backup.create_backup_vault(BackupVaultName="payments-vault")
+    table_arn = ddb.describe_table(TableName="payments")["Table"]["TableArn"]
+    job = backup.start_backup_job(BackupVaultName="payments-vault", ResourceArn=table_arn, IamRoleArn=role)
+    # Restored at once: the restore job's COMPLETED event is what starts the execution.
+    dynamodb_restore.set_ready_after("payments-restored", sandbox.region, 0)
+    backup.start_restore_job(
+        RecoveryPointArn=job["RecoveryPointArn"],
+        Metadata={"targetTableName": "payments-restored"},
+        IamRoleArn=role,
+        ResourceType="DynamoDB",
+    )
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "payments-restored")
+    assert json.loads(execution["input"])["detail-type"] == "Restore Job State Change"
+    assert_whole(sandbox, execution, "payments", "payments-restored")
