@@ -258,6 +258,8 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         raw["settings"] = list(args.settings)
     if dry_run:
         raw["dryRun"] = True
+    if getattr(args, "triggers", None) is not None:
+        raw["triggersDisabled"] = args.triggers == "disabled"
     return raw
 
 
@@ -526,6 +528,11 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--settings", nargs="+", metavar="SETTING", help="copy only these settings")
     start.add_argument("--dry-run", action="store_true", help="plan only: change nothing")
     start.add_argument("--wait", action="store_true", help="follow the execution and print its report")
+    start.add_argument(
+        "--triggers",
+        choices=["as-source", "disabled"],
+        help="create copied stream triggers as the source has them, or all disabled (default: the deployment's)",
+    )
     start.set_defaults(handler=cmd_start)
 
     status = commands.add_parser(

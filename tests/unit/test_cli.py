@@ -52,3 +52,32 @@ def test_the_target_of_an_execution_comes_from_manual_input_or_the_restore_event
     event = {"detail-type": "AWS API Call via CloudTrail", "detail": {"requestParameters": {"targetTableName": "c"}}}
     assert cli.execution_target(event) == "c"
     assert cli.execution_target(["not", "an", "object"]) is None
+
+
+def test_start_options_become_the_documented_input() -> None:
+    args = cli.parser().parse_args(
+        [
+            "start",
+            "--target",
+            "t-restored",
+            "--source-arn",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
+            "--settings",
+            "ttl",
+            "triggers",
+            "--triggers",
+            "disabled",
+        ]
+    )
+    assert cli.execution_input(args, dry_run=False) == {
+        "targetTableName": "t-restored",
+        "sourceTableArn": "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
+        "settings": ["ttl", "triggers"],
+        "triggersDisabled": True,
+    }
+    plain = cli.parser().parse_args(["start", "--target", "t-restored", "--source", "t"])
+    assert cli.execution_input(plain, dry_run=True) == {
+        "targetTableName": "t-restored",
+        "sourceTableName": "t",
+        "dryRun": True,
+    }
