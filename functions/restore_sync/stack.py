@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,10 @@ from restore_sync.settings import REGISTRY
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 
 NO_CHANGES = "didn't contain changes"
+GONE = "GONE"
+NOT_FOUND = frozenset({"ChangeSetNotFound", "ChangeSetNotFoundException"})
+# What CloudFormation answers when another execution got to the same stack first.
+RACES = frozenset({"AlreadyExistsException", "InvalidChangeSetStatus", "InvalidChangeSetStatusException"}) | NOT_FOUND
 # Statuses from which a new change set can start and the table is held by the stack.
 SETTLED = frozenset({"IMPORT_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "CREATE_COMPLETE"})
 STUCK = frozenset({"UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE_FAILED", "IMPORT_ROLLBACK_FAILED"})
@@ -95,7 +100,7 @@ class StackOps:
 
     def _wait_change_set_created(self, name: str) -> dict[str, Any]:
         return self._wait(
-            lambda: self.change_set(name) or {"Status": "GONE"},
+            lambda: self.change_set(name) or {"Status": GONE},
             lambda cs: cs["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"),
             f"creating change set {name}",
         )
@@ -118,8 +123,8 @@ class StackOps:
         change_set = self.change_set(name)
         if change_set is None or change_set.get("Status") == "FAILED":
             if change_set is not None:
-                self.cfn.delete_change_set(StackName=self.stack_name, ChangeSetName=name)
-            with translated_errors():
+                self._delete_change_set(name)
+            with self._racing("creating the import change set"):
                 self.cfn.create_change_set(
                     StackName=self.stack_name,
                     ChangeSetName=name,
@@ -136,10 +141,12 @@ class StackOps:
                     Description="Adopt the restored table; nothing else changes",
                 )
         change_set = self._wait_change_set_created(name)
+        if change_set["Status"] == GONE:
+            raise StackBusy(f"change set {name} went away while being read: another execution acted on it")
         if change_set["Status"] != "CREATE_COMPLETE":
             raise ChangeSetFailed(f"import change set {name} failed: {change_set.get('StatusReason', '?')}")
         if change_set.get("ExecutionStatus") == "AVAILABLE":
-            with translated_errors():
+            with self._racing("executing the import change set"):
                 self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
         final = self.wait_settled()
         if final is None or final["StackStatus"] not in SETTLED:
@@ -181,7 +188,7 @@ class StackOps:
         name = change_set_name(setting_name, body)
         change_set = self.change_set(name)
         if change_set is None:
-            with translated_errors():
+            with self._racing(f"creating the change set of {setting_name}"):
                 self.cfn.create_change_set(
                     StackName=self.stack_name,
                     ChangeSetName=name,
@@ -191,6 +198,8 @@ class StackOps:
                     Description=f"restore-sync: {setting_name}",
                 )
         change_set = self._wait_change_set_created(name)
+        if change_set["Status"] == GONE:
+            raise StackBusy(f"change set {name} went away while being read: another execution acted on it")
         if change_set["Status"] == "FAILED":
             reason = change_set.get("StatusReason", "")
             self._delete_change_set(name)
@@ -207,7 +216,7 @@ class StackOps:
                 "reason": "refused by the data-safety guard: " + "; ".join(refused),
             }
         if change_set.get("ExecutionStatus") == "AVAILABLE":
-            with translated_errors():
+            with self._racing(f"executing the change set of {setting_name}"):
                 self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
         final = self.wait_settled()
         status = final["StackStatus"] if final else "missing"
@@ -221,8 +230,28 @@ class StackOps:
         return {"setting": setting_name, "status": "applied", "changes": describe_changes(changes, fragment.properties)}
 
     def _delete_change_set(self, name: str) -> None:
-        with translated_errors():
-            self.cfn.delete_change_set(StackName=self.stack_name, ChangeSetName=name)
+        try:
+            with translated_errors():
+                self.cfn.delete_change_set(StackName=self.stack_name, ChangeSetName=name)
+        except ClientError as error:
+            # Gone already: CloudFormation drops the other change sets of a stack when one is executed.
+            if error_code(error) not in NOT_FOUND:
+                raise
+
+    @contextmanager
+    def _racing(self, what: str) -> Iterator[None]:
+        """Another execution for the same table (a duplicate event, two starts by hand) may be one step ahead:
+        its change set exists already, or it executed the one this step was about to. Retrying the step then
+        resumes from what that execution did."""
+        try:
+            with translated_errors():
+                yield
+        except ClientError as error:
+            if error_code(error) in RACES or "already exists" in str(error):
+                raise StackBusy(
+                    f"{what} on {self.stack_name}: {error_code(error)}; another execution is ahead"
+                ) from error
+            raise
 
 
 def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
