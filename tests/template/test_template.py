@@ -266,10 +266,14 @@ def test_every_parameter_is_described_and_constrained(template: dict[str, Any]) 
                 problems.append(f"{name}: a Number needs MinValue and MaxValue")
             elif "Default" in parameter and not parameter["MinValue"] <= parameter["Default"] <= parameter["MaxValue"]:
                 problems.append(f"{name}: Default outside its range")
+        elif kind == "String" and "AllowedPattern" in parameter:
+            # Free text (an email address) is constrained by a pattern that its default must match.
+            if "Default" in parameter and not re.fullmatch(parameter["AllowedPattern"], str(parameter["Default"])):
+                problems.append(f"{name}: Default does not match AllowedPattern")
         elif kind in {"String", "CommaDelimitedList"}:
             allowed = parameter.get("AllowedValues")
             if not allowed:
-                problems.append(f"{name}: a {kind} without a numeric range needs AllowedValues")
+                problems.append(f"{name}: a {kind} without a numeric range needs AllowedValues or AllowedPattern")
             elif "Default" in parameter:
                 defaults = (
                     str(parameter["Default"]).split(",") if kind == "CommaDelimitedList" else [parameter["Default"]]
@@ -473,3 +477,23 @@ def test_command_line_starts_without_the_function_requirements_or_the_sandbox() 
 def test_import_walk_sees_nested_and_skips_relative_imports(source: str, expected: set[str]) -> None:
     assert imported_top_levels(ast.parse(source)) == expected
     assert imported_top_levels(ast.parse(source), module_level_only=True) == expected - {"h"}
+
+
+def test_anything_in_the_dead_letter_queue_alerts_a_person(template: dict[str, Any]) -> None:
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    watching = [
+        alarm["Properties"]
+        for alarm in alarms.values()
+        if alarm["Properties"].get("Namespace") == "AWS/SQS"
+        and ref_target(alarm["Properties"]["Dimensions"][0]["Value"]) == ("DeadLetterQueue", "QueueName")
+    ]
+    assert len(watching) == 1, "one alarm must watch the dead-letter queue's depth"
+    [alarm] = watching
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert [ref_target(action) for action in alarm["AlarmActions"]] == [("AlertTopic", "Ref")]
+    topic = template["Resources"]["AlertTopic"]["Properties"]
+    assert ref_target(topic["KmsMasterKeyId"]) == ("AlertKey", "Ref"), "alert notifications are encrypted"
+    subscription = template["Resources"]["AlertEmailSubscription"]
+    assert subscription["Condition"] == "HasAlertEmail"
+    assert ref_target(subscription["Properties"]["Endpoint"]) == ("AlertEmail", "Ref")
