@@ -106,6 +106,8 @@ def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str,
                 documents.append((f"{logical_id}.Policies[{index}]", policy.get("PolicyDocument")))
         elif "PolicyDocument" in properties:
             documents.append((f"{logical_id}.PolicyDocument", properties["PolicyDocument"]))
+        elif "KeyPolicy" in properties:
+            documents.append((f"{logical_id}.KeyPolicy", properties["KeyPolicy"]))
         for where, document in documents:
             assert isinstance(document, dict), f"{where}: not a literal policy document"
             statements = document["Statement"]
@@ -497,3 +499,48 @@ def test_anything_in_the_dead_letter_queue_alerts_a_person(template: dict[str, A
     subscription = template["Resources"]["AlertEmailSubscription"]
     assert subscription["Condition"] == "HasAlertEmail"
     assert ref_target(subscription["Properties"]["Endpoint"]) == ("AlertEmail", "Ref")
+
+
+def role_statements(transformed: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(role, statement) for the Allow statements of every role's own policies."""
+    for where, statement in policy_statements(transformed):
+        if ".Policies[" in where and statement.get("Effect") == "Allow":
+            yield where.split(".")[0], statement
+
+
+def test_only_the_cloudformation_role_can_change_a_table(transformed: dict[str, Any]) -> None:
+    readers = ("dynamodb:Describe", "dynamodb:List", "dynamodb:Get")
+    writes = [
+        f"{role}: {action}"
+        for role, statement in role_statements(transformed)
+        if role != "CloudFormationRole"
+        for action in as_list(statement["Action"])
+        if action.startswith("dynamodb:") and not action.startswith(readers)
+    ]
+    assert writes == []
+    deletes = [
+        action
+        for _, statement in role_statements(transformed)
+        for action in as_list(statement["Action"])
+        if action == "dynamodb:DeleteTable"
+    ]
+    assert deletes == [], "nothing restore-sync runs may delete a table"
+
+
+def test_roles_are_passed_only_to_cloudformation(transformed: dict[str, Any]) -> None:
+    passing = [(role, s) for role, s in role_statements(transformed) if "iam:PassRole" in as_list(s["Action"])]
+    assert {role for role, _ in passing} == {"ImportStackFunctionRole", "ApplySettingFunctionRole"}
+    for role, statement in passing:
+        assert as_list(statement["Action"]) == ["iam:PassRole"], role
+        assert ref_target(statement["Resource"]) == ("CloudFormationRole", "Arn"), role
+        assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+
+
+def test_stack_operations_reach_only_this_deployments_governance_stacks(transformed: dict[str, Any]) -> None:
+    for role, statement in role_statements(transformed):
+        if not any(str(action).startswith("cloudformation:") for action in as_list(statement["Action"])):
+            continue
+        resources = [r["Fn::Sub"] if isinstance(r, dict) else r for r in as_list(statement["Resource"])]
+        assert all(":stack/${AWS::StackName}-*/*" in r or ":changeSet/restore-sync-*/*" in r for r in resources), (
+            f"{role}: {resources}"
+        )
