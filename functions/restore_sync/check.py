@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code
-from restore_sync.backoff import Backoff
+from restore_sync.backoff import Backoff, next_wait
 from restore_sync.document import describe
 from restore_sync.errors import TargetTableUnavailable
 from restore_sync.table import unready_parts
@@ -55,13 +55,12 @@ def check_target(
         waiting_for = unready_parts(table)
         if not waiting_for:
             return {"ready": True, "attempt": attempt + 1, "elapsedSeconds": round(elapsed), "table": table}
-    remaining = backoff.horizon_seconds - elapsed
-    if remaining <= 0:
+    if elapsed >= backoff.horizon_seconds:
         raise TargetTableUnavailable(
             f"target table {target.name} is still not usable ({'; '.join(waiting_for)}) after {elapsed:.0f}s, "
             f"past the horizon of {backoff.horizon_seconds}s: start an execution by hand once it is ACTIVE"
         )
-    wait = min(backoff.wait(attempt, uniform), max(1, round(remaining)))
+    wait = next_wait(backoff, elapsed, uniform)
     return {
         "ready": False,
         "attempt": attempt + 1,

@@ -28,8 +28,9 @@ class Config:
         defaults = Backoff()
         backoff = Backoff(
             first_seconds=int(env.get("BACKOFF_FIRST_SECONDS", defaults.first_seconds)),
-            rate=float(env.get("BACKOFF_RATE", defaults.rate)),
+            lag_percent=int(env.get("BACKOFF_LAG_PERCENT", defaults.lag_percent)),
             cap_seconds=int(env.get("BACKOFF_CAP_SECONDS", defaults.cap_seconds)),
+            jitter_percent=int(env.get("BACKOFF_JITTER_PERCENT", defaults.jitter_percent)),
             horizon_seconds=round(float(env.get("BACKOFF_HORIZON_HOURS", defaults.horizon_seconds / 3600)) * 3600),
         )
         return cls(

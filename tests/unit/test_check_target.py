@@ -18,7 +18,7 @@ REQUEST = {
     "targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders-restored",
     "requestedAt": "2026-11-20T10:00:00Z",
 }
-BACKOFF = Backoff(first_seconds=10, rate=2.0, cap_seconds=60, horizon_seconds=3600)
+BACKOFF = Backoff(first_seconds=10, lag_percent=10, cap_seconds=60, jitter_percent=50, horizon_seconds=3600)
 
 
 def high(a: float, b: float) -> float:
@@ -55,12 +55,12 @@ def test_an_active_table_is_ready_with_its_description(aws: Aws) -> None:
 
 
 def test_a_missing_table_is_waited_for_during_the_grace_period(aws: Aws) -> None:
-    result = poll(aws, 2, "2026-11-20T10:01:00Z")
+    result = poll(aws, 2, "2026-11-20T10:04:00Z")
     assert result == {
         "ready": False,
         "attempt": 3,
-        "elapsedSeconds": 60,
-        "waitSeconds": 40,
+        "elapsedSeconds": 240,
+        "waitSeconds": 24,
         "waitingFor": ["table does not exist yet"],
     }
 
@@ -70,11 +70,18 @@ def test_a_table_still_missing_after_the_grace_period_fails(aws: Aws) -> None:
         poll(aws, 9, "2026-11-20T10:05:01Z")
 
 
-def test_waits_are_capped_and_the_last_one_ends_at_the_horizon(aws: Aws) -> None:
-    early = check_target(
-        aws, REQUEST, attempt=40, now="2026-11-20T10:00:10Z", backoff=BACKOFF, grace_seconds=3600, uniform=high
-    )
-    assert early["waitSeconds"] == 60
+def test_waits_grow_with_the_time_waited_until_the_cap(aws: Aws) -> None:
+    def wait_at(now: str) -> int:
+        result = check_target(aws, REQUEST, attempt=40, now=now, backoff=BACKOFF, grace_seconds=3600, uniform=high)
+        return int(result["waitSeconds"])
+
+    # The attempt count does not matter: the interval follows the time since the restore was requested.
+    assert wait_at("2026-11-20T10:00:10Z") == 10
+    assert wait_at("2026-11-20T10:05:00Z") == 30
+    assert wait_at("2026-11-20T10:50:00Z") == 60
+
+
+def test_the_last_wait_ends_at_the_horizon(aws: Aws) -> None:
     late = check_target(
         aws, REQUEST, attempt=41, now="2026-11-20T10:59:30Z", backoff=BACKOFF, grace_seconds=3600, uniform=high
     )
