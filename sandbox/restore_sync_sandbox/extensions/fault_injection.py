@@ -410,6 +410,15 @@ class _InjectedError(ServiceException):
             setattr(self, name, value)
 
 
+def _quiet_unmodelled_codes() -> None:
+    # moto warns when an error code is not in the service's model; AWS's throttling codes often are not.
+    warnings.filterwarnings("ignore", message=r"Exception\(_InjectedError\)", category=UserWarning)
+
+
+# At import too: a test runner restores the warning filters after each test, keeping those set before it.
+_quiet_unmodelled_codes()
+
+
 def _error_for(rule: Rule, operation: str) -> tuple[str, int, str]:
     if rule.kind == "throttle":
         if rule.service == "dynamodb" and operation in _DYNAMODB_ITEM_OPERATIONS:
@@ -431,6 +440,7 @@ def _error_response(handler: BaseResponse, rule: Rule, operation: str) -> tuple[
     _, headers, body = handler.serialized(ActionResult(_InjectedError(code, message, **members)))
     # moto takes the status from the error's model, which lacks it for most JSON services.
     headers["status"] = str(status)
+    headers, body = handler._enrich_response(headers, body)  # the request id botocore reports
     return status, headers, body
 
 
@@ -578,8 +588,7 @@ def install() -> None:
         ):
             if not callable(getattr(owner, name, None)):
                 raise RuntimeError(f"moto changed: {owner.__name__}.{name} is gone")
-        # moto warns when an error code is not in the service's model; AWS's throttling codes often are not.
-        warnings.filterwarnings("ignore", message=r"Exception\(_InjectedError\)", category=UserWarning)
+        _quiet_unmodelled_codes()
         _original_dispatch = BaseResponse._dispatch
         _original_invoke = LambdaFunction.invoke
         _original_task_error = StateTaskLambda._from_error

@@ -1,0 +1,543 @@
+"""Injected faults through boto3 against the sandbox: AWS's error codes, retries, timeouts and Lambda crashes."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
+from moto.awslambda.models import LambdaFunction
+from moto.core.responses import BaseResponse
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+    StateTaskServiceLambda,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
+
+from restore_sync_sandbox import extensions
+from restore_sync_sandbox.extensions import cloudtrail_events, fault_injection
+from restore_sync_sandbox.extensions.fault_injection import FaultSpecError, Rule
+from restore_sync_sandbox.server import Sandbox
+
+# moto warns that AWS's throttling codes are not in its service models; they are not meant to be.
+pytestmark = pytest.mark.filterwarnings(r"ignore:Exception\(_InjectedError\):UserWarning")
+
+ROLE = "arn:aws:iam::123456789012:role/sfn-role"
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+# Counts its runs in a DynamoDB item, so a test sees whether (and how often) the handler really ran.
+HANDLER_SOURCE = """
+import boto3
+
+
+def count(event, context):
+    boto3.client("dynamodb").update_item(
+        TableName=event["table"],
+        Key={"pk": {"S": "runs"}},
+        UpdateExpression="ADD n :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    return {"counted": True}
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_rules() -> Iterator[None]:
+    fault_injection.install()
+    fault_injection.reset()
+    try:
+        yield
+    finally:
+        fault_injection.reset()
+
+
+def client(sandbox: Sandbox, service: str, config: Config = NO_RETRIES) -> Any:
+    return boto3.client(
+        service,
+        region_name=sandbox.region,
+        endpoint_url=sandbox.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+
+
+def error_of(call: Callable[[], Any]) -> tuple[str, int] | None:
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]
+    return None
+
+
+def new_table(sandbox: Sandbox) -> str:
+    name = f"faults-{uuid.uuid4().hex[:8]}"
+    sandbox.client("dynamodb").create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    return name
+
+
+def runs(sandbox: Sandbox, table: str) -> int:
+    item = sandbox.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "runs"}}).get("Item")
+    return int(item["n"]["N"]) if item else 0
+
+
+def counting_function(sandbox: Sandbox) -> dict[str, Any]:
+    package = f"faults_pkg_{uuid.uuid4().hex[:8]}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{package}/__init__.py", "")
+        archive.writestr(f"{package}/handlers.py", HANDLER_SOURCE)
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    role = sandbox.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    created: dict[str, Any] = sandbox.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler=f"{package}.handlers.count",
+        Code={"ZipFile": buffer.getvalue()},
+        Timeout=3,
+    )
+    return created
+
+
+def run_task(
+    sandbox: Sandbox, wait: Callable[..., dict[str, Any]], task: dict[str, Any], payload: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    sfn = sandbox.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"faults-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps({"StartAt": "Count", "States": {"Count": {"Type": "Task", "End": True, **task}}}),
+        roleArn=ROLE,
+    )
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload))
+    described = wait(execution["executionArn"])
+    history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+    return described, history
+
+
+def failures(history: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for event in history:
+        for key in ("lambdaFunctionFailedEventDetails", "taskFailedEventDetails"):
+            if key in event:
+                found.append(event[key]["error"])
+    return found
+
+
+def test_moto_still_has_the_patched_methods() -> None:
+    assert fault_injection._original_dispatch is not None
+    assert BaseResponse._dispatch is fault_injection._dispatch_with_faults
+    assert LambdaFunction.invoke is fault_injection._invoke_with_faults
+    assert StateTaskLambda._from_error is fault_injection._lambda_task_error
+    assert StateTaskServiceLambda._from_error is fault_injection._lambda_service_task_error
+    for function in (
+        fault_injection._original_invoke,
+        fault_injection._original_task_error,
+        fault_injection._original_service_task_error,
+    ):
+        assert callable(function)
+    assert callable(getattr(StateTaskServiceLambda, "_error_cause_from_client_error", None))
+    assert callable(getattr(BaseResponse, "serialized", None))
+
+
+def test_installing_again_changes_nothing_and_the_cloudtrail_hook_stays_inside() -> None:
+    extensions.install()
+    fault_injection.install()
+    assert BaseResponse._dispatch is fault_injection._dispatch_with_faults
+    assert fault_injection._original_dispatch is cloudtrail_events._dispatch_and_record
+
+
+def test_a_throttled_call_fails_n_times_then_succeeds(sandbox: Sandbox) -> None:
+    table = new_table(sandbox)
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(fault_injection.parse("dynamodb:DescribeTable:throttle:times=2"))
+
+    seen = [error_of(lambda: dynamodb.describe_table(TableName=table)) for _ in range(3)]
+
+    assert seen == [("ThrottlingException", 400), ("ThrottlingException", 400), None]
+    [counts] = fault_injection.injected()
+    assert (counts.matched, counts.injected) == (3, 2)
+    assert error_of(lambda: dynamodb.list_tables()) is None
+
+
+def test_standard_retries_ride_out_the_throttling(sandbox: Sandbox) -> None:
+    table = new_table(sandbox)
+    dynamodb = client(sandbox, "dynamodb", Config(retries={"mode": "standard", "max_attempts": 4}))
+    fault_injection.add(Rule("dynamodb", "DescribeTable", "throttle", times=2))
+
+    described = dynamodb.describe_table(TableName=table)
+
+    assert described["Table"]["TableName"] == table
+    assert described["ResponseMetadata"]["RetryAttempts"] == 2
+    assert [(c.matched, c.injected) for c in fault_injection.injected()] == [(3, 2)]
+
+
+def test_item_operations_are_throttled_as_provisioned_throughput_and_do_nothing(sandbox: Sandbox) -> None:
+    table = new_table(sandbox)
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure([Rule("dynamodb", "*", "throttle", times=1)])
+
+    put = error_of(lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "a"}}))
+
+    assert put == ("ProvisionedThroughputExceededException", 400)
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+
+
+SERVICE_CALLS: dict[str, Callable[[Any], Any]] = {
+    "dynamodb": lambda c: c.list_tables(),
+    "cloudformation": lambda c: c.list_stacks(),
+    "lambda": lambda c: c.list_functions(),
+    "stepfunctions": lambda c: c.list_state_machines(),
+    "sqs": lambda c: c.list_queues(),
+    "application-autoscaling": lambda c: c.describe_scalable_targets(ServiceNamespace="dynamodb"),
+    "cloudwatch": lambda c: c.describe_alarms(),
+    "events": lambda c: c.list_rules(),
+}
+
+
+@pytest.mark.parametrize(
+    ("service", "throttled", "internal"),
+    [
+        ("dynamodb", ("ThrottlingException", 400), ("InternalServerError", 500)),
+        ("cloudformation", ("Throttling", 400), ("InternalFailure", 500)),
+        ("lambda", ("TooManyRequestsException", 429), ("ServiceException", 500)),
+        ("stepfunctions", ("ThrottlingException", 400), ("InternalFailure", 500)),
+        ("sqs", ("RequestThrottled", 400), ("InternalFailure", 500)),
+        ("application-autoscaling", ("ThrottlingException", 400), ("InternalServiceException", 500)),
+        ("cloudwatch", ("Throttling", 400), ("InternalServiceError", 500)),
+        ("events", ("ThrottlingException", 400), ("InternalException", 500)),
+    ],
+)
+def test_each_service_answers_its_own_throttling_and_internal_errors(
+    sandbox: Sandbox, service: str, throttled: tuple[str, int], internal: tuple[str, int]
+) -> None:
+    call = SERVICE_CALLS[service]
+    aws = client(sandbox, service)
+    fault_injection.configure([Rule(service, "*", "throttle", times=1), Rule(service, "*", "internal", times=1)])
+
+    assert [error_of(lambda: call(aws)) for _ in range(3)] == [throttled, internal, None]
+
+
+def test_code_and_status_can_be_chosen(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:internal:code=ServiceUnavailable:status=503"))
+
+    assert error_of(lambda: dynamodb.list_tables()) == ("ServiceUnavailable", 503)
+
+
+def test_a_failed_call_does_nothing_and_emits_no_cloudtrail_event(sandbox: Sandbox) -> None:
+    name = f"faults-{uuid.uuid4().hex[:8]}"
+    sqs, events = sandbox.client("sqs"), sandbox.client("events")
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    pattern = {"source": ["aws.dynamodb"], "detail": {"eventName": ["CreateTable"]}}
+    events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    cloudtrail_events.track("dynamodb", ["CreateTable"])
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure([Rule("dynamodb", "CreateTable", "internal", times=1)])
+    create = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+    }
+    try:
+        assert error_of(lambda: dynamodb.create_table(**create)) == ("InternalServerError", 500)
+        assert name not in dynamodb.list_tables()["TableNames"]
+        dynamodb.create_table(**create)
+    finally:
+        cloudtrail_events.untrack("dynamodb", ["CreateTable"])
+
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 1
+    assert "errorCode" not in json.loads(messages[0]["Body"])["detail"]
+
+
+def test_a_probability_with_a_seed_fails_the_same_calls_every_time(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+
+    def pattern() -> list[bool]:
+        fault_injection.configure(fault_injection.parse("dynamodb:ListTables:throttle:p=0.5:seed=7"))
+        return [error_of(lambda: dynamodb.list_tables()) is not None for _ in range(16)]
+
+    first, second = pattern(), pattern()
+
+    assert first == second
+    draws = random.Random(7)
+    assert first == [draws.random() < 0.5 for _ in range(16)]
+    assert any(first)
+    assert not all(first)
+    assert fault_injection.injected()[0].injected == sum(first)
+
+
+def test_times_caps_a_probability(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:throttle:p=1:times=2"))
+
+    assert [error_of(lambda: dynamodb.list_tables()) is not None for _ in range(4)] == [True, True, False, False]
+
+
+def test_after_lets_the_first_calls_through(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:internal:after=2:times=1"))
+
+    seen = [error_of(lambda: dynamodb.list_tables()) for _ in range(4)]
+
+    assert seen == [None, None, ("InternalServerError", 500), None]
+    assert [(c.matched, c.injected) for c in fault_injection.injected()] == [(4, 1)]
+
+
+def test_the_first_rule_that_fires_wins_and_the_others_still_count(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(
+        fault_injection.parse("dynamodb:*:throttle:times=1, dynamodb:ListTables:internal:times=1")
+    )
+
+    seen = [error_of(lambda: dynamodb.list_tables()) for _ in range(3)]
+
+    assert seen == [("ThrottlingException", 400), ("InternalServerError", 500), None]
+    assert [(c.matched, c.injected) for c in fault_injection.injected()] == [(3, 1), (3, 1)]
+
+
+def test_a_timeout_outlasts_the_client_read_timeout_and_does_nothing(sandbox: Sandbox) -> None:
+    name = f"faults-{uuid.uuid4().hex[:8]}"
+    impatient = client(sandbox, "dynamodb", Config(read_timeout=1, retries={"total_max_attempts": 1}))
+    fault_injection.configure(fault_injection.parse("dynamodb:CreateTable:timeout:seconds=30"))
+
+    with pytest.raises(ReadTimeoutError):
+        impatient.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+    fault_injection.reset()  # answers the held request now
+
+    assert name not in sandbox.client("dynamodb").list_tables()["TableNames"]
+
+
+def test_an_applied_timeout_performs_the_call_and_loses_its_answer(sandbox: Sandbox) -> None:
+    name = f"faults-{uuid.uuid4().hex[:8]}"
+    impatient = client(sandbox, "dynamodb", Config(read_timeout=1, retries={"total_max_attempts": 1}))
+    fault_injection.configure(fault_injection.parse("dynamodb:CreateTable:timeout:seconds=30:applied=true"))
+
+    with pytest.raises(ReadTimeoutError):
+        impatient.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+    fault_injection.reset()
+
+    assert name in sandbox.client("dynamodb").list_tables()["TableNames"]
+
+
+def test_a_patient_client_gets_a_gateway_timeout(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:timeout:seconds=0.1"))
+
+    assert error_of(lambda: dynamodb.list_tables()) == ("RequestTimeout", 504)
+
+
+def test_a_crash_answers_invoke_as_lambda_does_without_running_the_handler(sandbox: Sandbox) -> None:
+    table = new_table(sandbox)
+    function = counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse(f"lambda:Invoke:crash:function={function['FunctionName']}"))
+
+    response = sandbox.client("lambda").invoke(
+        FunctionName=function["FunctionName"], Payload=json.dumps({"table": table})
+    )
+
+    assert response["StatusCode"] == 200
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert "Runtime exited with error: exit status 1" in payload["errorMessage"]
+    assert runs(sandbox, table) == 0
+
+
+def test_a_timeout_at_the_end_lets_the_handler_run_and_loses_its_answer(sandbox: Sandbox) -> None:
+    table = new_table(sandbox)
+    function = counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse("lambda:Invoke:handler-timeout:at=end"))
+    invoke = sandbox.client("lambda").invoke
+
+    first = invoke(FunctionName=function["FunctionName"], Payload=json.dumps({"table": table}))
+    second = invoke(FunctionName=function["FunctionName"], Payload=json.dumps({"table": table}))
+
+    payload = json.loads(first["Payload"].read())
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert payload["errorMessage"].endswith("Error: Task timed out after 3.00 seconds")
+    assert "FunctionError" not in second
+    assert json.loads(second["Payload"].read()) == {"counted": True}
+    assert runs(sandbox, table) == 2
+
+
+def test_a_rule_for_one_function_leaves_the_others_alone(sandbox: Sandbox) -> None:
+    table = new_table(sandbox)
+    spared, crashed = counting_function(sandbox), counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse(f"lambda:*:throttle:function={crashed['FunctionName']}"))
+    lambda_client = client(sandbox, "lambda")
+
+    assert "FunctionError" not in lambda_client.invoke(
+        FunctionName=spared["FunctionArn"], Payload=json.dumps({"table": table})
+    )
+    throttled = error_of(
+        lambda: lambda_client.invoke(FunctionName=crashed["FunctionArn"], Payload=json.dumps({"table": table}))
+    )
+
+    assert throttled == ("TooManyRequestsException", 429)
+    assert runs(sandbox, table) == 1
+
+
+def test_step_functions_sees_a_crash_as_lambda_unknown_and_retries_it(
+    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]]
+) -> None:
+    table = new_table(sandbox)
+    function = counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse("lambda:Invoke:crash:times=1:at=end"))
+    task = {
+        "Resource": function["FunctionArn"],
+        "Retry": [{"ErrorEquals": ["Lambda.Unknown"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+    }
+
+    described, history = run_task(sandbox, wait_for_execution, task, {"table": table})
+
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"counted": True}
+    assert failures(history) == ["Lambda.Unknown"]
+    # The crash came after the handler's work: the retry did it again, as it would in AWS.
+    assert runs(sandbox, table) == 2
+
+
+def test_step_functions_without_a_matching_retry_fails_with_lambda_unknown(
+    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]]
+) -> None:
+    table = new_table(sandbox)
+    function = counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse("lambda:Invoke:handler-timeout:times=1"))
+    task = {"Resource": function["FunctionArn"], "Retry": [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 2}]}
+
+    described, _ = run_task(sandbox, wait_for_execution, task, {"table": table})
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "Lambda.Unknown"
+    assert "Sandbox.Timedout" in described["cause"]
+    assert runs(sandbox, table) == 0
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ("lambda:Invoke:throttle:times=2", "Lambda.TooManyRequestsException"),
+        ("lambda:Invoke:internal:times=2", "Lambda.ServiceException"),
+    ],
+)
+def test_step_functions_names_lambda_api_errors_after_lambda(
+    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]], spec: str, error: str
+) -> None:
+    table = new_table(sandbox)
+    function = counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse(spec))
+    task = {"Resource": function["FunctionArn"], "Retry": [{"ErrorEquals": [error], "IntervalSeconds": 1}]}
+
+    described, history = run_task(sandbox, wait_for_execution, task, {"table": table})
+
+    assert described["status"] == "SUCCEEDED"
+    assert failures(history) == [error, error]
+    assert runs(sandbox, table) == 1
+
+
+def test_the_lambda_invoke_integration_names_a_crash_lambda_unknown(
+    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]]
+) -> None:
+    table = new_table(sandbox)
+    function = counting_function(sandbox)
+    fault_injection.configure(fault_injection.parse("lambda:Invoke:crash"))
+    task = {
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": function["FunctionArn"], "Payload.$": "$"},
+    }
+
+    described, _ = run_task(sandbox, wait_for_execution, task, {"table": table})
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "Lambda.Unknown"
+
+
+def test_parse_reads_every_field_and_prints_back_the_same_rules() -> None:
+    spec = (
+        "dynamodb:DescribeTable:throttle:times=3, cloudformation:*:internal:p=0.2:seed=7,"
+        " lambda:Invoke:crash:times=1:function=apply:at=end, states:StartExecution:timeout:seconds=1.5:applied=true,"
+        " sqs:SendMessage:internal:after=4:code=InternalError:status=503"
+    )
+
+    rules = fault_injection.parse(spec)
+
+    assert rules == [
+        Rule("dynamodb", "DescribeTable", "throttle", times=3),
+        Rule("cloudformation", "*", "internal", probability=0.2, seed=7),
+        Rule("lambda", "Invoke", "crash", times=1, function="apply", at="end"),
+        Rule("stepfunctions", "StartExecution", "timeout", seconds=1.5, applied=True),
+        Rule("sqs", "SendMessage", "internal", after=4, code="InternalError", status=503),
+    ]
+    assert fault_injection.parse(", ".join(str(rule) for rule in rules)) == rules
+    assert [rule.limit for rule in rules] == [3, None, 1, 1, 1]
+    assert fault_injection.parse("  ") == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("dynamodb:DescribeTable", "expected SERVICE:OPERATION:KIND"),
+        ("dynamodb:DescribeTable:explode", "kind 'explode' is not one of throttle, internal"),
+        ("dynamodb:DescribeTable:throttle:times", "'times' is not NAME=VALUE"),
+        ("dynamodb:DescribeTable:throttle:often=2", "'often=2' is not NAME=VALUE"),
+        ("dynamodb:DescribeTable:throttle:times=many", "times='many' is not a valid value"),
+        ("dynamodb:DescribeTable:throttle:times=1:times=2", "times is given twice"),
+        ("dynamodb:DescribeTable:throttle:p=1.5", "p must be between 0 and 1"),
+        ("dynamodb:DescribeTable:throttle:seed=3", "seed needs p"),
+        ("dynamodb:DescribeTable:crash", "crash applies to lambda:Invoke only"),
+        ("dynamodb:DescribeTable:throttle:function=f", "function= applies to lambda rules only"),
+        ("dynamodb:DescribeTable:throttle:seconds=3", "seconds= and applied= apply to timeout only"),
+        ("dynamodb:DescribeTable:timeout:at=end", "at= applies to crash and handler-timeout only"),
+        ("dynamodb:DescribeTable:internal:status=200", "status must be an HTTP error status"),
+        ("dynamodb:Describe-Table:throttle", "operation 'Describe-Table' is not an API operation name"),
+        ("dynamodb:DescribeTable:throttle,,sqs:*:internal", "empty rule"),
+        ("dynamodb:DescribeTable:timeout:applied=maybe", "applied='maybe' is not a valid value"),
+    ],
+)
+def test_parse_names_the_rule_and_what_is_wrong(spec: str, message: str) -> None:
+    with pytest.raises(FaultSpecError, match=r"fault rule|empty rule") as raised:
+        fault_injection.parse(spec)
+
+    assert message in str(raised.value)
+
+
+def test_reset_forgets_every_rule_and_count(sandbox: Sandbox) -> None:
+    dynamodb = client(sandbox, "dynamodb")
+    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:throttle:p=1"))
+    assert error_of(lambda: dynamodb.list_tables()) is not None
+
+    extensions.reset()
+
+    assert fault_injection.rules() == []
+    assert fault_injection.injected() == []
+    assert error_of(lambda: dynamodb.list_tables()) is None
