@@ -477,6 +477,7 @@ def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
             region=args.region,
             restore_seconds=args.restore_seconds,
             show=output.print,
+            faults=args.faults,
         )
     )
 
@@ -561,6 +562,13 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=30.0,
         help="how long a restored table stays CREATING (default: %(default)s)",
+    )
+    sandbox.add_argument(
+        "--faults",
+        default="",
+        metavar="SPEC",
+        help="inject faults into AWS calls, e.g. 'dynamodb:DescribeTable:throttle:times=3, "
+        "lambda:Invoke:crash:p=0.1:seed=7' (grammar: restore_sync_sandbox.extensions.fault_injection)",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
 

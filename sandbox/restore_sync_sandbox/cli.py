@@ -20,7 +20,7 @@ from typing import Any
 
 from restore_sync.cli import UserError
 from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, deploy_app
-from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
 
 TEMPLATE = "template.yaml"
@@ -95,14 +95,21 @@ def deploy(sandbox: Sandbox, root: Path) -> dict[str, str]:
     return deploy_app(sandbox, root / TEMPLATE, DEFAULT_STACK_NAME, {"LogLevel": FUNCTION_LOG_LEVEL})
 
 
-def banner(sandbox: Sandbox, outputs: dict[str, str], restore_seconds: float) -> list[str]:
+def banner(
+    sandbox: Sandbox,
+    outputs: dict[str, str],
+    restore_seconds: float,
+    faults: list[fault_injection.Rule] | None = None,
+) -> list[str]:
     region = sandbox.region
+    injected = [f"injected faults (--faults): {', '.join(str(rule) for rule in faults)}"] if faults else []
     return [
         f"restore-sync sandbox: a local AWS at {sandbox.endpoint_url} (account {sandbox.account_id}, "
         f"every region, default {region}), real clock",
         f"the app is deployed as stack {DEFAULT_STACK_NAME}:",
         *(f"  {key}: {value}" for key, value in sorted(outputs.items())),
         f"restored tables stay CREATING for {restore_seconds:g} s",
+        *injected,
         "",
         "point the AWS CLI and boto3 at it (any credentials work):",
         f"  export AWS_ENDPOINT_URL={sandbox.endpoint_url}",
@@ -130,11 +137,18 @@ def serve(
     show: Callable[[str], None] = print,
     stop: threading.Event | None = None,
     ready: Callable[[Sandbox], None] | None = None,
+    faults: str = "",
 ) -> int:
     """`restore-sync sandbox`: runs the local AWS with the app deployed until `stop` is set (Ctrl-C or SIGTERM
-    set it when this runs in the main thread); `ready` is called once it serves. Returns the exit status."""
+    set it when this runs in the main thread); `ready` is called once it serves. `faults` is a fault spec
+    (restore_sync_sandbox.extensions.fault_injection), applied once the app is deployed. Returns the exit
+    status."""
     if not restore_seconds >= 0:
         raise UserError(f"--restore-seconds must be zero or more, got {restore_seconds:g}")
+    try:
+        rules = fault_injection.parse(faults)
+    except fault_injection.FaultSpecError as error:
+        raise UserError(f"--faults: {error}") from error
     root = app_root()
     problem = port_problem("127.0.0.1", port)
     if problem:
@@ -145,8 +159,10 @@ def serve(
         sandbox.reset()
         outputs = deploy(sandbox, root)
         dynamodb_restore.configure(restore_seconds=restore_seconds)
+        # After the deployment: the faults are for the app's calls, not for setting it up.
+        fault_injection.configure(rules)
         try:
-            for line in banner(sandbox, outputs, restore_seconds):
+            for line in banner(sandbox, outputs, restore_seconds, rules):
                 show(line)
             if ready is not None:
                 ready(sandbox)
@@ -154,6 +170,7 @@ def serve(
                 if stop.wait(1.0):
                     break
         finally:
+            fault_injection.reset()
             dynamodb_restore.reset()
     show("sandbox stopped")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import threading
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -21,7 +22,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
 
+from restore_sync.cli import main
 from restore_sync_sandbox import extensions
+from restore_sync_sandbox.cli import serve
 from restore_sync_sandbox.extensions import cloudtrail_events, fault_injection
 from restore_sync_sandbox.extensions.fault_injection import FaultSpecError, Rule
 from restore_sync_sandbox.server import Sandbox
@@ -137,6 +140,56 @@ def failures(history: list[dict[str, Any]]) -> list[str]:
             if key in event:
                 found.append(event[key]["error"])
     return found
+
+
+# ---- the command line (first: `restore-sync sandbox` starts its own local AWS, before the shared fixture) ------
+
+
+def test_the_sandbox_command_refuses_a_bad_fault_spec_before_starting() -> None:
+    out, err = io.StringIO(), io.StringIO()
+
+    code = main(["sandbox", "--port", "0", "--faults", "dynamodb:DescribeTable:throttle:p=2"], out=out, err=err)
+
+    assert code == 1
+    assert "--faults: fault rule 'dynamodb:DescribeTable:throttle:p=2': p must be between 0 and 1" in err.getvalue()
+    assert out.getvalue() == ""
+
+
+def test_the_sandbox_command_applies_the_faults_after_deploying_and_shows_them() -> None:
+    stop, ready = threading.Event(), threading.Event()
+    shown: list[str] = []
+    seen: dict[str, Any] = {}
+    spec = "cloudformation:*:throttle:times=2, lambda:Invoke:crash:p=0.1:seed=7"
+
+    def check(sandbox: Sandbox) -> None:
+        seen["rules"] = fault_injection.rules()
+        cloudformation = client(sandbox, "cloudformation")
+        seen["errors"] = [error_of(lambda: cloudformation.list_stacks()) for _ in range(3)]
+        ready.set()
+
+    server = threading.Thread(
+        target=lambda: seen.setdefault(
+            "code", serve(port=0, restore_seconds=5, show=shown.append, stop=stop, ready=check, faults=spec)
+        )
+    )
+    server.start()
+    try:
+        for _ in range(600):
+            if ready.wait(0.1) or not server.is_alive():
+                break
+        assert ready.is_set(), "the sandbox did not start"
+    finally:
+        stop.set()
+        server.join(60)
+
+    assert seen["code"] == 0
+    assert seen["rules"] == fault_injection.parse(spec)
+    assert seen["errors"] == [("Throttling", 400), ("Throttling", 400), None]
+    assert "injected faults (--faults): cloudformation:*:throttle:times=2, lambda:Invoke:crash:p=0.1:seed=7" in shown
+    assert fault_injection.rules() == []
+
+
+# ---- the extension ---------------------------------------------------------------------------------------------
 
 
 def test_moto_still_has_the_patched_methods() -> None:
