@@ -15,10 +15,10 @@ imported module of that package has the same bytes as the file of the same name 
 is the deployed code. Otherwise the package is dropped from `sys.modules` and imported again from the unpacked
 code, as a new Lambda sandbox would load new code.
 
-Limits: handlers share one interpreter, so environment variables are applied process-wide for the duration of
-a call, under a lock (see `_FunctionEnvironment`); module state survives between invocations as in a warm
-Lambda; the function's Timeout is reported by the context but not enforced; invocations of type Event run
-synchronously, as moto calls this method inline.
+Limits: handlers share one interpreter, so they run one at a time (see `_FunctionEnvironment`), each with
+its function's environment in its own thread (`os.environ` gains a per-thread overlay); module state survives
+between invocations as in a warm Lambda; the function's Timeout is reported by the context but not enforced;
+invocations of type Event run synchronously, as moto calls this method inline.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import time
 import traceback
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +52,12 @@ LOG = logging.getLogger(__name__)
 # Code is unpacked here once per distinct zip; the process may be long-lived (`restore-sync sandbox`).
 CODE_CACHE = Path(tempfile.gettempdir()) / "restore-sync-sandbox-lambda-code"
 
-# How long an invocation waits for another one to give back the process environment before running
-# alongside it. A handler that synchronously causes another invocation (a DynamoDB write with a stream
-# trigger, a nested Invoke) would otherwise deadlock: the inner call waits for the lock that the outer call
-# holds while it waits for the inner one.
-ENVIRONMENT_WAIT_SECONDS = 5.0
+# How long an invocation waits for the one running before it. Lambda runs one invocation per sandbox; here
+# handlers share module state (Powertools' metrics, warm clients), so they run one at a time. A handler that
+# synchronously causes another invocation (a DynamoDB write with a stream trigger, a nested Invoke) would
+# deadlock on that rule: after this wait the inner call runs alongside. Each call's environment is its own
+# thread's (see `_ThreadEnviron`), so running alongside never mixes two functions' variables.
+INVOCATION_WAIT_SECONDS = 60.0
 
 _import_lock = threading.RLock()
 _verified_packages: dict[tuple[str, str], bool] = {}
@@ -86,48 +87,77 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-class _FunctionEnvironment:
-    """Applies a function's variables to os.environ for one call and puts back what was there.
+class _ThreadEnviron(MutableMapping[str, str]):
+    """`os.environ` with a per-thread overlay: a running handler sees its function's variables over the
+    process's, and no other thread sees them. Writes go to the process environment, as before."""
 
-    Calls normally run one at a time (the exclusive lock). One that cannot get the lock in time (typically an
-    invocation caused by a running handler) runs alongside: it sets its variables over the running call's and
-    puts that call's values back when it ends, which is exact when it is nested in the running call. When the
-    last running call ends, everything goes back to the values from before the first one, so nothing leaks.
-    """
+    def __init__(self, process: MutableMapping[str, str]) -> None:
+        self.process = process
+        self._local = threading.local()
+
+    def overlay(self) -> dict[str, str]:
+        found: dict[str, str] | None = getattr(self._local, "variables", None)
+        return found if found is not None else {}
+
+    @contextmanager
+    def applied(self, variables: dict[str, str]) -> Iterator[None]:
+        previous = getattr(self._local, "variables", None)
+        self._local.variables = {**self.overlay(), **variables}
+        try:
+            yield
+        finally:
+            self._local.variables = previous
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self.overlay()
+        return overlay[key] if key in overlay else self.process[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.overlay().pop(key, None)
+        self.process[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self.overlay().pop(key, None)
+        del self.process[key]
+
+    def __iter__(self) -> Iterator[str]:
+        overlay = self.overlay()
+        yield from overlay
+        yield from (key for key in self.process if key not in overlay)
+
+    def __len__(self) -> int:
+        return len(set(self.process) | set(self.overlay()))
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
+
+
+class _FunctionEnvironment:
+    """Runs one invocation at a time (waiting at most INVOCATION_WAIT_SECONDS), in its own environment."""
 
     def __init__(self) -> None:
         self._exclusive = threading.Lock()
-        self._state = threading.Lock()
-        self._running = 0
-        self._before_first: dict[str, str | None] = {}
 
     @contextmanager
     def applied(self, variables: dict[str, str], function_name: str) -> Iterator[None]:
-        exclusive = self._exclusive.acquire(timeout=ENVIRONMENT_WAIT_SECONDS)
+        exclusive = self._exclusive.acquire(timeout=INVOCATION_WAIT_SECONDS)
         if not exclusive:
             LOG.warning("running Lambda function %s alongside another invocation", function_name)
         try:
-            with self._state:
-                self._running += 1
-                replaced = {name: os.environ.get(name) for name in variables}
-                for name, previous in replaced.items():
-                    self._before_first.setdefault(name, previous)
-                os.environ.update(variables)
-            try:
+            with _thread_environ().applied(variables):
                 yield
-            finally:
-                with self._state:
-                    self._running -= 1
-                    if self._running == 0:
-                        replaced, self._before_first = self._before_first, {}
-                    for name, previous in replaced.items():
-                        if previous is None:
-                            os.environ.pop(name, None)
-                        else:
-                            os.environ[name] = previous
         finally:
             if exclusive:
                 self._exclusive.release()
+
+
+def _thread_environ() -> _ThreadEnviron:
+    current: MutableMapping[str, str] = os.environ
+    if not isinstance(current, _ThreadEnviron):
+        # Wrapping, not clearing: the process keeps its environment; only reads gain the thread's overlay.
+        current = _ThreadEnviron(current)
+        os.environ = current  # type: ignore[assignment]  # noqa: B003
+    return current
 
 
 _environment = _FunctionEnvironment()
@@ -290,4 +320,5 @@ def invoke_in_process(self: LambdaFunction, event: str | None = None) -> tuple[s
 
 def install() -> None:
     """Makes every Lambda invocation in this process run the function's real handler in-process."""
+    _thread_environ()
     LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]

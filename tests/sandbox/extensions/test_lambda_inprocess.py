@@ -252,7 +252,7 @@ def test_step_functions_matches_retry_and_catch_by_exception_class_name(
 def test_an_invocation_made_by_a_running_handler_does_not_deadlock(
     sandbox: Sandbox, package: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lambda_inprocess, "ENVIRONMENT_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(lambda_inprocess, "INVOCATION_WAIT_SECONDS", 0.2)
     code = code_zip(package)
     inner = create_function(
         sandbox, f"{package}.handlers.setting", code, Environment={"Variables": {"SETTING": "inner"}}
