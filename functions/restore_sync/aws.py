@@ -14,9 +14,10 @@ from botocore.exceptions import ClientError
 
 from restore_sync.errors import AwsThrottled
 
-# The SDK's adaptive mode already retries throttling; what survives it becomes AwsThrottled, which the state
-# machine retries with a longer backoff.
-_SDK_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=30)
+# The SDK's standard mode retries throttling and transient errors with jittered backoff (adaptive mode would add
+# a client-side rate limiter that AWS calls experimental, and that a warm container carries from one execution
+# to the next); what survives it becomes AwsThrottled, which the state machine retries with a longer backoff.
+_SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 6}, connect_timeout=5, read_timeout=30)
 
 THROTTLING_CODES = frozenset(
     {

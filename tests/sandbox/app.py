@@ -19,8 +19,8 @@ from restore_sync_sandbox.server import Sandbox
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 # Executions finish in milliseconds of wall time on the virtual clock; the bound only stops a hanging test.
-POLL_ATTEMPTS = 1200
-POLL_SECONDS = 0.05
+POLL_ATTEMPTS = 600
+POLL_SECONDS = 0.1
 
 
 def deploy(sandbox: Sandbox, **parameters: str) -> dict[str, str]:
@@ -44,21 +44,38 @@ def item_count(sandbox: Sandbox, table: str, region: str | None = None) -> int:
     return examples.count_items(sandbox.client("dynamodb", region), table)
 
 
-def executions_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:
+# An execution's input never changes: which table it is for is read once per execution.
+_targets: dict[str, str | None] = {}
+
+
+def _execution_arns_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:
+    """ListExecutions entries (with their status) of the executions for `target`."""
     sfn = sandbox.client("stepfunctions")
     found = []
-    for summary in sfn.list_executions(stateMachineArn=state_machine)["executions"]:
-        described = sfn.describe_execution(executionArn=summary["executionArn"])
-        if execution_target(json.loads(described["input"])) == target:
-            found.append(described)
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine):
+        for summary in page["executions"]:
+            arn = summary["executionArn"]
+            if arn not in _targets:
+                _targets[arn] = execution_target(json.loads(sfn.describe_execution(executionArn=arn)["input"]))
+            if _targets[arn] == target:
+                found.append(summary)
     return found
+
+
+def executions_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:
+    sfn = sandbox.client("stepfunctions")
+    return [
+        sfn.describe_execution(executionArn=summary["executionArn"])
+        for summary in _execution_arns_for(sandbox, state_machine, target)
+    ]
 
 
 def finished_executions(sandbox: Sandbox, state_machine: str, target: str, count: int = 1) -> list[dict[str, Any]]:
     """The `count` executions for `target` (started by restore events), once all have finished; newest first."""
     for _ in range(POLL_ATTEMPTS):
-        found = executions_for(sandbox, state_machine, target)
-        if len(found) >= count and all(e["status"] != "RUNNING" for e in found):
+        listed = _execution_arns_for(sandbox, state_machine, target)
+        if len(listed) >= count and all(e["status"] != "RUNNING" for e in listed):
+            found = executions_for(sandbox, state_machine, target)
             assert len(found) == count, f"expected {count} executions for {target}, got {len(found)}"
             return sorted(found, key=lambda e: e["startDate"], reverse=True)
         time.sleep(POLL_SECONDS)

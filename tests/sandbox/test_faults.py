@@ -46,14 +46,14 @@ def test_throttling_and_internal_errors_everywhere_are_absorbed(
     examples.make_full_source(app.clients(sandbox), "noisy", items=9)
     fault_injection.configure(
         fault_injection.parse(
-            "dynamodb:DescribeTable:throttle:times=4:after=2,"
-            "dynamodb:*:internal:times=2:after=10,"
-            "cloudformation:*:throttle:times=3,"
-            "cloudformation:*:internal:times=2:after=6,"
-            "lambda:Invoke:throttle:times=3,"
+            "dynamodb:DescribeTable:throttle:times=2:after=2,"
+            "dynamodb:*:internal:times=1:after=10,"
+            "cloudformation:*:throttle:times=1,"
+            "cloudformation:*:internal:times=1:after=6,"
+            "lambda:Invoke:throttle:times=2,"
             "lambda:Invoke:internal:times=1:after=5,"
             "lambda:ListEventSourceMappings:throttle:times=1,"
-            "application-autoscaling:*:throttle:times=2,"
+            "application-autoscaling:*:throttle:times=1,"
             "cloudwatch:DescribeAlarms:internal:times=1"
         )
     )
