@@ -75,8 +75,10 @@ class Aws:
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)
         if key not in self._clients:
-            session = self.session or boto3.session.Session()
-            self._clients[key] = session.client(service, region_name=key[1], config=_SDK_CONFIG)
+            # One session for all of them: a session loads each service's model once.
+            if self.session is None:
+                self.session = boto3.session.Session()
+            self._clients[key] = self.session.client(service, region_name=key[1], config=_SDK_CONFIG)
         return self._clients[key]
 
 

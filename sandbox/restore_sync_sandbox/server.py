@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import threading
 import urllib.request
 from types import TracebackType
 from typing import Any
@@ -49,6 +50,11 @@ class Sandbox:
         self._saved_environment: dict[str, str | None] = {}
         self._saved_clock: clock.Clock | None = None
         self._saved_config: dict[str, Any] | None = None
+        # Clients are thread-safe; a shared session (made once the environment points here) loads each service's
+        # model once.
+        self._session: Any = None
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients_lock = threading.Lock()
         self._saved_request_log_level: int | None = None
 
     @property
@@ -120,14 +126,20 @@ class Sandbox:
         extensions.reset()
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client of `service` pointed at the sandbox."""
-        return boto3.client(
-            service,
-            region_name=region or self.region,
-            endpoint_url=self.endpoint_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - the sandbox accepts any credentials
-        )
+        """A boto3 client of `service` pointed at the sandbox, made once per service and region."""
+        key = (service, region or self.region, self.endpoint_url)
+        with self._clients_lock:
+            if self._session is None:
+                self._session = boto3.session.Session()
+            if key not in self._clients:
+                self._clients[key] = self._session.client(
+                    service,
+                    region_name=key[1],
+                    endpoint_url=self.endpoint_url,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106 - the sandbox accepts any credentials
+                )
+            return self._clients[key]
 
     def _set_environment(self, variables: dict[str, str]) -> None:
         for name in (*variables, *_REMOVED_VARIABLES):

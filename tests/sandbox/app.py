@@ -33,10 +33,14 @@ def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | No
     examples.make_source(sandbox.client("dynamodb", region), name, items)
 
 
+# The test's own readers, one per region and sandbox, like a warm function's clients.
+_readers: dict[tuple[str, str], Aws] = {}
+
+
 def settings_of(sandbox: Sandbox, table: str, region: str | None = None) -> dict[str, Any]:
     """Every setting of a live table, read the way restore-sync reads them."""
     ref = TableRef(table, region or sandbox.region, ACCOUNT)
-    aws = Aws(region=ref.region)
+    aws = _readers.setdefault((ref.region, sandbox.endpoint_url), Aws(region=ref.region))
     return {name: REGISTRY[name].read(aws, ref) for name in NAMES}
 
 
