@@ -36,7 +36,7 @@ import time
 import traceback
 import uuid
 import zipfile
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,49 +87,51 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-class _ThreadEnviron(MutableMapping[str, str]):
-    """`os.environ` with a per-thread overlay: a running handler sees its function's variables over the
-    process's, and no other thread sees them. Writes go to the process environment, as before."""
+_overlays = threading.local()
 
-    def __init__(self, process: MutableMapping[str, str]) -> None:
-        self.process = process
-        self._local = threading.local()
 
-    def overlay(self) -> dict[str, str]:
-        found: dict[str, str] | None = getattr(self._local, "variables", None)
-        return found if found is not None else {}
+def _overlay() -> dict[str, str]:
+    found: dict[str, str] | None = getattr(_overlays, "variables", None)
+    return found if found is not None else {}
 
-    @contextmanager
-    def applied(self, variables: dict[str, str]) -> Iterator[None]:
-        previous = getattr(self._local, "variables", None)
-        self._local.variables = {**self.overlay(), **variables}
-        try:
-            yield
-        finally:
-            self._local.variables = previous
+
+class _ThreadEnviron(os._Environ):
+    """The class `os.environ` takes on: reads see the running handler's variables over the process's, in that
+    handler's thread only; writes go to the process environment. The object stays the same one, so code that
+    kept a reference to it (botocore's environment provider in a session made earlier) sees the overlay too."""
 
     def __getitem__(self, key: str) -> str:
-        overlay = self.overlay()
-        return overlay[key] if key in overlay else self.process[key]
+        overlay = _overlay()
+        return overlay[key] if key in overlay else str(super().__getitem__(key))
 
     def __setitem__(self, key: str, value: str) -> None:
-        self.overlay().pop(key, None)
-        self.process[key] = value
+        _overlay().pop(key, None)
+        super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
-        self.overlay().pop(key, None)
-        del self.process[key]
+        _overlay().pop(key, None)
+        super().__delitem__(key)
 
     def __iter__(self) -> Iterator[str]:
-        overlay = self.overlay()
+        overlay = _overlay()
         yield from overlay
-        yield from (key for key in self.process if key not in overlay)
+        yield from (key for key in super().__iter__() if key not in overlay)
 
     def __len__(self) -> int:
-        return len(set(self.process) | set(self.overlay()))
+        return len(set(super().__iter__()) | set(_overlay()))
 
     def copy(self) -> dict[str, str]:
         return dict(self)
+
+    @staticmethod
+    @contextmanager
+    def applied(variables: dict[str, str]) -> Iterator[None]:
+        previous = getattr(_overlays, "variables", None)
+        _overlays.variables = {**_overlay(), **variables}
+        try:
+            yield
+        finally:
+            _overlays.variables = previous
 
 
 class _FunctionEnvironment:
@@ -151,13 +153,10 @@ class _FunctionEnvironment:
                 self._exclusive.release()
 
 
-def _thread_environ() -> _ThreadEnviron:
-    current: MutableMapping[str, str] = os.environ
-    if not isinstance(current, _ThreadEnviron):
-        # Wrapping, not clearing: the process keeps its environment; only reads gain the thread's overlay.
-        current = _ThreadEnviron(current)
-        os.environ = current  # type: ignore[assignment]  # noqa: B003
-    return current
+def _thread_environ() -> type[_ThreadEnviron]:
+    if not isinstance(os.environ, _ThreadEnviron):
+        os.environ.__class__ = _ThreadEnviron
+    return _ThreadEnviron
 
 
 _environment = _FunctionEnvironment()
