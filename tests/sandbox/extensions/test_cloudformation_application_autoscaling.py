@@ -22,12 +22,12 @@ from restore_sync_sandbox.extensions import (
     cloudformation_changesets,
     cloudformation_dynamodb_table,
 )
+from tests.sandbox.extensions.governance import STACK, outputs, run_change_set, stack
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TABLE = "orders-restored"
 ON_DEMAND = "orders-on-demand"
-STACK = "governance"
 READ = "dynamodb:table:ReadCapacityUnits"
 WRITE = "dynamodb:table:WriteCapacityUnits"
 INDEX_READ = "dynamodb:index:ReadCapacityUnits"
@@ -128,25 +128,6 @@ def template_with(**resources: Any) -> dict[str, Any]:
     template["Resources"].update(resources)
     template["Outputs"] = {f"{name}Ref": {"Value": {"Ref": name}} for name in resources}
     return template
-
-
-def run_change_set(cfn: Any, template: dict[str, Any], name: str) -> dict[str, Any]:
-    cfn.create_change_set(
-        StackName=STACK, ChangeSetName=name, ChangeSetType="UPDATE", TemplateBody=json.dumps(template)
-    )
-    described: dict[str, Any] = cfn.describe_change_set(StackName=STACK, ChangeSetName=name)
-    assert described["Status"] == "CREATE_COMPLETE", described.get("StatusReason")
-    cfn.execute_change_set(StackName=STACK, ChangeSetName=name)
-    return described
-
-
-def stack(cfn: Any) -> dict[str, Any]:
-    described: dict[str, Any] = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
-    return described
-
-
-def outputs(cfn: Any) -> dict[str, str]:
-    return {o["OutputKey"]: o["OutputValue"] for o in stack(cfn).get("Outputs", [])}
 
 
 def targets(aws: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

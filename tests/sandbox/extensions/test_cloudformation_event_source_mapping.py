@@ -21,11 +21,11 @@ from restore_sync_sandbox.extensions import (
     cloudformation_dynamodb_table,
     cloudformation_event_source_mapping,
 )
+from tests.sandbox.extensions.governance import STACK, outputs, run_change_set, stack
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TABLE = "orders-restored"
-STACK = "governance"
 MISSING_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:no-such-function"
 
 BASE: dict[str, Any] = {
@@ -111,26 +111,6 @@ def template_with(**resources: Any) -> dict[str, Any]:
         f"{name}Arn": {"Value": {"Fn::GetAtt": [name, "EventSourceMappingArn"]}} for name in resources
     }
     return template
-
-
-def run_change_set(cfn: Any, template: dict[str, Any], name: str) -> dict[str, Any]:
-    """Creates and executes one UPDATE change set; returns its description (taken before execution)."""
-    cfn.create_change_set(
-        StackName=STACK, ChangeSetName=name, ChangeSetType="UPDATE", TemplateBody=json.dumps(template)
-    )
-    described: dict[str, Any] = cfn.describe_change_set(StackName=STACK, ChangeSetName=name)
-    assert described["Status"] == "CREATE_COMPLETE", described.get("StatusReason")
-    cfn.execute_change_set(StackName=STACK, ChangeSetName=name)
-    return described
-
-
-def stack(cfn: Any) -> dict[str, Any]:
-    described: dict[str, Any] = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
-    return described
-
-
-def outputs(cfn: Any) -> dict[str, str]:
-    return {o["OutputKey"]: o["OutputValue"] for o in stack(cfn).get("Outputs", [])}
 
 
 def mappings(aws: dict[str, Any]) -> list[dict[str, Any]]:
