@@ -4,13 +4,39 @@ AWS behaviour reproduced: CloudTrail records each API call, and EventBridge rece
 account and region that served the call as `{"source": "aws.<service>", "detail-type": "AWS API Call via
 CloudTrail", "detail": {...}}`. The detail carries eventVersion, userIdentity, eventTime, eventSource, eventName,
 awsRegion, sourceIPAddress, userAgent, requestParameters and responseElements (lower camel case keys, as
-CloudTrail writes them, e.g. `sSESpecificationOverride`), requestID, eventID, readOnly, eventType, managementEvent,
-eventCategory and recipientAccountId; a failed call carries errorCode and errorMessage and no responseElements.
-Which calls are recorded is configurable (`track`): by default the two DynamoDB restore operations. Recording
-never changes or breaks the API call: any failure to record is logged and ignored.
+CloudTrail writes them, e.g. `sSESpecificationOverride`, `uUID`), requestID, eventID, readOnly, eventType,
+managementEvent, eventCategory and recipientAccountId; a failed call carries errorCode and errorMessage and no
+responseElements. requestParameters hold the members of the operation's input that the call sent, wherever the
+protocol put them (JSON body, query string, or the URI path, like Lambda's `UUID`), as the client sent them;
+responseElements hold the JSON response, and are null for services that answer in XML (CloudWatch's query
+protocol), as CloudTrail logs null for calls such as PutMetricAlarm.
+
+Which calls are recorded is configurable (`track`). By default (DEFAULT_TRACKED): every call that changes a
+setting restore-sync copies, and the two DynamoDB restores:
+- DynamoDB (dynamodb.amazonaws.com, aws.dynamodb): CreateTable, UpdateTable, DeleteTable, UpdateTimeToLive,
+  UpdateContinuousBackups, TagResource, UntagResource, Enable/Disable/UpdateKinesisStreamingDestination,
+  UpdateContributorInsights, PutResourcePolicy, DeleteResourcePolicy, RestoreTableToPointInTime,
+  RestoreTableFromBackup. The table is requestParameters.tableName, or .resourceArn for tags and policies.
+- Lambda (lambda.amazonaws.com, aws.lambda): event source mappings, under the event names CloudTrail gives them,
+  which carry the API version: `CreateEventSourceMapping20150331`, `UpdateEventSourceMapping20150331`,
+  `DeleteEventSourceMapping20150331`. Source: the Lambda Developer Guide, "Logging AWS Lambda API calls using
+  AWS CloudTrail" (awsdocs aws-lambda-developer-guide, logging-using-cloudtrail.md), which lists the event name
+  of each action; UpdateEventSourceMapping has no `v2` suffix there (UpdateFunctionCode and
+  UpdateFunctionConfiguration do). AWS announced in September 2021 that the suffixes would be dropped; the
+  current guide still lists them, so they are kept. Create sends eventSourceArn in requestParameters; Update and
+  Delete send only `uUID` there, and the mapping, with eventSourceArn, is in responseElements.
+- Application Auto Scaling (application-autoscaling.amazonaws.com, aws.application-autoscaling):
+  RegisterScalableTarget, DeregisterScalableTarget, PutScalingPolicy, DeleteScalingPolicy, PutScheduledAction,
+  DeleteScheduledAction, with serviceNamespace and resourceId (`table/NAME` or `table/NAME/index/INDEX`).
+- CloudWatch (monitoring.amazonaws.com, aws.cloudwatch): PutMetricAlarm (alarmName, namespace, dimensions),
+  DeleteAlarms, EnableAlarmActions, DisableAlarmActions (alarmNames).
+Recording never changes or breaks the API call: any failure to record is logged and ignored. Only calls that
+reach the API are recorded: resources that moto's CloudFormation creates call the backends directly and emit
+nothing (AWS records those calls too, with invokedBy cloudformation.amazonaws.com).
 
 moto internals patched: `moto.core.responses.BaseResponse._dispatch`, the one method every service's request
-passes through, both under `mock_aws` and in the threaded server.
+passes through, both under `mock_aws` and in the threaded server. Input members are read from botocore's service
+model (`moto.core.utils.get_service_model`).
 """
 
 from __future__ import annotations
@@ -27,6 +53,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from moto.core.responses import BaseResponse
+from moto.core.utils import get_service_model
 from moto.events.models import events_backends
 from moto.utilities.utils import get_partition
 
@@ -98,8 +125,41 @@ class TrackedService:
     event_names: Mapping[str, str] = field(default_factory=dict)
 
 
-DEFAULT_TRACKED: dict[str, tuple[str, ...]] = {
-    "dynamodb": ("RestoreTableToPointInTime", "RestoreTableFromBackup"),
+# Lambda writes some event names with the API version they were introduced in (see the module docstring).
+LAMBDA_EVENT_NAMES: dict[str, str] = {
+    "CreateEventSourceMapping": "CreateEventSourceMapping20150331",
+    "UpdateEventSourceMapping": "UpdateEventSourceMapping20150331",
+    "DeleteEventSourceMapping": "DeleteEventSourceMapping20150331",
+}
+
+DEFAULT_TRACKED: dict[str, Mapping[str, str] | tuple[str, ...]] = {
+    "dynamodb": (
+        "RestoreTableToPointInTime",
+        "RestoreTableFromBackup",
+        "CreateTable",
+        "UpdateTable",
+        "DeleteTable",
+        "UpdateTimeToLive",
+        "UpdateContinuousBackups",
+        "TagResource",
+        "UntagResource",
+        "EnableKinesisStreamingDestination",
+        "DisableKinesisStreamingDestination",
+        "UpdateKinesisStreamingDestination",
+        "UpdateContributorInsights",
+        "PutResourcePolicy",
+        "DeleteResourcePolicy",
+    ),
+    "awslambda": LAMBDA_EVENT_NAMES,
+    "application-autoscaling": (
+        "RegisterScalableTarget",
+        "DeregisterScalableTarget",
+        "PutScalingPolicy",
+        "DeleteScalingPolicy",
+        "PutScheduledAction",
+        "DeleteScheduledAction",
+    ),
+    "cloudwatch": ("PutMetricAlarm", "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions"),
 }
 
 _lock = threading.Lock()
@@ -153,7 +213,7 @@ def tracked() -> dict[str, TrackedService]:
 
 
 def reset() -> None:
-    """Back to the default selection: the DynamoDB restore operations."""
+    """Back to the default selection, DEFAULT_TRACKED."""
     with _lock:
         _tracked.clear()
     for service_name, operations in DEFAULT_TRACKED.items():
@@ -189,27 +249,41 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _request_parameters(handler: BaseResponse) -> dict[str, Any] | None:
+def _input_members(handler: BaseResponse, operation: str) -> dict[str, str] | None:
+    """Lower-cased name -> name of each member of the operation's input, or None when botocore has no model."""
+    try:
+        model = get_service_model(handler.boto3_service_name).operation_model(operation)
+    except Exception:
+        return None
+    shape = model.input_shape
+    return {name.lower(): name for name in shape.members} if shape is not None else {}
+
+
+def _request_parameters(handler: BaseResponse, operation: str) -> dict[str, Any] | None:
+    merged: dict[str, Any] = {}
+    raw = getattr(handler, "raw_body", None)
+    if raw:
+        try:
+            body = json.loads(raw)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            body = None
+        # Parsed again from the text: handlers may have changed the dict they were given.
+        if isinstance(body, dict):
+            merged.update(body)
     params = getattr(handler, "params", None)
-    if isinstance(params, Mapping) and params:
-        merged = dict(params)
-    else:
-        merged = {}
-        raw = getattr(handler, "raw_body", None)
-        if raw:
-            try:
-                body = json.loads(raw)
-            except (ValueError, TypeError):
-                body = None
-            if isinstance(body, dict):
-                merged.update(body)
-        if not merged:
-            merged = {
-                key: values[0] if isinstance(values, list) and len(values) == 1 else values
-                for key, values in getattr(handler, "querystring", {}).items()
-                if key not in ("Action", "Version")
-            }
+    if not merged and isinstance(params, Mapping) and params:
+        merged.update(params)
+    if not merged:
+        merged = {
+            key: values[0] if isinstance(values, list) and len(values) == 1 else values
+            for key, values in getattr(handler, "querystring", {}).items()
+            if key not in ("Action", "Version")
+        }
     merged.update(getattr(handler, "uri_match", None) or {})
+    members = _input_members(handler, operation)
+    if members is not None:
+        # moto's querystring also holds the request headers; only the operation's input belongs here.
+        merged = {members[key.lower()]: value for key, value in merged.items() if key.lower() in members}
     return lower_camel(merged) if merged else None
 
 
@@ -259,7 +333,8 @@ def _response_elements(body: Any) -> Any:
     except ValueError:
         # Query and XML protocols: CloudTrail may log null here too.
         return None
-    return lower_camel(parsed) if isinstance(parsed, dict) else None
+    # CloudTrail logs null, not {}, for a call that returns nothing.
+    return lower_camel(parsed) if isinstance(parsed, dict) and parsed else None
 
 
 def _build_detail(
@@ -292,7 +367,7 @@ def _build_detail(
         "awsRegion": region,
         "sourceIPAddress": (getattr(request, "remote_addr", None) if request is not None else None) or "127.0.0.1",
         "userAgent": _header(getattr(handler, "headers", None), "user-agent") or "",
-        "requestParameters": _request_parameters(handler),
+        "requestParameters": _request_parameters(handler, operation),
     }
     if isinstance(outcome, BaseException):
         detail["errorCode"] = str(getattr(outcome, "error_type", "") or type(outcome).__name__).split("#")[-1]

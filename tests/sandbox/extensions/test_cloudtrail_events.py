@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import urllib.parse
+import urllib.request
 import uuid
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +21,11 @@ from moto.events.models import EventsBackend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from restore_sync_sandbox import clock
-from restore_sync_sandbox.extensions import cloudtrail_events
+from restore_sync_sandbox.extensions import (
+    cloudtrail_events,
+    dynamodb_contributor_insights,
+    dynamodb_kinesis_destinations,
+)
 
 ACCOUNT = "123456789012"
 RESTORE_PATTERN = {
@@ -184,21 +192,19 @@ def test_a_failed_restore_is_recorded_with_its_error_and_does_not_match_the_rest
 
 @pytest.mark.usefixtures("aws")
 def test_calls_outside_the_selection_are_not_recorded_until_tracked() -> None:
-    everything = rule_to_queue(None, "everything", {"source": ["aws.dynamodb"]})
     create_source(None, "orders")
-    ttl = {"Enabled": True, "AttributeName": "expires"}
-    client("dynamodb").update_time_to_live(TableName="orders", TimeToLiveSpecification=ttl)
+    everything = rule_to_queue(None, "everything", {"source": ["aws.dynamodb"]})
+    ddb = client("dynamodb")
+    ddb.put_item(TableName="orders", Item={"pk": {"S": "1"}})
     assert drain(None, everything) == []
 
-    cloudtrail_events.track("dynamodb", ["UpdateTimeToLive"])
-    client("dynamodb").update_time_to_live(TableName="orders", TimeToLiveSpecification={**ttl, "Enabled": False})
+    cloudtrail_events.track("dynamodb", ["PutItem"])
+    ddb.put_item(TableName="orders", Item={"pk": {"S": "2"}})
 
     [event] = drain(None, everything)
-    assert event["detail"]["eventName"] == "UpdateTimeToLive"
-    assert event["detail"]["requestParameters"] == {
-        "tableName": "orders",
-        "timeToLiveSpecification": {"enabled": False, "attributeName": "expires"},
-    }
+    assert event["detail"]["eventName"] == "PutItem"
+    assert event["detail"]["eventCategory"] == "Data"
+    assert event["detail"]["requestParameters"] == {"tableName": "orders", "item": {"pk": {"S": "2"}}}
 
 
 @pytest.mark.usefixtures("aws")
@@ -243,5 +249,366 @@ def test_events_are_recorded_for_calls_through_the_threaded_server() -> None:
         [event] = drain(endpoint, queue_url)
         assert event["detail"]["requestParameters"]["targetTableName"] == target
         assert event["detail"]["awsRegion"] == "us-east-1"
+    finally:
+        server.stop()
+
+
+def settings_rule(endpoint_url: str | None, *sources: str) -> str:
+    return rule_to_queue(
+        endpoint_url,
+        f"settings-{uuid.uuid4().hex[:8]}",
+        {"source": list(sources), "detail-type": ["AWS API Call via CloudTrail"]},
+    )
+
+
+def by_name(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    details = [event["detail"] for event in events]
+    named = {detail["eventName"]: detail for detail in details}
+    assert len(named) == len(details), [detail["eventName"] for detail in details]
+    return named
+
+
+def test_every_setting_change_of_restore_sync_is_tracked_by_default() -> None:
+    expected = {
+        "dynamodb": {
+            "CreateTable",
+            "UpdateTable",
+            "DeleteTable",
+            "UpdateTimeToLive",
+            "UpdateContinuousBackups",
+            "TagResource",
+            "UntagResource",
+            "EnableKinesisStreamingDestination",
+            "DisableKinesisStreamingDestination",
+            "UpdateKinesisStreamingDestination",
+            "UpdateContributorInsights",
+            "PutResourcePolicy",
+            "DeleteResourcePolicy",
+            "RestoreTableToPointInTime",
+            "RestoreTableFromBackup",
+        },
+        "awslambda": {
+            "CreateEventSourceMapping20150331",
+            "UpdateEventSourceMapping20150331",
+            "DeleteEventSourceMapping20150331",
+        },
+        "application-autoscaling": {
+            "RegisterScalableTarget",
+            "DeregisterScalableTarget",
+            "PutScalingPolicy",
+            "DeleteScalingPolicy",
+            "PutScheduledAction",
+            "DeleteScheduledAction",
+        },
+        "cloudwatch": {"PutMetricAlarm", "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions"},
+    }
+    selection = cloudtrail_events.tracked()
+    assert {name: set(service.event_names.values()) for name, service in selection.items()} == expected
+    assert selection["cloudwatch"].event_source == "monitoring.amazonaws.com"
+    assert selection["cloudwatch"].source == "aws.cloudwatch"
+
+
+@pytest.mark.usefixtures("aws")
+def test_dynamodb_setting_changes_are_recorded_with_the_table_they_change() -> None:
+    # moto has no Kinesis destinations or contributor insights of its own.
+    dynamodb_kinesis_destinations.install()
+    dynamodb_contributor_insights.install()
+    queue_url = settings_rule(None, "aws.dynamodb")
+    ddb, kinesis = client("dynamodb"), client("kinesis")
+    created = ddb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )["TableDescription"]
+    table_arn = created["TableArn"]
+    kinesis.create_stream(StreamName="changes", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="changes")["StreamDescription"]["StreamARN"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "dynamodb:GetItem",
+                "Resource": table_arn,
+            }
+        ],
+    }
+
+    ddb.update_table(TableName="orders", DeletionProtectionEnabled=True)
+    ddb.update_time_to_live(TableName="orders", TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    ddb.update_continuous_backups(
+        TableName="orders", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    ddb.tag_resource(ResourceArn=table_arn, Tags=[{"Key": "team", "Value": "billing"}])
+    ddb.untag_resource(ResourceArn=table_arn, TagKeys=["team"])
+    ddb.enable_kinesis_streaming_destination(TableName="orders", StreamArn=stream_arn)
+    ddb.update_kinesis_streaming_destination(
+        TableName="orders",
+        StreamArn=stream_arn,
+        UpdateKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MICROSECOND"},
+    )
+    ddb.disable_kinesis_streaming_destination(TableName="orders", StreamArn=stream_arn)
+    ddb.update_contributor_insights(TableName="orders", ContributorInsightsAction="ENABLE")
+    ddb.put_resource_policy(ResourceArn=table_arn, Policy=json.dumps(policy))
+    ddb.delete_resource_policy(ResourceArn=table_arn)
+    ddb.update_table(TableName="orders", DeletionProtectionEnabled=False)
+    ddb.delete_table(TableName="orders")
+
+    events = drain(None, queue_url)
+    assert [event["detail"]["eventName"] for event in events].count("UpdateTable") == 2
+    named = by_name([event for event in events if event["detail"]["eventName"] != "UpdateTable"])
+    for detail in named.values():
+        assert detail["eventSource"] == "dynamodb.amazonaws.com"
+        assert "errorCode" not in detail
+    assert named["CreateTable"]["requestParameters"]["tableName"] == "orders"
+    assert named["CreateTable"]["responseElements"]["tableDescription"]["tableArn"] == table_arn
+    assert named["UpdateTimeToLive"]["requestParameters"] == {
+        "tableName": "orders",
+        "timeToLiveSpecification": {"enabled": True, "attributeName": "ttl"},
+    }
+    assert named["UpdateContinuousBackups"]["requestParameters"] == {
+        "tableName": "orders",
+        "pointInTimeRecoverySpecification": {"pointInTimeRecoveryEnabled": True},
+    }
+    assert named["TagResource"]["requestParameters"] == {
+        "resourceArn": table_arn,
+        "tags": [{"key": "team", "value": "billing"}],
+    }
+    # Nothing comes back from TagResource: CloudTrail logs null.
+    assert named["TagResource"]["responseElements"] is None
+    assert named["UntagResource"]["requestParameters"] == {"resourceArn": table_arn, "tagKeys": ["team"]}
+    for name in (
+        "EnableKinesisStreamingDestination",
+        "UpdateKinesisStreamingDestination",
+        "DisableKinesisStreamingDestination",
+    ):
+        assert named[name]["requestParameters"]["tableName"] == "orders"
+        assert named[name]["requestParameters"]["streamArn"] == stream_arn
+    assert named["UpdateContributorInsights"]["requestParameters"] == {
+        "tableName": "orders",
+        "contributorInsightsAction": "ENABLE",
+    }
+    assert named["PutResourcePolicy"]["requestParameters"]["resourceArn"] == table_arn
+    assert json.loads(named["PutResourcePolicy"]["requestParameters"]["policy"]) == policy
+    assert named["DeleteResourcePolicy"]["requestParameters"] == {"resourceArn": table_arn}
+    assert named["DeleteTable"]["requestParameters"] == {"tableName": "orders"}
+    updates = [event["detail"] for event in events if event["detail"]["eventName"] == "UpdateTable"]
+    assert [update["requestParameters"] for update in updates] == [
+        {"tableName": "orders", "deletionProtectionEnabled": True},
+        {"tableName": "orders", "deletionProtectionEnabled": False},
+    ]
+
+
+def zipped_handler() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("noop.py", "def handler(event, context):\n    return None\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.usefixtures("aws")
+def test_event_source_mapping_changes_carry_the_stream_arn_and_lambdas_versioned_event_names() -> None:
+    queue_url = settings_rule(None, "aws.lambda")
+    stream_arn = client("dynamodb").create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    trust = {"Version": "2012-10-17", "Statement": []}
+    role = client("iam").create_role(RoleName="mapper", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    awslambda = client("lambda")
+    awslambda.create_function(
+        FunctionName="replicator",
+        Runtime="python3.12",
+        Role=role,
+        Handler="noop.handler",
+        Code={"ZipFile": zipped_handler()},
+    )
+
+    mapping = awslambda.create_event_source_mapping(
+        FunctionName="replicator", EventSourceArn=stream_arn, StartingPosition="LATEST", BatchSize=50
+    )
+    awslambda.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=10, Enabled=False)
+    awslambda.delete_event_source_mapping(UUID=mapping["UUID"])
+    with pytest.raises(ClientError):
+        awslambda.create_event_source_mapping(FunctionName="missing", EventSourceArn=stream_arn)
+
+    events = drain(None, queue_url)
+    names = [event["detail"]["eventName"] for event in events]
+    assert names == [
+        "CreateEventSourceMapping20150331",
+        "UpdateEventSourceMapping20150331",
+        "DeleteEventSourceMapping20150331",
+        "CreateEventSourceMapping20150331",
+    ]
+    create, update, delete, failed = (event["detail"] for event in events)
+    assert {event["source"] for event in events} == {"aws.lambda"}
+    assert {detail["eventSource"] for detail in (create, update, delete, failed)} == {"lambda.amazonaws.com"}
+    assert create["requestParameters"] == {
+        "functionName": "replicator",
+        "eventSourceArn": stream_arn,
+        "startingPosition": "LATEST",
+        "batchSize": 50,
+    }
+    assert create["responseElements"]["uUID"] == mapping["UUID"]
+    assert create["responseElements"]["eventSourceArn"] == stream_arn
+    # Update and Delete send only the UUID (a path parameter); the mapping comes back in the response.
+    assert update["requestParameters"] == {"uUID": mapping["UUID"], "batchSize": 10, "enabled": False}
+    assert update["responseElements"]["eventSourceArn"] == stream_arn
+    assert update["responseElements"]["batchSize"] == 10
+    assert delete["requestParameters"] == {"uUID": mapping["UUID"]}
+    assert delete["responseElements"]["eventSourceArn"] == stream_arn
+    assert delete["responseElements"]["uUID"] == mapping["UUID"]
+    assert failed["errorCode"] == "ResourceNotFoundException"
+    assert failed["requestParameters"] == {"functionName": "missing", "eventSourceArn": stream_arn}
+    assert "responseElements" not in failed
+
+
+@pytest.mark.usefixtures("aws")
+def test_auto_scaling_changes_carry_the_resource_id_and_namespace() -> None:
+    queue_url = settings_rule(None, "aws.application-autoscaling")
+    client("dynamodb").create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-sk",
+                "KeySchema": [{"AttributeName": "sk", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+            }
+        ],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+    )
+    scaling = client("application-autoscaling")
+    target = {
+        "ServiceNamespace": "dynamodb",
+        "ResourceId": "table/orders/index/by-sk",
+        "ScalableDimension": "dynamodb:index:ReadCapacityUnits",
+    }
+
+    scaling.register_scalable_target(**target, MinCapacity=5, MaxCapacity=50)
+    scaling.put_scaling_policy(
+        **target,
+        PolicyName="reads",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "DynamoDBReadCapacityUtilization"},
+        },
+    )
+    scaling.put_scheduled_action(
+        **target, ScheduledActionName="nightly", Schedule="cron(0 2 * * ? *)", ScalableTargetAction={"MinCapacity": 10}
+    )
+    scaling.delete_scheduled_action(**target, ScheduledActionName="nightly")
+    scaling.delete_scaling_policy(**target, PolicyName="reads")
+    scaling.deregister_scalable_target(**target)
+
+    named = by_name(drain(None, queue_url))
+    assert set(named) == {
+        "RegisterScalableTarget",
+        "PutScalingPolicy",
+        "PutScheduledAction",
+        "DeleteScheduledAction",
+        "DeleteScalingPolicy",
+        "DeregisterScalableTarget",
+    }
+    for detail in named.values():
+        assert detail["eventSource"] == "application-autoscaling.amazonaws.com"
+        assert detail["requestParameters"]["resourceId"] == "table/orders/index/by-sk"
+        assert detail["requestParameters"]["serviceNamespace"] == "dynamodb"
+        assert detail["requestParameters"]["scalableDimension"] == "dynamodb:index:ReadCapacityUnits"
+    assert named["RegisterScalableTarget"]["requestParameters"]["minCapacity"] == 5
+    assert named["PutScalingPolicy"]["requestParameters"]["policyName"] == "reads"
+    assert named["PutScalingPolicy"]["responseElements"]["policyARN"]
+    assert named["PutScheduledAction"]["requestParameters"]["scalableTargetAction"] == {"minCapacity": 10}
+
+
+@pytest.mark.usefixtures("aws")
+def test_alarm_changes_are_recorded_as_cloudwatch_events_with_their_names_and_dimensions() -> None:
+    queue_url = settings_rule(None, "aws.cloudwatch")
+    cloudwatch = client("cloudwatch")
+    dimensions = [{"Name": "TableName", "Value": "orders"}, {"Name": "GlobalSecondaryIndexName", "Value": "by-sk"}]
+
+    cloudwatch.put_metric_alarm(
+        AlarmName="orders-throttles",
+        Namespace="AWS/DynamoDB",
+        MetricName="ReadThrottleEvents",
+        Dimensions=dimensions,
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cloudwatch.disable_alarm_actions(AlarmNames=["orders-throttles"])
+    cloudwatch.enable_alarm_actions(AlarmNames=["orders-throttles"])
+    cloudwatch.delete_alarms(AlarmNames=["orders-throttles"])
+
+    events = drain(None, queue_url)
+    assert {event["source"] for event in events} == {"aws.cloudwatch"}
+    named = by_name(events)
+    assert set(named) == {"PutMetricAlarm", "DisableAlarmActions", "EnableAlarmActions", "DeleteAlarms"}
+    put = named["PutMetricAlarm"]
+    assert put["eventSource"] == "monitoring.amazonaws.com"
+    assert put["requestParameters"]["alarmName"] == "orders-throttles"
+    assert put["requestParameters"]["namespace"] == "AWS/DynamoDB"
+    assert put["requestParameters"]["dimensions"] == [
+        {"name": "TableName", "value": "orders"},
+        {"name": "GlobalSecondaryIndexName", "value": "by-sk"},
+    ]
+    assert put["responseElements"] is None
+    for name in ("DisableAlarmActions", "EnableAlarmActions", "DeleteAlarms"):
+        assert named[name]["requestParameters"] == {"alarmNames": ["orders-throttles"]}
+
+
+def test_query_protocol_calls_are_read_from_their_form_parameters_through_the_server() -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        queue_url = settings_rule(endpoint, "aws.cloudwatch")
+        alarm = f"throttles-{uuid.uuid4().hex[:8]}"
+        form = {
+            "Action": "PutMetricAlarm",
+            "Version": "2010-08-01",
+            "AlarmName": alarm,
+            "Namespace": "AWS/DynamoDB",
+            "MetricName": "WriteThrottleEvents",
+            "Dimensions.member.1.Name": "TableName",
+            "Dimensions.member.1.Value": "orders",
+            "Statistic": "Sum",
+            "Period": "60",
+            "EvaluationPeriods": "1",
+            "Threshold": "1",
+            "ComparisonOperator": "GreaterThanThreshold",
+        }
+        signed = "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/monitoring/aws4_request, SignedHeaders=host"
+        request = urllib.request.Request(
+            f"{endpoint}/",
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"{signed}, Signature=0"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert b"<PutMetricAlarmResponse" in response.read()
+
+        [event] = drain(endpoint, queue_url)
+        detail = event["detail"]
+        assert detail["eventName"] == "PutMetricAlarm"
+        assert detail["requestParameters"]["alarmName"] == alarm
+        assert detail["requestParameters"]["dimensions"] == [{"name": "TableName", "value": "orders"}]
+        assert detail["requestParameters"]["period"] == 60
+        # An XML answer: CloudTrail logs null for PutMetricAlarm's response.
+        assert detail["responseElements"] is None
     finally:
         server.stop()
