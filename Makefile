@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install test lint typecheck unit demo bench sandbox clean
+.PHONY: install test lint typecheck unit demo bench sandbox clean system-packages workflow console
 
 install: $(STAMP)
 
@@ -22,8 +22,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# What the console and its browser test need from the system, installed where missing (Debian packages):
+# graphviz draws the workflow graph; the console's browser test drives Chromium through chromedriver.
+SYSTEM_PACKAGES := chromium:chromium chromedriver:chromium-driver dot:graphviz
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
 # Test modules run in parallel, one sandbox (one moto) per worker process.
-test: lint typecheck
+test: lint typecheck system-packages
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 demo: $(STAMP)
@@ -31,6 +45,14 @@ demo: $(STAMP)
 
 sandbox: $(STAMP)
 	$(BIN)/restore-sync sandbox
+
+# The workflow picture in docs/, drawn from the definition; a test fails when it is stale.
+workflow: $(STAMP) system-packages
+	$(PY) -m restore_sync.console.graph statemachine/restore_sync.asl.json docs/workflow
+
+# The console against the deployment your AWS settings point at (AWS_ENDPOINT_URL for the sandbox).
+console: $(STAMP) system-packages
+	$(BIN)/restore-sync console
 
 bench: $(STAMP)
 	$(PY) -m bench
