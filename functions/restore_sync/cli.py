@@ -487,6 +487,35 @@ def cmd_demo(args: argparse.Namespace, output: Output) -> ExitCode:
     return ExitCode(module.demo(restore_seconds=args.restore_seconds, real_clock=args.real_clock, show=output.print))
 
 
+def cmd_console(args: argparse.Namespace, output: Output) -> ExitCode:
+    """Serves the console page for the deployment's state machine until Ctrl-C."""
+    from restore_sync.console import graph, server
+
+    try:
+        graph.dot_command()
+    except graph.GraphvizMissing as error:
+        raise UserError(str(error)) from error
+    aws = session(args.profile, args.region)
+    sfn = aws.client("stepfunctions")
+    machine = state_machine_arn(aws.client("cloudformation"), args.stack_name)
+    console = server.Console(sfn, machine, description=f"stack {args.stack_name} in {aws.region_name}")
+    try:
+        listening = server.listen(console, port=args.port)
+    except OSError as error:
+        raise UserError(
+            f"cannot listen on {server.HOST}:{args.port}: {error.strerror} (choose another with --port)"
+        ) from error
+    with server.serving(listening) as url:
+        output.print(f"restore-sync console for {machine}")
+        output.print(f"open {url} (read-only; Ctrl-C stops it)")
+        try:
+            for _ in range(int(FOLLOW_LIMIT_SECONDS)):
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            output.print("console stopped")
+    return ExitCode.OK
+
+
 def sandbox_module() -> Any:
     try:
         return importlib.import_module("restore_sync_sandbox.cli")
@@ -571,6 +600,19 @@ def parser() -> argparse.ArgumentParser:
         "lambda:Invoke:crash:p=0.1:seed=7' (grammar: restore_sync_sandbox.extensions.fault_injection)",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
+
+    console = commands.add_parser(
+        "console",
+        help="a local page that shows executions as the Step Functions console does, with the report",
+        description="Serve a read-only page on 127.0.0.1: the deployment's executions; for one, the workflow graph "
+        "coloured by what each state did, each step's input and output, and the report as a table. It refreshes "
+        "while an execution runs. Needs graphviz (`dot`).",
+    )
+    console.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s)")
+    console.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)")
+    console.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    console.add_argument("--profile", help="AWS profile")
+    console.set_defaults(handler=cmd_console)
 
     demo = commands.add_parser(
         "demo",
