@@ -18,6 +18,10 @@ class Config:
     backoff: Backoff = field(default_factory=Backoff)
     grace_seconds: int = 600
     triggers_disabled: bool = False
+    # The settings history: its table (empty: no history, settings are read live) and how long a superseded
+    # version is kept.
+    history_table: str = ""
+    history_retention_days: int = 40
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -40,4 +44,6 @@ class Config:
             backoff=backoff,
             grace_seconds=int(env.get("GRACE_SECONDS", cls.grace_seconds)),
             triggers_disabled=env.get("CREATE_TRIGGERS_DISABLED", "false").lower() == "true",
+            history_table=env.get("HISTORY_TABLE", ""),
+            history_retention_days=int(env.get("HISTORY_RETENTION_DAYS", cls.history_retention_days)),
         )

@@ -49,3 +49,11 @@ class ChangeSetFailed(RestoreSyncError):
 
 class SettingNotExpressible(RestoreSyncError):
     """The source's setting has no faithful CloudFormation form; the message says what to do by hand."""
+
+
+class SettingsUnavailable(RestoreSyncError):
+    """Neither the settings history nor the live source has the settings to copy; nothing was touched."""
+
+
+class HistoryUnwritable(RestoreSyncError):
+    """A version could not be added to the settings history (too large, or the table's history kept changing)."""

@@ -26,6 +26,8 @@ def plan_settings(selected: list[str], source: dict[str, Any], retarget: Retarge
         missing = [need for need in setting.needs if need not in selected]
         if missing:
             reason: str | None = f"needs {', '.join(missing)}, which is not selected"
+        elif name not in source["settings"]:
+            reason = "not in the source's settings document (a version recorded before restore-sync copied it)"
         else:
             reason = setting.not_applicable(retarget.target_table)
         if reason:

@@ -232,9 +232,12 @@ class Progress:
             return ""
         if name == "Read source settings":
             source = _dig(data, "source") or {}
-            read = sorted((source.get("settings") or {}).keys())
-            table = _dig(source, "table", "name") or ""
-            return f"{len(read)} read from {table}: {', '.join(read)}".replace(" from :", ":")
+            document = source.get("document") or {}
+            read = sorted((document.get("settings") or {}).keys())
+            table = _dig(document, "table", "name") or ""
+            where = "the settings history" if source.get("settingsFrom") == "snapshot" else "the live table"
+            text = f"{len(read)} read from {table}: {', '.join(read)}".replace(" from :", ":")
+            return f"{text} ({where})" if source.get("settingsFrom") else text
         if name == "Plan settings":
             items = _dig(data, "plan", "items") or []
             pending = [i["setting"] for i in items if i.get("status") == "pending"]

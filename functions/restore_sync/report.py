@@ -23,6 +23,7 @@ def build_report(state: dict[str, Any], execution: str) -> dict[str, Any]:
     error = state.get("error")
     dry_run = bool(request.get("dryRun"))
     target_doc = (state.get("poll") or {}).get("table")
+    source = state.get("source") or {}
 
     settings: dict[str, Any] = {}
     for item in plan:
@@ -56,7 +57,9 @@ def build_report(state: dict[str, Any], execution: str) -> dict[str, Any]:
     report = {
         "target": request.get("targetTableArn"),
         "source": request.get("sourceTableArn"),
-        "settingsFrom": "live",
+        "settingsFrom": source.get("settingsFrom"),
+        "restorePoint": source.get("restorePoint"),
+        "settingsVersion": source.get("version"),
         "outcome": outcome,
         "settings": settings,
         "drift": drift,

@@ -20,6 +20,7 @@ from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated
 from restore_sync.errors import UnusableEvent, ValidationError
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
+from restore_sync.source import DEFAULT_MODE
 
 CLOUDTRAIL = "AWS API Call via CloudTrail"
 BACKUP_RESTORE = "Restore Job State Change"
@@ -64,7 +65,7 @@ def normalize(
     if tagged == OPT_OUT:
         return ignored(f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}")
     settings = list(default_settings) if tagged is None else [s for s in default_settings if s in tagged]
-    return _request(target, source, settings, False, requested_at, trigger, triggers_disabled)
+    return _request(target, source, settings, False, requested_at, trigger, triggers_disabled, DEFAULT_MODE)
 
 
 def ignored(reason: str) -> dict[str, Any]:
@@ -154,6 +155,7 @@ def _from_manual(
         started_at,
         "manual",
         bool(fields.get("triggersDisabled", triggers_disabled)),
+        str(fields.get("settingsFrom", DEFAULT_MODE)),
     )
 
 
@@ -248,6 +250,7 @@ def _request(
     requested_at: Any,
     trigger: str,
     triggers_disabled: bool,
+    settings_from: str,
 ) -> dict[str, Any]:
     return {
         "ignored": False,
@@ -261,4 +264,5 @@ def _request(
         "dryRun": dry_run,
         "requestedAt": str(requested_at),
         "triggersDisabled": triggers_disabled,
+        "settingsFrom": settings_from,
     }

@@ -17,6 +17,8 @@ import pytest
 from cfnlint.api import lint_file
 from cfnlint.rules import Match
 
+from restore_sync.changes import SETTINGS_CALLS
+from restore_sync.history import TTL_ATTRIBUTE
 from tests.template.template_artefacts import (
     FUNCTIONS,
     PLACEHOLDER,
@@ -40,6 +42,8 @@ STEP_FUNCTIONS = {
     "VerifyFunction",
     "ReportFunction",
 }
+# Every function of the template: the steps and the settings-history recorder.
+FUNCTIONS_DEPLOYED = STEP_FUNCTIONS | {"SnapshotFunction"}
 
 RESTORE_EVENT_PATTERN = {
     "source": ["aws.dynamodb"],
@@ -55,7 +59,22 @@ BACKUP_EVENT_PATTERN = {
     "detail-type": ["Restore Job State Change"],
     "detail": {"status": ["COMPLETED"], "resourceType": ["DynamoDB"]},
 }
+SETTINGS_CHANGES_PATTERN = {
+    "source": sorted(SETTINGS_CALLS),
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {
+        "eventName": [name for names in SETTINGS_CALLS.values() for name in names],
+        "errorCode": [{"exists": False}],
+    },
+}
 RULE_PATTERNS = {"RestoreCallsRule": RESTORE_EVENT_PATTERN, "BackupRestoreJobsRule": BACKUP_EVENT_PATTERN}
+# Rule -> what it starts: the workflow, or the settings-history recorder.
+RULE_TARGETS = {
+    "RestoreCallsRule": ("RestoreSyncStateMachine", "Ref"),
+    "BackupRestoreJobsRule": ("RestoreSyncStateMachine", "Ref"),
+    "SettingsChangesRule": ("SnapshotFunction", "Arn"),
+    "DailySnapshotRule": ("SnapshotFunction", "Arn"),
+}
 
 # The property that sets a resource's physical name, per type. Setting it blocks replacement updates and a
 # second deployment of the stack in the same account and region.
@@ -81,7 +100,8 @@ PHYSICAL_NAME_PROPERTIES = {
 }
 
 # Lambda's Python runtime ships these; everything else third-party must be in functions/requirements.txt.
-RUNTIME_PROVIDED = {"boto3", "botocore"}
+# The Lambda runtime ships boto3, and with it botocore's own HTTP library.
+RUNTIME_PROVIDED = {"boto3", "botocore", "urllib3"}
 FIRST_PARTY = {path.name for path in FUNCTIONS.iterdir() if (path / "__init__.py").is_file()}
 REQUIREMENTS = FUNCTIONS / "requirements.txt"
 PINNED = re.compile(
@@ -152,7 +172,7 @@ def test_sam_transform_yields_the_state_machine_rule_functions_and_their_roles(t
     roles = resources_of_type(transformed, "AWS::IAM::Role")
 
     functions = resources_of_type(transformed, "AWS::Lambda::Function")
-    assert set(functions) == STEP_FUNCTIONS
+    assert set(functions) == FUNCTIONS_DEPLOYED
     for name, function in functions.items():
         role = ref_target(function["Properties"].get("Role"))
         assert role is not None, f"{name} has no role of its own"
@@ -165,10 +185,50 @@ def test_sam_transform_yields_the_state_machine_rule_functions_and_their_roles(t
     assert machine_role[0] in roles
 
     rules = resources_of_type(transformed, "AWS::Events::Rule")
-    assert set(rules) == set(RULE_PATTERNS)
-    for rule in rules.values():
-        targets = rule["Properties"]["Targets"]
-        assert [ref_target(target["Arn"]) for target in targets] == [("RestoreSyncStateMachine", "Ref")]
+    assert {name: [ref_target(t["Arn"]) for t in rule["Properties"]["Targets"]] for name, rule in rules.items()} == {
+        name: [target] for name, target in RULE_TARGETS.items()
+    }
+
+
+def test_settings_changes_rule_matches_exactly_the_calls_the_recorder_knows(template: dict[str, Any]) -> None:
+    properties = resources_of_type(template, "AWS::Events::Rule")["SettingsChangesRule"]["Properties"]
+    pattern = properties["EventPattern"]
+    assert sorted(pattern["source"]) == SETTINGS_CHANGES_PATTERN["source"]
+    assert pattern["detail-type"] == SETTINGS_CHANGES_PATTERN["detail-type"]
+    assert sorted(pattern["detail"]["eventName"]) == sorted(SETTINGS_CHANGES_PATTERN["detail"]["eventName"])
+    assert pattern["detail"]["errorCode"] == [{"exists": False}]
+
+
+def test_each_rule_may_invoke_the_recorder_and_nothing_else(template: dict[str, Any]) -> None:
+    permissions = resources_of_type(template, "AWS::Lambda::Permission")
+    granted = sorted(
+        (ref_target(p["Properties"]["FunctionName"]), ref_target(p["Properties"]["SourceArn"]))
+        for p in permissions.values()
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    )
+    assert granted == [
+        (("SnapshotFunction", "Ref"), (rule, "Arn"))
+        for rule in sorted(RULE_TARGETS)
+        if RULE_TARGETS[rule][0] == "SnapshotFunction"
+    ]
+
+
+def test_settings_history_table_is_protected_and_expires_superseded_versions(template: dict[str, Any]) -> None:
+    table = template["Resources"]["SettingsHistoryTable"]
+    properties = table["Properties"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["DeletionProtectionEnabled"] is True
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert properties["KeySchema"] == [
+        {"AttributeName": "tableArn", "KeyType": "HASH"},
+        {"AttributeName": "version", "KeyType": "RANGE"},
+    ]
+    retention = template["Parameters"]["HistoryRetentionDays"]
+    assert retention["Default"] > 35, "superseded versions must outlive the 35-day point-in-time window"
+    initial = template["Resources"]["InitialSnapshot"]
+    assert ref_target(initial["Properties"]["ServiceToken"]) == ("SnapshotFunction", "Arn")
 
 
 def test_cfn_lint_finds_no_error_and_no_warning(cfn_lint_matches: list[Match]) -> None:
@@ -176,11 +236,14 @@ def test_cfn_lint_finds_no_error_and_no_warning(cfn_lint_matches: list[Match]) -
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_PATTERNS))
-def test_rules_match_only_completed_restores_and_keep_undelivered_events(
-    template: dict[str, Any], rule_id: str
-) -> None:
+def test_restore_rules_match_only_completed_restores(template: dict[str, Any], rule_id: str) -> None:
     properties = resources_of_type(template, "AWS::Events::Rule")[rule_id]["Properties"]
     assert properties["EventPattern"] == RULE_PATTERNS[rule_id]
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULE_TARGETS))
+def test_rules_are_enabled_and_keep_undelivered_events(template: dict[str, Any], rule_id: str) -> None:
+    properties = resources_of_type(template, "AWS::Events::Rule")[rule_id]["Properties"]
     assert properties.get("State", "ENABLED") == "ENABLED"
     assert properties["Targets"], "the rule has no target"
     for target in properties["Targets"]:
@@ -237,7 +300,7 @@ def test_no_policy_allows_a_wildcard_action(transformed: dict[str, Any]) -> None
     statements = list(policy_statements(transformed))
     # Every function and the state machine have a role with statements (SAM policy templates included).
     holders = {where.split(".")[0] for where, _ in statements}
-    assert {f"{name}Role" for name in STEP_FUNCTIONS} | {"RestoreSyncStateMachineRole"} <= holders
+    assert {f"{name}Role" for name in FUNCTIONS_DEPLOYED} | {"RestoreSyncStateMachineRole"} <= holders
     problems = [problem for where, statement in statements for problem in wildcard_actions(where, statement)]
     assert problems == []
 
@@ -310,9 +373,8 @@ def test_every_function_runs_python312(template: dict[str, Any], transformed: di
         name: function["Properties"].get("Runtime")
         for name, function in resources_of_type(transformed, "AWS::Lambda::Function").items()
     }
-    assert set(declared) == STEP_FUNCTIONS
-    assert declared == dict.fromkeys(STEP_FUNCTIONS, "python3.12")
-    assert deployed == dict.fromkeys(STEP_FUNCTIONS, "python3.12")
+    assert declared == dict.fromkeys(FUNCTIONS_DEPLOYED, "python3.12")
+    assert deployed == dict.fromkeys(FUNCTIONS_DEPLOYED, "python3.12")
 
 
 def test_definition_substitutions_match_the_asl_placeholders_exactly(template: dict[str, Any], asl_text: str) -> None:
@@ -509,7 +571,7 @@ def role_statements(transformed: dict[str, Any]) -> Iterator[tuple[str, dict[str
 
 
 def test_only_the_cloudformation_role_can_change_a_table(transformed: dict[str, Any]) -> None:
-    readers = ("dynamodb:Describe", "dynamodb:List", "dynamodb:Get")
+    readers = ("dynamodb:Describe", "dynamodb:List", "dynamodb:Get", "dynamodb:Query")
     writes = [
         f"{role}: {action}"
         for role, statement in role_statements(transformed)
@@ -517,7 +579,14 @@ def test_only_the_cloudformation_role_can_change_a_table(transformed: dict[str, 
         for action in as_list(statement["Action"])
         if action.startswith("dynamodb:") and not action.startswith(readers)
     ]
-    assert writes == []
+    # The recorder writes items of the settings history, and only there.
+    assert writes == ["SnapshotFunctionRole: dynamodb:PutItem", "SnapshotFunctionRole: dynamodb:UpdateItem"]
+    history_statements = [
+        statement
+        for role, statement in role_statements(transformed)
+        if role == "SnapshotFunctionRole" and "dynamodb:PutItem" in as_list(statement["Action"])
+    ]
+    assert [ref_target(statement["Resource"]) for statement in history_statements] == [("SettingsHistoryTable", "Arn")]
     deletes = [
         action
         for _, statement in role_statements(transformed)

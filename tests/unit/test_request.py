@@ -51,6 +51,7 @@ def test_point_in_time_restore_by_name(aws: Aws) -> None:
         "dryRun": False,
         "requestedAt": "2026-11-20T10:00:00Z",
         "triggersDisabled": False,
+        "settingsFrom": "auto",
     }
 
 

@@ -1,4 +1,4 @@
-"""Step "Read source settings": the settings document of the source table, in its own region."""
+"""Step "Read source settings": the source's settings as they were at the restore point, or as they are now."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.aws import TableRef
-from restore_sync.document import settings_document
+from restore_sync.history import History
+from restore_sync.source import restore_point, source_settings
 from restore_sync.steps.common import logger, metrics, runtime
 
 
@@ -16,6 +17,14 @@ from restore_sync.steps.common import logger, metrics, runtime
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime(event, context)
     request = event["request"]
-    document = settings_document(rt.aws, TableRef.from_arn(request["sourceTableArn"]), request["settings"])
-    metrics.add_metric(name="SettingsRead", unit=MetricUnit.Count, value=len(document["settings"]))
-    return document
+    config = rt.config
+    history = (
+        History(rt.aws.client("dynamodb"), config.history_table, config.history_retention_days)
+        if config.history_table
+        else None
+    )
+    point = restore_point(rt.aws, TableRef.from_arn(request["targetTableArn"]), request["requestedAt"])
+    chosen = source_settings(rt.aws, history, request, point)
+    metrics.add_metric(name=f"SettingsFrom{chosen['settingsFrom'].title()}", unit=MetricUnit.Count, value=1)
+    logger.info("source settings chosen", extra={k: v for k, v in chosen.items() if k != "document"})
+    return chosen

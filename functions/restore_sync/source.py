@@ -1,0 +1,89 @@
+"""Where the settings to copy come from: the history's version in effect at the restore point, or the live source.
+
+`settingsFrom` chooses: `snapshot` only the history, `live` only the source table as it is now, `auto` (the
+default) the history when it has a version at or before the restore point, else the live source. When neither
+has the settings, the execution fails here, before anything is touched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from restore_sync.aws import Aws, TableRef, error_code, translated_errors
+from restore_sync.document import settings_document
+from restore_sync.errors import SettingsUnavailable, SourceTableUnavailable
+from restore_sync.history import History, Version, instant, iso
+
+MODES = ("auto", "snapshot", "live")
+DEFAULT_MODE = "auto"
+
+
+def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
+    """The moment the target's data is from: DynamoDB's RestoreSummary.RestoreDateTime (the point in time, or the
+    backup's creation time), for every kind of restore; `fallback` for a table that was not restored."""
+    try:
+        with translated_errors():
+            description = aws.client("dynamodb", target.region).describe_table(TableName=target.name)["Table"]
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        description = {}
+    moment = (description.get("RestoreSummary") or {}).get("RestoreDateTime")
+    if isinstance(moment, datetime):
+        return moment
+    return instant(str(moment or fallback))
+
+
+def source_settings(aws: Aws, history: History | None, request: dict[str, Any], point: datetime) -> dict[str, Any]:
+    """`{"settingsFrom": "snapshot" | "live", "document", "restorePoint", "version"?, "note"}`.
+
+    Raises SettingsUnavailable when the chosen place has no settings for the request's source.
+    """
+    mode = request.get("settingsFrom") or DEFAULT_MODE
+    source = TableRef.from_arn(request["sourceTableArn"])
+    names: list[str] = request["settings"]
+    why_not_history = "settingsFrom is live"
+    if mode != "live":
+        version = history.at_or_before(source.arn, point) if history else None
+        if version is not None:
+            return _from_version(version, names, point)
+        why_not_history = _why_no_version(history, source, point)
+        if mode == "snapshot":
+            raise SettingsUnavailable(
+                f"settingsFrom is snapshot, but {why_not_history}; nothing was changed: start again with "
+                "settingsFrom auto or live to copy the source's settings as they are now"
+            )
+    try:
+        document = settings_document(aws, source, names)
+    except SourceTableUnavailable as error:
+        if mode == "live":
+            raise
+        raise SettingsUnavailable(
+            f"{error}, and {why_not_history}; nothing was changed: copy the settings by hand, or start again "
+            "with the settings of another table (sourceTableName) once one has them"
+        ) from error
+    return {"settingsFrom": "live", "document": document, "restorePoint": iso(point), "note": why_not_history}
+
+
+def _from_version(version: Version, names: list[str], point: datetime) -> dict[str, Any]:
+    recorded = version.document
+    document = {**recorded, "settings": {n: recorded["settings"][n] for n in names if n in recorded["settings"]}}
+    return {
+        "settingsFrom": "snapshot",
+        "document": document,
+        "restorePoint": iso(point),
+        "version": version.key,
+        "note": f"the version in effect at the restore point: recorded on {version.cause} at {version.effective_at}",
+    }
+
+
+def _why_no_version(history: History | None, source: TableRef, point: datetime) -> str:
+    if history is None:
+        return "this deployment keeps no settings history"
+    first = history.first(source.arn)
+    if first is None:
+        return f"the settings history has no version of {source.arn}"
+    return f"the settings history of {source.arn} starts at {first.effective_at}, after the restore point {iso(point)}"
