@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install test lint typecheck unit demo bench sandbox clean system-packages workflow console
+.PHONY: install test lint typecheck unit demo bench sandbox clean system-packages workflow console console-screenshot
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ workflow: $(STAMP) system-packages
 # The console against the deployment your AWS settings point at (AWS_ENDPOINT_URL for the sandbox).
 console: $(STAMP) system-packages
 	$(BIN)/restore-sync console
+
+# docs/console.png: the browser test's picture of the page on a failed execution in the sandbox.
+console-screenshot: $(STAMP) system-packages
+	CONSOLE_SCREENSHOT=docs/console.png $(BIN)/pytest -q -p no:warnings tests/sandbox/test_console_browser.py
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -175,7 +175,7 @@ def to_dot(graph: Graph) -> str:
     lines = [
         "digraph workflow {",
         '  graph [rankdir=TB, fontname="Helvetica", fontsize=11, nodesep=0.3, ranksep=0.35, bgcolor="transparent",'
-        " pad=0.1, newrank=true];",
+        " pad=0.3, newrank=true];",
         '  node [fontname="Helvetica", fontsize=11, color="#44546a", fillcolor="#ffffff", margin="0.14,0.05",'
         " height=0.36];",
         '  edge [fontname="Helvetica", fontsize=9, color="#44546a", arrowsize=0.7];',
