@@ -484,7 +484,14 @@ def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
 
 def cmd_demo(args: argparse.Namespace, output: Output) -> ExitCode:
     module = sandbox_module()
-    return ExitCode(module.demo(restore_seconds=args.restore_seconds, real_clock=args.real_clock, show=output.print))
+    return ExitCode(
+        module.demo(
+            restore_seconds=args.restore_seconds,
+            real_clock=args.real_clock,
+            show=output.print,
+            console_port=args.console,
+        )
+    )
 
 
 def cmd_console(args: argparse.Namespace, output: Output) -> ExitCode:
@@ -627,6 +634,14 @@ def parser() -> argparse.ArgumentParser:
         help="how long the restored table stays CREATING (default: %(default)s)",
     )
     demo.add_argument("--real-clock", action="store_true", help="wait for real (default: a virtual clock)")
+    demo.add_argument(
+        "--console",
+        type=int,
+        nargs="?",
+        const=8765,
+        metavar="PORT",
+        help="serve the console on 127.0.0.1 (port %(const)s unless given) and keep it open after the demo",
+    )
     demo.set_defaults(handler=cmd_demo)
     return top
 

@@ -34,11 +34,16 @@ _NOISY_LOGGERS = ("moto", "werkzeug", "restore_sync_sandbox.deploy", "botocore.c
 __all__ = ["app_root", "demo", "serve"]
 
 
-def demo(restore_seconds: float = 300.0, real_clock: bool = False, show: Callable[[str], None] = print) -> int:
-    """`restore-sync demo` (restore_sync_sandbox.demo.run)."""
+def demo(
+    restore_seconds: float = 300.0,
+    real_clock: bool = False,
+    show: Callable[[str], None] = print,
+    console_port: int | None = None,
+) -> int:
+    """`restore-sync demo` (restore_sync_sandbox.demo.run); `console_port` serves the console too."""
     from restore_sync_sandbox.demo import run
 
-    return run(restore_seconds=restore_seconds, real_clock=real_clock, show=show)
+    return run(restore_seconds=restore_seconds, real_clock=real_clock, show=show, console_port=console_port)
 
 
 def app_root(start: Path | None = None) -> Path:
@@ -154,7 +159,7 @@ def serve(
     if problem:
         raise UserError(problem)
     stop = stop or threading.Event()
-    with quiet(), Sandbox(port=port, region=region, virtual=False) as sandbox, _stopped_by_signals(stop):
+    with quiet(), Sandbox(port=port, region=region, virtual=False) as sandbox, stopped_by_signals(stop):
         # One process holds one AWS: start from an empty one, whatever ran before in this process.
         sandbox.reset()
         outputs = deploy(sandbox, root)
@@ -177,7 +182,7 @@ def serve(
 
 
 @contextmanager
-def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+def stopped_by_signals(stop: threading.Event) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return

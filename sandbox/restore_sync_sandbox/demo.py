@@ -8,15 +8,19 @@ target read through the settings' own `read`. On the virtual clock (the default)
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
-from restore_sync.cli import brief, follow, report_of, report_summary, table, wait_for_execution_of
+from restore_sync.cli import UserError, brief, follow, report_of, report_summary, table, wait_for_execution_of
+from restore_sync.console import graph, server
 from restore_sync.document import describe
 from restore_sync.settings import REGISTRY, Retarget
-from restore_sync_sandbox.cli import app_root, deploy, quiet
+from restore_sync_sandbox.cli import SERVE_LIMIT_SECONDS, app_root, deploy, quiet, stopped_by_signals
 from restore_sync_sandbox.examples import RECOVERY_PERIOD_DAYS, TAGS, count_items, make_full_source
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
@@ -30,28 +34,79 @@ FOLLOW_LIMIT_VIRTUAL_SECONDS = 120.0
 FOLLOW_LIMIT_REAL_EXTRA_SECONDS = 900.0
 
 
-def run(restore_seconds: float = 300.0, real_clock: bool = False, show: Callable[[str], None] = print) -> int:
+@dataclass
+class _Console:
+    """The console the demo serves, when asked for one: opened once the app is deployed."""
+
+    port: int
+    stack: ExitStack
+    url: str | None = None
+
+
+def run(
+    restore_seconds: float = 300.0,
+    real_clock: bool = False,
+    show: Callable[[str], None] = print,
+    console_port: int | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Runs the demo; returns 0 only if the execution succeeded, every setting of the target matches the
-    source, and both tables hold the same number of items."""
+    source, and both tables hold the same number of items. With `console_port` (0: any free port) the console
+    serves the sandbox from the deployment on and stays open after the demo until `stop` is set (Ctrl-C or
+    SIGTERM set it when this runs in the main thread)."""
     began = time.monotonic()
     root = app_root()
-    with quiet(), Sandbox(virtual=not real_clock) as sandbox:
+    if console_port is not None:
+        try:
+            graph.dot_command()
+        except graph.GraphvizMissing as error:
+            raise UserError(str(error)) from error
+    with quiet(), Sandbox(virtual=not real_clock) as sandbox, ExitStack() as stack:
+        console = _Console(console_port, stack) if console_port is not None else None
         # One process holds one AWS: start from an empty one, whatever ran before in this process.
         sandbox.reset()
         try:
-            healthy = _run(sandbox, root, restore_seconds, real_clock, show)
+            healthy = _run(sandbox, root, restore_seconds, real_clock, show, console)
         finally:
             dynamodb_restore.reset()
-    show("")
-    show(f"demo {'passed' if healthy else 'FAILED'} in {time.monotonic() - began:.1f} s of wall time")
+        show("")
+        show(f"demo {'passed' if healthy else 'FAILED'} in {time.monotonic() - began:.1f} s of wall time")
+        if console is not None and console.url:
+            show(f"the console stays open at {console.url} (the sandbox too); Ctrl-C stops both")
+            stop = stop or threading.Event()
+            with stopped_by_signals(stop):
+                for _ in range(SERVE_LIMIT_SECONDS):
+                    if stop.wait(1.0):
+                        break
     return 0 if healthy else 1
 
 
-def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, show: Callable[[str], None]) -> bool:
+def _open_console(sandbox: Sandbox, machine_arn: str, console: _Console) -> str:
+    watched = server.Console(sandbox.client("stepfunctions"), machine_arn, description="the demo's local AWS")
+    try:
+        listening = server.listen(watched, port=console.port)
+    except OSError as error:
+        raise UserError(
+            f"cannot listen on {server.HOST}:{console.port}: {error.strerror} (choose another with --console PORT)"
+        ) from error
+    console.url = console.stack.enter_context(server.serving(listening))
+    return console.url
+
+
+def _run(
+    sandbox: Sandbox,
+    root: Any,
+    restore_seconds: float,
+    real_clock: bool,
+    show: Callable[[str], None],
+    console: _Console | None = None,
+) -> bool:
     clock_kind = "real clock" if real_clock else "virtual clock: waits take no wall time"
     show(f"local AWS at {sandbox.endpoint_url} ({clock_kind})")
     outputs = deploy(sandbox, root)
     show(f"app deployed from {root / 'template.yaml'} as stack restore-sync")
+    if console is not None:
+        show(f"console: open {_open_console(sandbox, outputs['StateMachineArn'], console)} (read-only)")
     ddb = sandbox.client("dynamodb")
     make_full_source(lambda service: sandbox.client(service), SOURCE, ITEMS)
     show(
@@ -70,6 +125,8 @@ def _run(sandbox: Sandbox, root: Any, restore_seconds: float, real_clock: bool, 
     sfn = sandbox.client("stepfunctions")
     execution = wait_for_execution_of(sfn, outputs["StateMachineArn"], TARGET, interval=0.05)
     show(f"the restore event started {execution['executionArn']}")
+    if console is not None and console.url:
+        show(f"watch it in the console: {server.page_url(console.url, execution['executionArn'])}")
     show("time since the restore, state, what happened:")
     limit = FOLLOW_LIMIT_REAL_EXTRA_SECONDS + restore_seconds if real_clock else FOLLOW_LIMIT_VIRTUAL_SECONDS
     described = follow(
