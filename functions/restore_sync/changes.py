@@ -16,7 +16,7 @@ from restore_sync.names import TABLE_NAME
 from restore_sync.request import CLOUDTRAIL
 
 # EventBridge source -> the event names of the calls that change a copied setting. The template's
-# SettingsChangesRule matches exactly these (a test holds them equal). Lambda's names carry its API version.
+# SettingsChangesRule matches exactly these (a test holds them equal).
 SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
     "aws.dynamodb": (
         "CreateTable",
@@ -33,10 +33,15 @@ SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
         "PutResourcePolicy",
         "DeleteResourcePolicy",
     ),
+    # Lambda's names carry its API version as CloudTrail records them today; the plain names too, since AWS has
+    # announced it will drop the suffixes.
     "aws.lambda": (
         "CreateEventSourceMapping20150331",
-        "UpdateEventSourceMapping20150331v2",
+        "UpdateEventSourceMapping20150331",
         "DeleteEventSourceMapping20150331",
+        "CreateEventSourceMapping",
+        "UpdateEventSourceMapping",
+        "DeleteEventSourceMapping",
     ),
     "aws.application-autoscaling": (
         "RegisterScalableTarget",

@@ -10,10 +10,12 @@ from typing import Any
 
 from restore_sync.aws import Aws, TableRef
 from restore_sync.cli import execution_target, new_events
+from restore_sync.history import History
 from restore_sync.settings import NAMES, REGISTRY, Retarget
 from restore_sync.table import table_document
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
+from restore_sync_sandbox.extensions import eventbridge_targets
 from restore_sync_sandbox.server import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +33,13 @@ def deploy(sandbox: Sandbox, **parameters: str) -> dict[str, str]:
 def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | None = None) -> None:
     """A source table with every setting restore-sync copies, a global secondary index, and some items."""
     examples.make_source(sandbox.client("dynamodb", region), name, items)
+    recorded()
+
+
+def recorded() -> None:
+    """Waits until the settings history has caught up: every settings change so far reaches the recorder
+    asynchronously (CloudTrail -> EventBridge -> Lambda), as in AWS, where a restore comes minutes later."""
+    assert eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=120), "the recorder is still busy"
 
 
 # The test's own readers, one per region and sandbox, like a warm function's clients.
@@ -139,8 +148,10 @@ def clients(sandbox: Sandbox, region: str | None = None) -> Callable[[str], Any]
     return lambda service: sandbox.client(service, region)
 
 
-def wanted_on_target(sandbox: Sandbox, source: str, target: str) -> dict[str, Any]:
-    """Every setting of `source` as the target should have it (names and ARNs retargeted)."""
+def wanted_on_target(
+    sandbox: Sandbox, source: str, target: str, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every setting of `source` (as it is now, or `settings`) as the target should have it (retargeted)."""
     ddb = sandbox.client("dynamodb")
     target_ref = TableRef(target, sandbox.region, ACCOUNT)
     retarget = Retarget(
@@ -148,5 +159,10 @@ def wanted_on_target(sandbox: Sandbox, source: str, target: str) -> dict[str, An
         target=target_ref,
         target_table=table_document(ddb.describe_table(TableName=target)["Table"], target_ref),
     )
-    found = settings_of(sandbox, source)
+    found = settings if settings is not None else settings_of(sandbox, source)
     return {name: REGISTRY[name].wanted(state, retarget) for name, state in found.items()}
+
+
+def settings_history(sandbox: Sandbox, outputs: dict[str, str]) -> History:
+    """The deployment's settings history, read as restore-sync reads it."""
+    return History(sandbox.client("dynamodb"), outputs["SettingsHistoryTableName"], retention_days=40)

@@ -94,6 +94,11 @@ _installed = False
 _original_send_to_targets: Callable[..., None] | None = None
 
 
+# Asynchronous Lambda invocations still running, and the condition that tells when they are done.
+_invocations = threading.Condition()
+_pending = [0]
+
+
 def configure(retry_base_seconds: float | None = None, retry_max_seconds: float | None = None) -> None:
     """Sets the backoff between retries: the n-th retry waits a random time up to
     min(retry_max_seconds, retry_base_seconds * 2**(n-1)) on the sandbox clock. The default base of 0 retries at
@@ -213,8 +218,22 @@ def _invoke_function(arn: str, body: str) -> None:
         except Exception:
             # An asynchronous invocation's failure is the function's business (its own retries and DLQ).
             logger.exception("asynchronous invocation of %s failed", arn)
+        finally:
+            with _invocations:
+                _pending[0] -= 1
+                _invocations.notify_all()
 
+    with _invocations:
+        _pending[0] += 1
     threading.Thread(target=invoke, name=f"eventbridge-lambda-{parsed.resource_id}", daemon=True).start()
+
+
+def wait_for_lambda_deliveries(timeout_seconds: float = 60.0) -> bool:
+    """Blocks (real time) until no asynchronous Lambda invocation started by a rule is still running; False when
+    `timeout_seconds` pass first. Lambda targets run in the background as in AWS: a scenario that needs their
+    effects (a settings history caught up with its tables) waits here instead of guessing a sleep."""
+    with _invocations:
+        return _invocations.wait_for(lambda: _pending[0] == 0, timeout=timeout_seconds)
 
 
 def _send(target: dict[str, Any], body: str, event_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -322,6 +323,39 @@ def test_a_lambda_target_is_invoked_asynchronously_with_the_event(monkeypatch: p
     assert invocation_type == "Event"
     assert event["id"] == event_id
     assert event["account"] == ACCOUNT
+
+
+def test_waiting_for_lambda_deliveries_returns_once_the_running_invocations_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+    finished: list[str] = []
+
+    def invoke(self: LambdaBackend, name: str, qualifier: Any, body: Any, headers: Any, response: Any) -> bytes:
+        release.wait(timeout=10)
+        finished.append(name)
+        return b""
+
+    iam = client("iam")
+    role_arn = iam.create_role(RoleName="slow", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    function_arn = client("lambda").create_function(
+        FunctionName="slow-consumer",
+        Runtime="python3.12",
+        Role=role_arn,
+        Handler="index.handler",
+        Code={"ZipFile": b"not used"},
+    )["FunctionArn"]
+    monkeypatch.setattr(LambdaBackend, "invoke", invoke)
+    rule([{"Id": "function", "Arn": function_arn}])
+
+    put_event()
+    put_event()
+
+    assert eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=0.2) is False
+    assert finished == []
+    release.set()
+    assert eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=10) is True
+    assert finished == [function_arn, function_arn]
 
 
 def test_a_missing_function_sends_the_event_to_the_dead_letter_queue() -> None:

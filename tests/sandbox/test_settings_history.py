@@ -1,0 +1,262 @@
+"""The settings history in the sandbox: recorded from real CloudTrail events, used at the restore point."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from restore_sync.aws import TableRef
+from restore_sync.history import History, instant, iso
+from restore_sync.names import stack_name
+from restore_sync_sandbox import clock, examples
+from restore_sync_sandbox.server import Sandbox
+from tests.sandbox import app
+
+RETENTION_DAYS = 40
+
+
+@pytest.fixture(scope="module")
+def deployed(sandbox: Sandbox) -> dict[str, str]:
+    # A table that is there before restore-sync: the deployment's first snapshot starts its history.
+    examples.make_source(sandbox.client("dynamodb"), "legacy", 3)
+    return app.deploy(sandbox, HistoryRetentionDays=str(RETENTION_DAYS))
+
+
+@pytest.fixture
+def history(sandbox: Sandbox, deployed: dict[str, str]) -> History:
+    return app.settings_history(sandbox, deployed)
+
+
+def arn(sandbox: Sandbox, table: str) -> str:
+    return TableRef(table, sandbox.region, app.ACCOUNT).arn
+
+
+def report_of(execution: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(execution["output"]))
+
+
+def change_settings(sandbox: Sandbox, table: str) -> None:
+    """The kind of mistake a restore undoes: tags, deletion protection, TTL and the PITR window all changed."""
+    ddb = sandbox.client("dynamodb")
+    ddb.tag_resource(ResourceArn=arn(sandbox, table), Tags=[{"Key": "owner", "Value": "someone-else"}])
+    ddb.untag_resource(ResourceArn=arn(sandbox, table), TagKeys=[next(iter(examples.TAGS))])
+    ddb.update_table(TableName=table, DeletionProtectionEnabled=False)
+    ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": False, "AttributeName": "expiresAt"})
+    ddb.update_continuous_backups(
+        TableName=table,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7},
+    )
+    app.recorded()
+
+
+def test_the_deployment_records_every_existing_table_at_once(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    (first,) = history.versions(arn(sandbox, "legacy"))
+    assert first.cause == "deploy"
+    assert first.document["settings"] == app.settings_of(sandbox, "legacy")
+    assert first.expires_at is None
+
+
+def test_the_history_table_is_protected_and_expires_what_it_no_longer_needs(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    ddb = sandbox.client("dynamodb")
+    name = deployed["SettingsHistoryTableName"]
+    assert ddb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
+    backups = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expiresAt")
+
+
+def test_each_change_adds_one_version_and_the_one_it_supersedes_expires_after_the_retention(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    app.create_source(sandbox, "ledger", items=2)
+    before = history.versions(arn(sandbox, "ledger"))
+    assert before, "creating a table and setting it up is recorded"
+    assert before[-1].document["settings"] == app.settings_of(sandbox, "ledger")
+
+    clock.current().advance(3600)
+    sandbox.client("dynamodb").update_table(TableName="ledger", DeletionProtectionEnabled=False)
+    app.recorded()
+
+    after = history.versions(arn(sandbox, "ledger"))
+    assert len(after) == len(before) + 1
+    superseded, current = after[-2], after[-1]
+    assert current.cause == "UpdateTable"
+    assert (
+        current.document["settings"]["deletion_protection"] == app.settings_of(sandbox, "ledger")["deletion_protection"]
+    )
+    expected = instant(current.effective_at) + timedelta(days=RETENTION_DAYS)
+    assert superseded.expires_at == int(expected.timestamp())
+    assert current.expires_at is None
+
+
+def test_snapshots_of_unchanged_settings_add_no_version(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    app.create_source(sandbox, "steady", items=1)
+    versions = history.versions(arn(sandbox, "steady"))
+    resources = sandbox.client("cloudformation").list_stack_resources(StackName="restore-sync")
+    (function,) = [
+        r["PhysicalResourceId"]
+        for r in resources["StackResourceSummaries"]
+        if r["LogicalResourceId"] == "SnapshotFunction"
+    ]
+    scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(clock.current().now())}
+
+    for _ in range(2):
+        answer = sandbox.client("lambda").invoke(FunctionName=function, Payload=json.dumps(scheduled).encode())
+        summary = json.loads(answer["Payload"].read())
+        assert "FunctionError" not in answer, summary
+        assert summary["failed"] == 0
+        assert summary["unchanged"] >= 2, "the daily sweep reads every table"
+    # Tagging with the tags it already has is a call, not a change.
+    sandbox.client("dynamodb").tag_resource(
+        ResourceArn=arn(sandbox, "steady"), Tags=[{"Key": k, "Value": v} for k, v in examples.TAGS.items()]
+    )
+    app.recorded()
+
+    assert history.versions(arn(sandbox, "steady")) == versions
+
+
+def test_settings_changed_after_the_restore_point_are_not_copied(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    app.create_source(sandbox, "orders", items=12)
+    at_the_restore_point = app.settings_of(sandbox, "orders")
+    version = history.at_or_before(arn(sandbox, "orders"), clock.current().now())
+    assert version is not None
+    restore_point = clock.current().now()
+    clock.current().advance(600)
+    change_settings(sandbox, "orders")
+    assert app.settings_of(sandbox, "orders") != at_the_restore_point
+    clock.current().advance(600)
+
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName="orders", TargetTableName="orders-before-the-mistake", RestoreDateTime=restore_point
+    )
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "orders-before-the-mistake")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = report_of(execution)
+    assert (report["settingsFrom"], report["settingsVersion"]) == ("snapshot", version.key)
+    assert instant(report["restorePoint"]) == instant(iso(restore_point))
+    wanted = app.wanted_on_target(sandbox, "orders", "orders-before-the-mistake", at_the_restore_point)
+    assert app.settings_of(sandbox, "orders-before-the-mistake") == wanted
+    assert app.item_count(sandbox, "orders-before-the-mistake") == 12
+
+
+def test_live_copies_the_source_as_it_is_now(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    app.create_source(sandbox, "carts", items=3)
+    clock.current().advance(600)
+    change_settings(sandbox, "carts")
+    sandbox.client("dynamodb").create_table(
+        TableName="carts-copy",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps({"targetTableName": "carts-copy", "sourceTableName": "carts", "settingsFrom": "live"}),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = report_of(execution)
+    assert report["settingsFrom"] == "live"
+    assert report["settingsVersion"] is None
+    assert app.settings_of(sandbox, "carts-copy") == app.wanted_on_target(sandbox, "carts", "carts-copy")
+
+
+def test_a_deleted_source_restored_from_its_backup_gets_the_settings_it_had_at_the_backup(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    app.create_source(sandbox, "invoices", items=9)
+    at_backup = app.settings_of(sandbox, "invoices")
+    ddb = sandbox.client("dynamodb")
+    backup = ddb.create_backup(TableName="invoices", BackupName="invoices-nightly")["BackupDetails"]["BackupArn"]
+    clock.current().advance(3600)
+    ddb.update_table(TableName="invoices", DeletionProtectionEnabled=False)
+    ddb.tag_resource(ResourceArn=arn(sandbox, "invoices"), Tags=[{"Key": "about-to", "Value": "go"}])
+    ddb.delete_table(TableName="invoices")
+    app.recorded()
+    pointer = history.pointer(arn(sandbox, "invoices"))
+    assert pointer is not None
+    assert pointer.deleted_at is not None, "the deletion is recorded"
+
+    ddb.restore_table_from_backup(TargetTableName="invoices-back", BackupArn=backup)
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "invoices-back")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = report_of(execution)
+    assert report["settingsFrom"] == "snapshot"
+    assert report["settings"]["tags"]["status"] == "applied"
+    assert app.settings_of(sandbox, "invoices-back") == app.wanted_on_target(
+        sandbox, "invoices", "invoices-back", at_backup
+    )
+    assert app.item_count(sandbox, "invoices-back") == 9
+
+
+def test_a_table_with_no_history_and_no_source_fails_before_anything_is_touched(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    ddb = sandbox.client("dynamodb")
+    ddb.create_table(
+        TableName="orphan",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    app.recorded()
+    untouched = app.settings_of(sandbox, "orphan")
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps({"targetTableName": "orphan", "sourceTableName": "never-existed"}),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "SettingsUnavailable"
+    assert "never-existed does not exist" in execution["cause"]
+    assert "the settings history has no version of" in execution["cause"]
+    assert app.settings_of(sandbox, "orphan") == untouched
+    assert stack_name("restore-sync", "orphan") not in app.governance_stacks(sandbox)
+    (letter,) = [m for m in app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) if m.get("error")]
+    assert letter["error"] == "SettingsUnavailable"
+
+
+def test_snapshot_only_refuses_a_restore_point_older_than_the_history(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    app.create_source(sandbox, "payments", items=2)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName="payments",
+        TargetTableName="payments-last-year",
+        RestoreDateTime=clock.current().now() - timedelta(seconds=1),
+    )
+    app.finished_execution(sandbox, deployed["StateMachineArn"], "payments-last-year")
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps(
+            {"targetTableName": "payments-last-year", "sourceTableName": "payments", "settingsFrom": "snapshot"}
+        ),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "SettingsUnavailable"
+    assert "settingsFrom is snapshot, but the settings history of" in execution["cause"]
+    assert "after the restore point" in execution["cause"]
