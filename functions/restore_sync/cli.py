@@ -260,6 +260,8 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         raw["dryRun"] = True
     if getattr(args, "triggers", None) is not None:
         raw["triggersDisabled"] = args.triggers == "disabled"
+    if getattr(args, "settings_from", None):
+        raw["settingsFrom"] = args.settings_from
     return raw
 
 
@@ -558,6 +560,12 @@ def parser() -> argparse.ArgumentParser:
     source = tables.add_mutually_exclusive_group(required=True)
     source.add_argument("--source", help="the source table, in the same region")
     source.add_argument("--source-arn", help="the source table's ARN (any region of the account)")
+    tables.add_argument(
+        "--settings-from",
+        choices=["auto", "snapshot", "live"],
+        help="the settings history's version at the restore point (snapshot), the source as it is now (live), or "
+        "the history when it has that version, else the live source (auto, the default)",
+    )
 
     start = commands.add_parser(
         "start", parents=[tables, aws], help="start an execution", description="StartExecution with this input."

@@ -67,6 +67,8 @@ def test_start_options_become_the_documented_input() -> None:
             "triggers",
             "--triggers",
             "disabled",
+            "--settings-from",
+            "snapshot",
         ]
     )
     assert cli.execution_input(args, dry_run=False) == {
@@ -74,6 +76,7 @@ def test_start_options_become_the_documented_input() -> None:
         "sourceTableArn": "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
         "settings": ["ttl", "triggers"],
         "triggersDisabled": True,
+        "settingsFrom": "snapshot",
     }
     plain = cli.parser().parse_args(["start", "--target", "t-restored", "--source", "t"])
     assert cli.execution_input(plain, dry_run=True) == {
