@@ -1,6 +1,8 @@
 """Source tables configured the way operators configure them, through the ordinary AWS APIs.
 
-Used by the demo, the end-to-end tests and the benchmarks, so all three exercise the same settings.
+Used by the demo, the end-to-end tests and the benchmarks, so all three exercise the same settings. Each maker
+returns once the settings history (when the app is deployed) has recorded what it did: in AWS a restore comes
+minutes after the settings it restores, long after their CloudTrail events were recorded.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import json
 import zipfile
 from collections.abc import Callable
 from typing import Any
+
+from restore_sync_sandbox.extensions import eventbridge_targets
 
 Clients = Callable[[str], Any]
 
@@ -53,6 +57,7 @@ def make_source(ddb: Any, name: str, items: int) -> None:
     )
     _common_settings(ddb, name)
     put_items(ddb, name, items)
+    settled()
 
 
 def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
@@ -91,7 +96,14 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     _alarms(clients("cloudwatch"), name)
     ddb.put_resource_policy(ResourceArn=table_arn, Policy=json.dumps(_policy(table_arn)))
     put_items(ddb, name, items)
+    settled()
     return made
+
+
+def settled() -> None:
+    """Waits until every Lambda function a rule started (the settings-history recorder) has finished."""
+    if not eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=120):
+        raise TimeoutError("Lambda functions started by EventBridge rules are still running after 120 s")
 
 
 def put_items(ddb: Any, name: str, count: int) -> None:
