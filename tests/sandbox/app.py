@@ -15,7 +15,6 @@ from restore_sync.settings import NAMES, REGISTRY, Retarget
 from restore_sync.table import table_document
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
-from restore_sync_sandbox.extensions import eventbridge_targets
 from restore_sync_sandbox.server import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,13 +32,12 @@ def deploy(sandbox: Sandbox, **parameters: str) -> dict[str, str]:
 def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | None = None) -> None:
     """A source table with every setting restore-sync copies, a global secondary index, and some items."""
     examples.make_source(sandbox.client("dynamodb", region), name, items)
-    recorded()
 
 
 def recorded() -> None:
     """Waits until the settings history has caught up: every settings change so far reaches the recorder
     asynchronously (CloudTrail -> EventBridge -> Lambda), as in AWS, where a restore comes minutes later."""
-    assert eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=120), "the recorder is still busy"
+    examples.settled()
 
 
 # The test's own readers, one per region and sandbox, like a warm function's clients.
