@@ -103,10 +103,6 @@ def _run(
 ) -> bool:
     clock_kind = "real clock" if real_clock else "virtual clock: waits take no wall time"
     show(f"local AWS at {sandbox.endpoint_url} ({clock_kind})")
-    outputs = deploy(sandbox, root)
-    show(f"app deployed from {root / 'template.yaml'} as stack restore-sync")
-    if console is not None:
-        show(f"console: open {_open_console(sandbox, outputs['StateMachineArn'], console)} (read-only)")
     ddb = sandbox.client("dynamodb")
     make_full_source(lambda service: sandbox.client(service), SOURCE, ITEMS)
     show(
@@ -115,6 +111,11 @@ def _run(
         "a Kinesis destination, auto scaling on the table and both indexes, contributor insights, 2 alarms, "
         f"a resource policy, the infrequent-access table class, {ITEMS} items"
     )
+    # Deployed after the table exists, as usual: the deployment's first snapshot starts the table's history.
+    outputs = deploy(sandbox, root)
+    show(f"app deployed from {root / 'template.yaml'} as stack restore-sync; its settings history recorded {SOURCE}")
+    if console is not None:
+        show(f"console: open {_open_console(sandbox, outputs['StateMachineArn'], console)} (read-only)")
 
     dynamodb_restore.set_ready_after(TARGET, sandbox.region, restore_seconds)
     restored_at = sandbox.clock.now()
