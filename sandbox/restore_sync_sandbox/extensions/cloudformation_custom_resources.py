@@ -32,7 +32,8 @@ remaining resources from that thread). Replaced: `moto.cloudformation.parsing.Cu
 `resource_class_from_type` returns for `Custom::` types) by `CustomResource`, which is also a new
 `CloudFormationModel` subclass for `AWS::CloudFormation::CustomResource` (model-map caches cleared);
 `CloudFormationResponse.process_cfn_response` (the handler of moto's `/cloudformation_<region>/cfnresponse` URL);
-`Stack.create_resources` (wrapped: a failed custom resource rolls the new stack back).
+`Stack.create_resources` (wrapped: a failed custom resource rolls the new stack back); `ResourceMap.delete` (wrapped:
+custom resources are deleted first, while their functions still exist, as reverse dependency order does in AWS).
 """
 
 from __future__ import annotations
@@ -386,6 +387,17 @@ def _create_resources(self: Any) -> None:
         self._add_stack_event("ROLLBACK_COMPLETE")
 
 
+def _delete_resources(self: Any) -> None:
+    """Custom resources first: CloudFormation deletes in reverse dependency order, so a custom resource's Delete
+    request reaches its ServiceToken function before that function is deleted; moto's order is arbitrary."""
+    for logical_id, resource in list(self._parsed_resources.items()):
+        retained = self._resource_json_map.get(logical_id, {}).get("DeletionPolicy") == "Retain"
+        if isinstance(resource, CustomResource) and not retained:
+            resource.delete(self._account_id, self._region_name)
+            self._parsed_resources.pop(logical_id)
+    _originals["delete_resources"](self)
+
+
 def install() -> None:
     """Makes moto's CloudFormation run Lambda-backed custom resources as AWS does; calling it again does
     nothing."""
@@ -399,6 +411,8 @@ def install() -> None:
             if not callable(getattr(owner, name, None)):
                 raise RuntimeError(f"moto changed: {owner.__name__}.{name} is gone")
         _originals["create_resources"] = Stack.create_resources
+        _originals["delete_resources"] = cfn_parsing.ResourceMap.delete
+        cfn_parsing.ResourceMap.delete = _delete_resources  # type: ignore[method-assign]
         Stack.create_resources = _create_resources  # type: ignore[method-assign]
         CloudFormationResponse.process_cfn_response = _process_cfn_response  # type: ignore[method-assign]
         cfn_parsing.CustomModel = CustomResource  # type: ignore[misc,assignment]
