@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -14,6 +13,7 @@ from restore_sync.backoff import Backoff, next_wait
 from restore_sync.document import describe
 from restore_sync.errors import TargetTableUnavailable
 from restore_sync.table import unready_parts
+from restore_sync.timestamps import instant
 
 # Statuses a table never leaves on its way to ACTIVE.
 DEAD_ENDS = ("DELETING", "ARCHIVING", "ARCHIVED", "INACCESSIBLE_ENCRYPTION_CREDENTIALS")
@@ -35,7 +35,7 @@ def check_target(
     measured on the same clock as the Wait states. Raises TargetTableUnavailable when waiting is pointless.
     """
     target = TableRef.from_arn(request["targetTableArn"])
-    elapsed = (_instant(now) - _instant(request["requestedAt"])).total_seconds()
+    elapsed = (instant(now) - instant(request["requestedAt"])).total_seconds()
     try:
         table: dict[str, Any] | None = describe(aws, target)
     except ClientError as error:
@@ -68,7 +68,3 @@ def check_target(
         "waitSeconds": wait,
         "waitingFor": waiting_for,
     }
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

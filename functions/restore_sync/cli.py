@@ -23,7 +23,8 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from restore_sync.progress import Progress, format_line, instant
+from restore_sync.progress import Progress, format_line
+from restore_sync.timestamps import instant
 
 DEFAULT_STACK_NAME = "restore-sync"
 # Following an execution: poll quickly while events arrive, back off to the cap while it waits.

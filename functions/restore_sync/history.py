@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import error_code, translated_errors
 from restore_sync.errors import HistoryUnwritable
+from restore_sync.timestamps import instant, iso
 
 POINTER = "latest"
 TTL_ATTRIBUTE = "expiresAt"
@@ -30,18 +31,6 @@ MAX_DOCUMENT_BYTES = 380_000
 # Concurrent snapshots of one table retry their transaction this many times before giving up.
 _ATTEMPTS = 5
 _ONE_MS = timedelta(milliseconds=1)
-
-
-def iso(moment: datetime) -> str:
-    """The one timestamp format of the history: UTC, milliseconds, `Z`; sorts as it reads."""
-    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def instant(text: str) -> datetime:
-    """A timestamp as CloudTrail, EventBridge, Step Functions or this history write it, as an aware datetime."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def canonical(document: dict[str, Any]) -> str:

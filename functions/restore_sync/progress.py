@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from restore_sync.timestamps import instant
 
 TERMINAL_EVENTS = {
     "ExecutionSucceeded": "succeeded",
@@ -43,16 +45,6 @@ class Line:
     state: str
     detail: str = ""
     depth: int = 0
-
-
-def instant(value: datetime | str | float) -> datetime:
-    """An aware UTC datetime from a boto3 datetime, ISO text, or seconds since the epoch."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=UTC)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def offset(at: datetime, since: datetime) -> str:
@@ -135,14 +127,14 @@ class Progress:
         if kind in _FAILURE_EVENTS:
             opened = self._open.get(self._depth)
             if opened is not None:
-                details = _details(event)
+                details = event_details(event)
                 opened.failures += 1
                 opened.error = (str(details.get("error", kind)), _message(details.get("cause")))
             return []
         if kind in TERMINAL_EVENTS:
             lines = self.finish()
             self.status = TERMINAL_EVENTS[kind]
-            details = _details(event)
+            details = event_details(event)
             detail = ""
             if details.get("error") or details.get("cause"):
                 detail = f"{details.get('error', '')}: {_message(details.get('cause'))}".strip(": ")
@@ -152,7 +144,7 @@ class Progress:
     def _entered(self, kind: str, at: datetime, details: Mapping[str, Any]) -> list[Line]:
         name = str(details.get("name", "?"))
         lines = self._close(self._depth, next_state=name)
-        opened = _Open(name, kind, at, self._depth, input=_parse(details.get("input")))
+        opened = _Open(name, kind, at, self._depth, input=parse_payload(details.get("input")))
         if kind in _PRINTED_ON_ENTRY:
             lines.append(Line(at, name, self._detail_on_entry(opened), opened.depth))
             if kind == "MapStateEntered":
@@ -169,7 +161,7 @@ class Progress:
         opened = self._open.get(self._depth)
         if opened is None or opened.name != details.get("name"):
             return []
-        opened.output = _parse(details.get("output"))
+        opened.output = parse_payload(details.get("output"))
         opened.exited = True
         if kind == "ChoiceStateExited":
             return []
@@ -279,13 +271,13 @@ class Progress:
         return f"{setting}: {status}{f' ({why})' if why else ''} {count}"
 
 
-def _details(event: Mapping[str, Any]) -> dict[str, Any]:
+def event_details(event: Mapping[str, Any]) -> dict[str, Any]:
     """The `...EventDetails` member of an event (each event type has its own key), or {}."""
     found = next((value for key, value in event.items() if key.endswith("EventDetails")), None)
     return dict(found) if isinstance(found, Mapping) else {}
 
 
-def _parse(text: Any) -> Any:
+def parse_payload(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     try:
@@ -307,7 +299,7 @@ def _message(cause: Any) -> str:
     """A Lambda error's cause is JSON with errorMessage; other causes are plain text."""
     if not isinstance(cause, str):
         return "" if cause is None else str(cause)
-    parsed = _parse(cause)
+    parsed = parse_payload(cause)
     if isinstance(parsed, dict) and "errorMessage" in parsed:
         return str(parsed["errorMessage"])
     return cause

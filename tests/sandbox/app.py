@@ -34,12 +34,6 @@ def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | No
     examples.make_source(sandbox.client("dynamodb", region), name, items)
 
 
-def recorded() -> None:
-    """Waits until the settings history has caught up: every settings change so far reaches the recorder
-    asynchronously (CloudTrail -> EventBridge -> Lambda), as in AWS, where a restore comes minutes later."""
-    examples.settled()
-
-
 # The test's own readers, one per region and sandbox, like a warm function's clients.
 _readers: dict[tuple[str, str], Aws] = {}
 

@@ -66,7 +66,7 @@ def test_a_duplicate_restore_event_applies_once(sandbox: Sandbox, deployed: dict
 
 def test_two_starts_by_hand_at_the_same_moment(sandbox: Sandbox, deployed: dict[str, str]) -> None:
     examples.make_source(sandbox.client("dynamodb"), "race", 5)
-    app.recorded()
+    examples.settled()
     restore(sandbox, "race", "race-restored", seconds=0)
     first = app.finished_execution(sandbox, deployed["StateMachineArn"], "race-restored")
     assert first["status"] == "SUCCEEDED"
@@ -113,7 +113,7 @@ def test_a_source_deleted_mid_run_is_made_whole_from_the_settings_history(
 ) -> None:
     ddb = sandbox.client("dynamodb")
     examples.make_source(ddb, "doomed", 3)
-    app.recorded()
+    examples.settled()
     recorded = app.settings_of(sandbox, "doomed")
     restore(sandbox, "doomed", "doomed-restored", seconds=600)
     ddb.update_table(TableName="doomed", DeletionProtectionEnabled=False)

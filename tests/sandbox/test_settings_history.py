@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from restore_sync.aws import TableRef
-from restore_sync.history import History, instant, iso
+from restore_sync.history import History
 from restore_sync.names import stack_name
+from restore_sync.timestamps import instant, iso
 from restore_sync_sandbox import clock, examples
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
@@ -49,7 +50,7 @@ def change_settings(sandbox: Sandbox, table: str) -> None:
         TableName=table,
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7},
     )
-    app.recorded()
+    examples.settled()
 
 
 def test_the_deployment_records_every_existing_table_at_once(
@@ -83,7 +84,7 @@ def test_each_change_adds_one_version_and_the_one_it_supersedes_expires_after_th
 
     clock.current().advance(3600)
     sandbox.client("dynamodb").update_table(TableName="ledger", DeletionProtectionEnabled=False)
-    app.recorded()
+    examples.settled()
 
     after = history.versions(arn(sandbox, "ledger"))
     assert len(after) == len(before) + 1
@@ -120,7 +121,7 @@ def test_snapshots_of_unchanged_settings_add_no_version(
     sandbox.client("dynamodb").tag_resource(
         ResourceArn=arn(sandbox, "steady"), Tags=[{"Key": k, "Value": v} for k, v in examples.TAGS.items()]
     )
-    app.recorded()
+    examples.settled()
 
     assert history.versions(arn(sandbox, "steady")) == versions
 
@@ -190,7 +191,7 @@ def test_a_deleted_source_restored_from_its_backup_gets_the_settings_it_had_at_t
     ddb.update_table(TableName="invoices", DeletionProtectionEnabled=False)
     ddb.tag_resource(ResourceArn=arn(sandbox, "invoices"), Tags=[{"Key": "about-to", "Value": "go"}])
     ddb.delete_table(TableName="invoices")
-    app.recorded()
+    examples.settled()
     pointer = history.pointer(arn(sandbox, "invoices"))
     assert pointer is not None
     assert pointer.deleted_at is not None, "the deletion is recorded"
@@ -218,7 +219,7 @@ def test_a_table_with_no_history_and_no_source_fails_before_anything_is_touched(
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    app.recorded()
+    examples.settled()
     untouched = app.settings_of(sandbox, "orphan")
 
     started = sandbox.client("stepfunctions").start_execution(

@@ -10,7 +10,7 @@ from typing import Any
 
 from restore_sync.console import colouring, graph
 from restore_sync.console.colouring import CAUGHT, FAILED, NOT_REACHED, RETRIED, RUNNING, SUCCEEDED, WAITING
-from restore_sync.progress import instant
+from restore_sync.timestamps import instant
 from tests.helpers import load_event
 
 ROOT = Path(__file__).resolve().parents[2]

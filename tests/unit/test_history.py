@@ -11,7 +11,8 @@ import pytest
 from moto import mock_aws
 
 from restore_sync.errors import HistoryUnwritable
-from restore_sync.history import POINTER, History, Pointer, digest, instant, iso
+from restore_sync.history import POINTER, History, Pointer, digest
+from restore_sync.timestamps import instant, iso
 
 REGION = "us-east-1"
 ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"

@@ -9,7 +9,6 @@ loop, a Map's iterations) shows its worst visit, or its latest while that one is
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from restore_sync.console.graph import END, START, Graph
-from restore_sync.progress import instant
+from restore_sync.progress import event_details, parse_payload
+from restore_sync.timestamps import instant
 
 NOT_REACHED, RUNNING, WAITING = "not-reached", "running", "waiting"
 SUCCEEDED, RETRIED, CAUGHT, FAILED = "succeeded", "retried", "caught", "failed"
@@ -143,7 +143,7 @@ def colour(events: Iterable[Mapping[str, Any]], definition: Mapping[str, Any], n
     last_closed: Visit | None = None
     for event in sorted(events, key=lambda e: int(e["id"])):
         kind, event_id = str(event["type"]), int(event["id"])
-        details = _details(event)
+        details = event_details(event)
         previous = owner.get(int(event.get("previousEventId") or 0))
         if kind.endswith("StateEntered"):
             name = str(details.get("name", "?"))
@@ -236,7 +236,7 @@ def _outcome(visit: Visit, execution: str) -> str:
 def wait_until(state: Mapping[str, Any], entered_at: datetime, state_input: str | None) -> datetime | None:
     """When a Wait state entered at `entered_at` with `state_input` ends (Seconds, SecondsPath, Timestamp or
     TimestampPath), or None when that cannot be told."""
-    data = _parse(state_input)
+    data = parse_payload(state_input)
     if "Seconds" in state:
         seconds: Any = state["Seconds"]
     elif "SecondsPath" in state:
@@ -312,17 +312,3 @@ def _latest_open(visits: list[Visit]) -> Visit | None:
 def _add(transitions: list[tuple[str, str, bool]], move: tuple[str, str, bool]) -> None:
     if move not in transitions:
         transitions.append(move)
-
-
-def _details(event: Mapping[str, Any]) -> dict[str, Any]:
-    found = next((value for key, value in event.items() if key.endswith("EventDetails")), None)
-    return dict(found) if isinstance(found, Mapping) else {}
-
-
-def _parse(text: Any) -> Any:
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None

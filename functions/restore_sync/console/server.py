@@ -32,7 +32,7 @@ from restore_sync.cli import (
 )
 from restore_sync.console.colouring import colour, taken_edges
 from restore_sync.console.graph import Graph, GraphvizMissing, build, digest, inline_svg, render_svg, to_dot
-from restore_sync.progress import instant
+from restore_sync.timestamps import instant
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

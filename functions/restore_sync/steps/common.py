@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger, Metrics
 
 from restore_sync.aws import Aws
 from restore_sync.config import Config
+from restore_sync.history import History
 
 logger = Logger(service="restore-sync")
 metrics = Metrics(namespace="RestoreSync", service="restore-sync")
@@ -41,3 +42,11 @@ def runtime(event: dict[str, Any], context: Any) -> Runtime:
         region=region,
         account=account,
     )
+
+
+def settings_history(rt: Runtime) -> History | None:
+    """The deployment's settings history, or None when it keeps none."""
+    config = rt.config
+    if not config.history_table:
+        return None
+    return History(rt.aws.client("dynamodb"), config.history_table, config.history_retention_days)

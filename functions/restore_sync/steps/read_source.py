@@ -7,9 +7,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.aws import TableRef
-from restore_sync.history import History
 from restore_sync.source import restore_point, source_settings
-from restore_sync.steps.common import logger, metrics, runtime
+from restore_sync.steps.common import logger, metrics, runtime, settings_history
 
 
 @metrics.log_metrics
@@ -17,14 +16,8 @@ from restore_sync.steps.common import logger, metrics, runtime
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime(event, context)
     request = event["request"]
-    config = rt.config
-    history = (
-        History(rt.aws.client("dynamodb"), config.history_table, config.history_retention_days)
-        if config.history_table
-        else None
-    )
     point = restore_point(rt.aws, TableRef.from_arn(request["targetTableArn"]), request["requestedAt"])
-    chosen = source_settings(rt.aws, history, request, point)
+    chosen = source_settings(rt.aws, settings_history(rt), request, point)
     metrics.add_metric(name=f"SettingsFrom{chosen['settingsFrom'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("source settings chosen", extra={k: v for k, v in chosen.items() if k != "document"})
     return chosen

@@ -17,9 +17,9 @@ from botocore.exceptions import ClientError
 
 from restore_sync.changes import changed_tables
 from restore_sync.errors import RestoreSyncError
-from restore_sync.history import History, instant
 from restore_sync.snapshot import Tally, snapshot, sweep
-from restore_sync.steps.common import Runtime, logger, metrics, runtime
+from restore_sync.steps.common import Runtime, logger, metrics, runtime, settings_history
+from restore_sync.timestamps import instant
 
 SCHEDULED = "Scheduled Event"
 _http = urllib3.PoolManager()
@@ -56,7 +56,10 @@ class Recorder:
 
     def __init__(self, rt: Runtime, context: Any, now: datetime) -> None:
         self.rt, self.context, self.now = rt, context, now
-        self.history = History(rt.aws.client("dynamodb"), rt.config.history_table, rt.config.history_retention_days)
+        history = settings_history(rt)
+        if history is None:
+            raise RuntimeError("HISTORY_TABLE is not set: the recorder has nowhere to record")
+        self.history = history
 
     def sweep(self, at: datetime, cause: str) -> Tally:
         return sweep(

@@ -96,7 +96,7 @@ _original_send_to_targets: Callable[..., None] | None = None
 
 # Asynchronous Lambda invocations still running, and the condition that tells when they are done.
 _invocations = threading.Condition()
-_pending = [0]
+_pending = 0
 
 
 def configure(retry_base_seconds: float | None = None, retry_max_seconds: float | None = None) -> None:
@@ -219,12 +219,9 @@ def _invoke_function(arn: str, body: str) -> None:
             # An asynchronous invocation's failure is the function's business (its own retries and DLQ).
             logger.exception("asynchronous invocation of %s failed", arn)
         finally:
-            with _invocations:
-                _pending[0] -= 1
-                _invocations.notify_all()
+            _count_pending(-1)
 
-    with _invocations:
-        _pending[0] += 1
+    _count_pending(+1)
     threading.Thread(target=invoke, name=f"eventbridge-lambda-{parsed.resource_id}", daemon=True).start()
 
 
@@ -233,7 +230,14 @@ def wait_for_lambda_deliveries(timeout_seconds: float = 60.0) -> bool:
     `timeout_seconds` pass first. Lambda targets run in the background as in AWS: a scenario that needs their
     effects (a settings history caught up with its tables) waits here instead of guessing a sleep."""
     with _invocations:
-        return _invocations.wait_for(lambda: _pending[0] == 0, timeout=timeout_seconds)
+        return _invocations.wait_for(lambda: _pending == 0, timeout=timeout_seconds)
+
+
+def _count_pending(change: int) -> None:
+    global _pending
+    with _invocations:
+        _pending += change
+        _invocations.notify_all()
 
 
 def _send(target: dict[str, Any], body: str, event_id: str) -> None:
