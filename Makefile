@@ -48,7 +48,7 @@ sandbox: $(STAMP)
 
 # The workflow picture in docs/, drawn from the definition; a test fails when it is stale.
 workflow: $(STAMP) system-packages
-	$(PY) -m restore_sync.console.graph statemachine/restore_sync.asl.json docs/workflow
+	$(PY) -m restore_sync_tools.console.graph statemachine/restore_sync.asl.json docs/workflow
 
 # The console against the deployment your AWS settings point at (AWS_ENDPOINT_URL for the sandbox).
 console: $(STAMP) system-packages

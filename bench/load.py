@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
-from restore_sync.cli import execution_target, new_events
-from restore_sync.document import describe
 from restore_sync.settings import NAMES, REGISTRY, Retarget
+from restore_sync.settings.document import describe
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.executions import execution_target, new_events
 
 ROOT = Path(__file__).resolve().parents[1]
 RESTORES = 50

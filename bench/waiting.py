@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import original
-from restore_sync.backoff import Backoff, schedule
-from restore_sync.cli import execution_target, new_events
+from restore_sync.workflow.backoff import Backoff, schedule
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.executions import execution_target, new_events
 
 ROOT = Path(__file__).resolve().parents[1]
 PLOT = ROOT / "docs" / "waiting-lag.png"

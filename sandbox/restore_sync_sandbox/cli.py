@@ -1,6 +1,6 @@
 """The sandbox side of the command line: `restore-sync sandbox` (serve until stopped) and `restore-sync demo`.
 
-restore_sync.cli loads this module only for those two commands, so the rest of the command line works where
+restore_sync_tools.cli loads this module only for those two commands, so the rest of the command line works where
 the sandbox (moto) is not installed.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from restore_sync.cli import UserError
 from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.cli import UserError
 
 TEMPLATE = "template.yaml"
 DEFINITION = "statemachine/restore_sync.asl.json"

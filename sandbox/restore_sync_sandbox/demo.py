@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
-from restore_sync.cli import UserError, brief, follow, report_of, report_summary, table, wait_for_execution_of
-from restore_sync.console import graph, server
-from restore_sync.document import describe
 from restore_sync.settings import REGISTRY, Retarget
+from restore_sync.settings.document import describe
 from restore_sync_sandbox.cli import SERVE_LIMIT_SECONDS, app_root, deploy, quiet, stopped_by_signals
 from restore_sync_sandbox.examples import RECOVERY_PERIOD_DAYS, TAGS, count_items, make_full_source
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.console import graph, server
+from restore_sync_tools.errors import UserError
+from restore_sync_tools.executions import follow, report_of, wait_for_execution_of
+from restore_sync_tools.render import brief, report_summary, table
 
 SOURCE = "orders"
 TARGET = "orders-restored"

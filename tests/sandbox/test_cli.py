@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from restore_sync.aws import Aws, TableRef
-from restore_sync.cli import main
 from restore_sync.settings import REGISTRY
 from restore_sync_sandbox.cli import serve
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "cli-source"

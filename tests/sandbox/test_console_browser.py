@@ -20,10 +20,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from restore_sync.console import server
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.console import server
 from tests.sandbox import app
 
 CHROMIUM = "/usr/bin/chromium"

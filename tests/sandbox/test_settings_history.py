@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from restore_sync.aws import TableRef
-from restore_sync.history import History
+from restore_sync.history.store import History
 from restore_sync.names import stack_name
 from restore_sync.timestamps import instant, iso
 from restore_sync_sandbox import clock, examples

@@ -13,6 +13,8 @@ from restore_sync_sandbox.deploy import load_template
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
 FUNCTIONS = ROOT / "functions"
+# The operator's tools: installed beside the functions, in no Lambda zip.
+TOOLS = ROOT / "tools"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STACK = "restore-sync"

@@ -17,13 +17,14 @@ import pytest
 from cfnlint.api import lint_file
 from cfnlint.rules import Match
 
-from restore_sync.changes import SETTINGS_CALLS
-from restore_sync.history import TTL_ATTRIBUTE
+from restore_sync.history.changes import SETTINGS_CALLS
+from restore_sync.history.store import TTL_ATTRIBUTE
 from tests.template.template_artefacts import (
     FUNCTIONS,
     PLACEHOLDER,
     ROOT,
     TEMPLATE_PATH,
+    TOOLS,
     asl_path,
     ref_target,
     resources_of_type,
@@ -102,7 +103,9 @@ PHYSICAL_NAME_PROPERTIES = {
 # Lambda's Python runtime ships these; everything else third-party must be in functions/requirements.txt.
 # The Lambda runtime ships boto3, and with it botocore's own HTTP library.
 RUNTIME_PROVIDED = {"boto3", "botocore", "urllib3"}
-FIRST_PARTY = {path.name for path in FUNCTIONS.iterdir() if (path / "__init__.py").is_file()}
+FIRST_PARTY = {
+    path.name for folder in (FUNCTIONS, TOOLS) for path in folder.iterdir() if (path / "__init__.py").is_file()
+}
 REQUIREMENTS = FUNCTIONS / "requirements.txt"
 PINNED = re.compile(
     r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9._,-]+\])?==(?P<version>[0-9][A-Za-z0-9.+!-]*)$"
@@ -461,16 +464,11 @@ def test_requirements_pin_exact_versions() -> None:
 def test_requirements_cover_every_third_party_import_of_the_function_code() -> None:
     pins = [PINNED.match(line) for line in requirement_lines()]
     required = {normalized(pin.group("name")) for pin in pins if pin}
-    cli_file = FUNCTIONS.joinpath(*cli_module().split("."))
     missing: dict[str, list[str]] = {}
     for path in python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        # The command line's sandbox commands import the (separately installed) sandbox package lazily.
-        in_cli = path.with_suffix("") == cli_file or path.is_relative_to(cli_file)
         for module in imported_top_levels(tree):
             if module in sys.stdlib_module_names or module in FIRST_PARTY or module in RUNTIME_PROVIDED:
-                continue
-            if in_cli and module == "restore_sync_sandbox":
                 continue
             distributions = distribution_names(module)
             if not distributions & required:
@@ -478,11 +476,10 @@ def test_requirements_cover_every_third_party_import_of_the_function_code() -> N
     assert missing == {}, "third-party imports not in functions/requirements.txt"
 
 
-def test_command_line_imports_only_boto3_and_the_standard_library() -> None:
-    module = cli_module()
-    base = FUNCTIONS.joinpath(*module.split("."))
-    files = [base.with_suffix(".py")] if base.with_suffix(".py").is_file() else sorted(base.rglob("*.py"))
-    assert files, f"{module} (the restore-sync console script) does not exist"
+def test_the_operator_tools_import_only_boto3_and_the_standard_library() -> None:
+    package = TOOLS.joinpath(*cli_module().split(".")[:-1])
+    files = sorted(package.rglob("*.py"))
+    assert package.joinpath("cli.py") in files, f"{cli_module()} (the restore-sync console script) does not exist"
     outside: dict[str, list[str]] = {}
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -527,7 +524,7 @@ def test_command_line_starts_without_the_function_requirements_or_the_sandbox() 
         text=True,
         timeout=60,
         check=False,
-        cwd=FUNCTIONS,
+        cwd=TOOLS,
     )
     assert completed.returncode == 0, completed.stderr
 

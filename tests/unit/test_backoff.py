@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import pytest
 
-from restore_sync.backoff import (
+from restore_sync.workflow.backoff import (
     HISTORY_EVENTS_LIMIT,
     HISTORY_EVENTS_PER_POLL,
     WAIT_EVENTS_BUDGET,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from restore_sync.aws import TableRef
-from restore_sync.changes import SETTINGS_CALLS, changed_tables
+from restore_sync.history.changes import SETTINGS_CALLS, changed_tables
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

@@ -10,9 +10,9 @@ import pytest
 from moto import mock_aws
 
 from restore_sync.aws import Aws
-from restore_sync.backoff import Backoff
-from restore_sync.check import check_target
 from restore_sync.errors import TargetTableUnavailable
+from restore_sync.workflow.backoff import Backoff
+from restore_sync.workflow.check import check_target
 
 REQUEST = {
     "targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders-restored",

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from restore_sync import cli
+from restore_sync_tools import cli, executions
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -48,10 +48,10 @@ def test_a_user_error_is_a_message_and_a_bug_is_a_traceback(monkeypatch: pytest.
 
 
 def test_the_target_of_an_execution_comes_from_manual_input_or_the_restore_event() -> None:
-    assert cli.execution_target({"targetTableName": "a-table", "sourceTableName": "b-table"}) == "a-table"
+    assert executions.execution_target({"targetTableName": "a-table", "sourceTableName": "b-table"}) == "a-table"
     event = {"detail-type": "AWS API Call via CloudTrail", "detail": {"requestParameters": {"targetTableName": "c"}}}
-    assert cli.execution_target(event) == "c"
-    assert cli.execution_target(["not", "an", "object"]) is None
+    assert executions.execution_target(event) == "c"
+    assert executions.execution_target(["not", "an", "object"]) is None
 
 
 def test_start_options_become_the_documented_input() -> None:

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from restore_sync.cli import ExitCode, main
+from restore_sync_tools.cli import ExitCode, main
 
 
 def test_console_without_graphviz_says_which_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from restore_sync.console import colouring, graph
-from restore_sync.console.colouring import CAUGHT, FAILED, NOT_REACHED, RETRIED, RUNNING, SUCCEEDED, WAITING
 from restore_sync.timestamps import instant
+from restore_sync_tools.console import colouring, graph
+from restore_sync_tools.console.colouring import CAUGHT, FAILED, NOT_REACHED, RETRIED, RUNNING, SUCCEEDED, WAITING
 from tests.helpers import load_event
 
 ROOT = Path(__file__).resolve().parents[2]

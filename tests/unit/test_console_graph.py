@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from restore_sync.console import graph
-from restore_sync.console.graph import CATCH, CHOICE, DEFAULT, END, ITEMS, NEXT, START
+from restore_sync_tools.console import graph
+from restore_sync_tools.console.graph import CATCH, CHOICE, DEFAULT, END, ITEMS, NEXT, START
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = ROOT / "statemachine" / "restore_sync.asl.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from restore_sync.guard import refusals
+from restore_sync.workflow.guard import refusals
 
 
 def change(action: str, replacement: str | None = None, rtype: str = "AWS::DynamoDB::Table", **extra: Any) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from restore_sync.errors import HistoryUnwritable
-from restore_sync.history import POINTER, History, Pointer, digest
+from restore_sync.history.store import POINTER, History, Pointer, digest
 from restore_sync.timestamps import instant, iso
 
 REGION = "us-east-1"

@@ -6,7 +6,6 @@ import ast
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,11 +70,6 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def cli_module() -> str:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return str(pyproject["project"]["scripts"]["restore-sync"]).split(":")[0]
-
-
 def imports(tree: ast.AST) -> list[tuple[str, bool]]:
     """(top-level module, at module level?) for each import, including importlib.import_module("literal")."""
     module_level = {id(node) for node in ast.iter_child_nodes(tree)}
@@ -102,13 +96,7 @@ def imports(tree: ast.AST) -> list[tuple[str, bool]]:
 
 def forbidden_imports(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    # The command line's `sandbox` and `demo` commands start the local AWS: the one lazy import allowed.
-    lazy_sandbox_ok = module_name(path) == cli_module() or module_name(path).startswith(f"{cli_module()}.")
-    return [
-        name
-        for name, at_module_level in imports(tree)
-        if name in FORBIDDEN and not (lazy_sandbox_ok and name == SANDBOX_PACKAGE and not at_module_level)
-    ]
+    return [name for name, _ in imports(tree) if name in FORBIDDEN]
 
 
 def test_no_function_code_imports_moto_the_sandbox_or_test_tools() -> None:
@@ -133,7 +121,7 @@ def test_import_scan_sees_nested_and_dynamic_imports(tmp_path: Path) -> None:
 
 def test_every_module_imports_with_moto_and_the_sandbox_unimportable() -> None:
     names = [module_name(path) for path in module_files()]
-    assert "restore_sync.steps.normalize" in names
+    assert "restore_sync.handlers.normalize" in names
     completed = subprocess.run(
         [sys.executable, "-c", IMPORT_EVERYTHING, ",".join(sorted(FORBIDDEN)), str(FUNCTIONS), ",".join(names)],
         capture_output=True,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from restore_sync.cli import describe_change, report_summary, table
-from restore_sync.progress import Line, Progress, format_line, offset
 from restore_sync.timestamps import instant
+from restore_sync_tools.progress import Line, Progress, format_line, offset
+from restore_sync_tools.render import describe_change, report_summary, table
 from tests.helpers import load_event
 
 T0 = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)

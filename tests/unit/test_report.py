@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from restore_sync.report import build_report
+from restore_sync.workflow.report import build_report
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:sm:run-1"
 REQUEST = {

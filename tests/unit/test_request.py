@@ -11,8 +11,8 @@ from moto import mock_aws
 
 from restore_sync.aws import Aws
 from restore_sync.errors import UnusableEvent, ValidationError
-from restore_sync.request import normalize
 from restore_sync.settings import NAMES
+from restore_sync.workflow.request import normalize
 from tests.helpers import load_event
 
 ACCOUNT = "123456789012"

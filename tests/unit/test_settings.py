@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from restore_sync.aws import TableRef
-from restore_sync.plan import plan_settings
 from restore_sync.settings import NAMES, REGISTRY, Retarget, ordered
+from restore_sync.workflow.plan import plan_settings
 
 TARGET: dict[str, Any] = {"name": "orders-restored", "billingMode": "PAY_PER_REQUEST"}
 RETARGET = Retarget(

@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from restore_sync.aws import Aws
-from restore_sync.verify import verify
+from restore_sync.workflow.verify import verify
 
 REQUEST = {"targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders-restored"}
 ITEMS = [

@@ -22,12 +22,12 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
 
-from restore_sync.cli import main
 from restore_sync_sandbox import extensions
 from restore_sync_sandbox.cli import serve
 from restore_sync_sandbox.extensions import cloudtrail_events, fault_injection
 from restore_sync_sandbox.extensions.fault_injection import FaultSpecError, Rule
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.cli import main
 
 # moto warns that AWS's throttling codes are not in its service models; they are not meant to be.
 pytestmark = pytest.mark.filterwarnings(r"ignore:Exception\(_InjectedError\):UserWarning")

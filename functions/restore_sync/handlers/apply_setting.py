@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from restore_sync.stack import StackOps
-from restore_sync.steps.common import logger, metrics, runtime
+from restore_sync.handlers.common import logger, metrics, runtime
+from restore_sync.workflow.stack import StackOps
 
 
 @metrics.log_metrics

@@ -10,10 +10,10 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, translated_errors
-from restore_sync.document import settings_document
 from restore_sync.errors import RestoreSyncError, SourceTableUnavailable
-from restore_sync.history import History
+from restore_sync.history.store import History
 from restore_sync.settings import NAMES
+from restore_sync.settings.document import settings_document
 
 # A sweep stops starting snapshots when less than this is left of the function's time; the rest wait for the
 # next sweep (each snapshot takes about a dozen read calls).

@@ -4,7 +4,7 @@ Pure functions: `build` reads a definition (the deployed one, or statemachine/re
 placeholders) and returns every state, including those inside a Map's ItemProcessor (or a Parallel's branches),
 and every edge: Next, each Choice rule and its Default, each Catch, a Map's items and an End. `to_dot` lays it
 out for graphviz's `dot`; `render_svg` runs `dot` (the Debian package graphviz). `python -m
-restore_sync.console.graph DEFINITION OUT` writes OUT.dot and OUT.svg (`make workflow`).
+restore_sync_tools.console.graph DEFINITION OUT` writes OUT.dot and OUT.svg (`make workflow`).
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         sys.stderr.write(
-            "usage: python -m restore_sync.console.graph DEFINITION.asl.json OUT (writes OUT.dot, OUT.svg)\n"
+            "usage: python -m restore_sync_tools.console.graph DEFINITION.asl.json OUT (writes OUT.dot, OUT.svg)\n"
         )
         return 2
     try:

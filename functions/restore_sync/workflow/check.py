@@ -9,11 +9,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code
-from restore_sync.backoff import Backoff, next_wait
-from restore_sync.document import describe
 from restore_sync.errors import TargetTableUnavailable
+from restore_sync.settings.document import describe
 from restore_sync.table import unready_parts
 from restore_sync.timestamps import instant
+from restore_sync.workflow.backoff import Backoff, next_wait
 
 # Statuses a table never leaves on its way to ACTIVE.
 DEAD_ENDS = ("DELETING", "ARCHIVING", "ARCHIVED", "INACCESSIBLE_ENCRYPTION_CREDENTIALS")

@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 
 from restore_sync.aws import Aws
-from restore_sync.config import Config
-from restore_sync.history import History
+from restore_sync.handlers.config import Config
+from restore_sync.history.store import History
 
 logger = Logger(service="restore-sync")
 metrics = Metrics(namespace="RestoreSync", service="restore-sync")

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from restore_sync.report import build_report
-from restore_sync.steps.common import logger, metrics, runtime
+from restore_sync.handlers.common import logger, metrics, runtime
+from restore_sync.workflow.report import build_report
 
 
 @metrics.log_metrics

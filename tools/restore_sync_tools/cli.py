@@ -11,32 +11,28 @@ import argparse
 import enum
 import importlib
 import json
-import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TextIO
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from restore_sync.progress import Progress, format_line
 from restore_sync.timestamps import instant
-
-DEFAULT_STACK_NAME = "restore-sync"
-# Following an execution: poll quickly while events arrive, back off to the cap while it waits.
-POLL_FIRST_SECONDS = 0.2
-POLL_CAP_SECONDS = 5.0
-POLL_GROWTH = 1.5
-# Longer than the longest horizon a deployment accepts (HorizonHours MaxValue is 720 h).
-FOLLOW_LIMIT_SECONDS = 31 * 24 * 3600.0
-# Executions examined to find the latest one of a table.
-STATUS_SCAN_LIMIT = 1000
-# How long to look for the execution a restore event starts (EventBridge delivers within seconds).
-EXECUTION_APPEAR_SECONDS = 60.0
+from restore_sync_tools.errors import UserError
+from restore_sync_tools.executions import (
+    DEFAULT_STACK_NAME,
+    FOLLOW_LIMIT_SECONDS,
+    follow,
+    latest_execution,
+    new_events,
+    report_of,
+    session,
+    state_machine_arn,
+)
+from restore_sync_tools.progress import Progress, format_line
+from restore_sync_tools.render import report_summary
 
 
 class ExitCode(enum.IntEnum):
@@ -44,14 +40,6 @@ class ExitCode(enum.IntEnum):
     FAILED = 1
     USAGE = 2
     BUG = 3
-
-
-class UserError(Exception):
-    """Something the person running the command can fix; printed as a message, without a traceback."""
-
-    def __init__(self, *problems: str) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 class UsageError(Exception):
@@ -72,178 +60,6 @@ class Output:
     def error(self, text: str) -> None:
         self.err.write(text + "\n")
         self.err.flush()
-
-
-# ---- AWS access ---------------------------------------------------------------------------------------------
-
-
-def session(profile: str | None = None, region: str | None = None) -> Any:
-    """A boto3 session; profiles, AWS_REGION and AWS_ENDPOINT_URL apply as they do for the AWS CLI."""
-    # botocore reads AWS_DEFAULT_REGION but not AWS_REGION, which the AWS CLI v2 and the SDKs read.
-    made = boto3.session.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
-    if not made.region_name:
-        raise UserError("no AWS region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION")
-    return made
-
-
-def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
-    """The outputs of the deployment stack; a UserError when there is no such stack."""
-    try:
-        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        if "does not exist" in str(error):
-            region = cloudformation.meta.region_name
-            raise UserError(
-                f"no restore-sync deployment: stack {stack_name} does not exist in {region} "
-                "(deploy it with `sam deploy`, or pass --stack-name or --region)"
-            ) from error
-        raise
-    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-
-
-def state_machine_arn(cloudformation: Any, stack_name: str) -> str:
-    outputs = stack_outputs(cloudformation, stack_name)
-    if "StateMachineArn" not in outputs:
-        raise UserError(f"stack {stack_name} has no StateMachineArn output: is it a restore-sync deployment?")
-    return outputs["StateMachineArn"]
-
-
-def new_events(sfn: Any, execution_arn: str, after_id: int) -> list[dict[str, Any]]:
-    """History events with an id above `after_id`, oldest first: newest pages first, until a known event."""
-    found: list[dict[str, Any]] = []
-    token: str | None = None
-    for _ in range(10_000):
-        page = sfn.get_execution_history(
-            executionArn=execution_arn,
-            reverseOrder=True,
-            maxResults=1000,
-            **({"nextToken": token} if token else {}),
-        )
-        events = page.get("events", [])
-        found += [e for e in events if int(e["id"]) > after_id]
-        token = page.get("nextToken")
-        if not token or any(int(e["id"]) <= after_id for e in events):
-            break
-    return sorted(found, key=lambda e: int(e["id"]))
-
-
-def follow(
-    sfn: Any,
-    execution_arn: str,
-    show: Callable[[str], None],
-    *,
-    since: datetime | None = None,
-    poll_first: float = POLL_FIRST_SECONDS,
-    poll_cap: float = POLL_CAP_SECONDS,
-    limit_seconds: float = FOLLOW_LIMIT_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Any]:
-    """Shows one line per state as the execution passes it; returns DescribeExecution once it has ended.
-
-    Offsets are measured from `since` (default: the execution's start). Raises TimeoutError after
-    `limit_seconds` of wall time with the execution still running.
-    """
-    progress = Progress()
-    interval = poll_first
-    deadline = time.monotonic() + limit_seconds
-    for _ in range(int(limit_seconds / poll_first) + 2):
-        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-        start = since or instant(described["startDate"])
-        # Read after describing: once the status is final, this read holds every event.
-        events = new_events(sfn, execution_arn, progress.last_id)
-        for line in progress.feed(events):
-            show(format_line(line, start))
-        if described["status"] != "RUNNING":
-            for line in progress.finish():
-                show(format_line(line, start))
-            return described
-        if time.monotonic() >= deadline:
-            break
-        interval = poll_first if events else min(poll_cap, interval * POLL_GROWTH)
-        sleep(interval)
-    raise TimeoutError(f"execution {execution_arn} still RUNNING after {limit_seconds:.0f} s")
-
-
-def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
-    """The report of an ended execution: its output, or for a failed one the output of "Build report"."""
-    if described["status"] == "SUCCEEDED":
-        output = json.loads(described.get("output") or "null")
-        if isinstance(output, dict) and output.get("ignored"):
-            return {"outcome": "ignored", "reason": output.get("reason", ""), "execution": described["executionArn"]}
-        return output if isinstance(output, dict) else None
-    if described["status"] == "RUNNING":
-        return None
-    for event in reversed(new_events(sfn, described["executionArn"], 0)):
-        details = event.get("stateExitedEventDetails") or {}
-        if event["type"] == "TaskStateExited" and details.get("name") == "Build report":
-            try:
-                state = json.loads(details.get("output") or "null")
-            except ValueError:
-                return None
-            report = ((state or {}).get("outcome") or {}).get("report")
-            return report if isinstance(report, dict) else None
-    return None
-
-
-def execution_target(execution_input: Any) -> str | None:
-    """The target table named by an execution's input: a manual input, a CloudTrail restore event, or an AWS
-    Backup restore job event."""
-    if not isinstance(execution_input, dict):
-        return None
-    detail = execution_input.get("detail") or {}
-    if execution_input.get("detail-type") == "AWS API Call via CloudTrail":
-        target = (detail.get("requestParameters") or {}).get("targetTableName")
-    elif execution_input.get("detail-type") == "Restore Job State Change":
-        created = detail.get("createdResourceArn")
-        target = created.rsplit("/", 1)[-1] if isinstance(created, str) and ":table/" in created else None
-    else:
-        target = execution_input.get("targetTableName")
-    return target if isinstance(target, str) else None
-
-
-def executions_newest_first(sfn: Any, machine_arn: str) -> Iterator[dict[str, Any]]:
-    listed: list[dict[str, Any]] = []
-    token: str | None = None
-    for _ in range(STATUS_SCAN_LIMIT):
-        page = sfn.list_executions(stateMachineArn=machine_arn, **({"nextToken": token} if token else {}))
-        listed += page.get("executions", [])
-        token = page.get("nextToken")
-        if not token or len(listed) >= STATUS_SCAN_LIMIT:
-            break
-    # ListExecutions returns newest first; sorting keeps that true whatever the service does.
-    yield from sorted(listed, key=lambda e: e["startDate"], reverse=True)[:STATUS_SCAN_LIMIT]
-
-
-def latest_execution(sfn: Any, machine_arn: str, target: str) -> dict[str, Any] | None:
-    """DescribeExecution of the newest execution whose input names `target`, or None."""
-    for listed in executions_newest_first(sfn, machine_arn):
-        described: dict[str, Any] = sfn.describe_execution(executionArn=listed["executionArn"])
-        try:
-            execution_input = json.loads(described.get("input") or "null")
-        except ValueError:
-            continue
-        if execution_target(execution_input) == target:
-            return described
-    return None
-
-
-def wait_for_execution_of(
-    sfn: Any,
-    machine_arn: str,
-    target: str,
-    *,
-    started_after: datetime | None = None,
-    limit_seconds: float = EXECUTION_APPEAR_SECONDS,
-    interval: float = POLL_FIRST_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Any]:
-    """The execution a restore of `target` started (its newest, started at or after `started_after`)."""
-    for _ in range(max(1, int(limit_seconds / interval))):
-        described = latest_execution(sfn, machine_arn, target)
-        if described is not None and (started_after is None or instant(described["startDate"]) >= started_after):
-            return described
-        sleep(interval)
-    raise UserError(f"no execution for table {target} started within {limit_seconds:.0f} s")
 
 
 # ---- input ----------------------------------------------------------------------------------------------------
@@ -269,7 +85,7 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
 def input_problems(raw: dict[str, Any]) -> list[str]:
     """Every problem the state machine's schema finds in `raw`, worded as Normalize words them."""
     # The request module needs jsonschema (a dependency of the functions, not of this module's import).
-    from restore_sync.request import input_problems as schema_problems
+    from restore_sync.workflow.request import input_problems as schema_problems
 
     return schema_problems(raw)
 
@@ -292,58 +108,6 @@ def table_problems(dynamodb: Any, raw: dict[str, Any]) -> list[str]:
 
 
 # ---- printing ------------------------------------------------------------------------------------------------
-
-
-def report_summary(report: dict[str, Any]) -> list[str]:
-    """A table of the report: one row per setting (setting, status, what changed or why), then any drift."""
-    rows: list[tuple[str, ...]] = [("setting", "status", "what changed / why")]
-    for name, entry in (report.get("settings") or {}).items():
-        status = str(entry.get("status", "?"))
-        changes = entry.get("changes") or []
-        if status == "applied" and changes:
-            why = "; ".join(describe_change(change) for change in changes)
-        elif status == "planned" and changes:
-            properties = ", ".join(str(c.get("property") or c.get("resource")) for c in changes)
-            why = f"would set {properties} to {brief(entry.get('wanted'))}"
-        else:
-            why = str(entry.get("reason", ""))
-        rows.append((str(name), status, why))
-    lines = table(rows)
-    for drift in report.get("drift") or []:
-        wanted = json.dumps(drift.get("wanted"), sort_keys=True)
-        found = json.dumps(drift.get("found"), sort_keys=True)
-        lines.append(f"drift: {drift.get('setting')}: wanted {wanted}, found {found}")
-    return lines
-
-
-def describe_change(change: dict[str, Any]) -> str:
-    """`Tags = 12 tags`, `StreamSpecification = {...}`, or `Add Alarm` for a resource."""
-    if change.get("property"):
-        return f"{change['property']} = {brief(change.get('value'))}" if "value" in change else change["property"]
-    kind = str(change.get("type") or "").rsplit("::", 1)[-1]
-    return " ".join(part for part in (change.get("action", "change"), kind, change.get("resource", "")) if part)
-
-
-def brief(value: Any, width: int = 72) -> str:
-    """A value in a few words: a count for tag lists, compact JSON otherwise, cut at `width` characters."""
-    if isinstance(value, dict) and isinstance(value.get("tags"), list):
-        value = value["tags"]
-    if isinstance(value, list) and value and all(isinstance(v, dict) and "Key" in v for v in value):
-        return f"{len(value)} tag{'' if len(value) == 1 else 's'}"
-    text = json.dumps(value, sort_keys=True, separators=(",", ":")) if not isinstance(value, str) else value
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def table(rows: list[tuple[str, ...]]) -> list[str]:
-    """Rows as aligned text columns, a rule under the header; the last column is not padded."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-
-    def render(row: tuple[str, ...]) -> str:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        return "  ".join([*cells, row[-1]]).rstrip()
-
-    rule = tuple("-" * len(cell) for cell in rows[0])
-    return [render(rows[0]), render(rule)] + [render(row) for row in rows[1:]]
 
 
 def print_report(output: Output, report: dict[str, Any] | None, *, as_json: bool) -> None:
@@ -499,7 +263,7 @@ def cmd_demo(args: argparse.Namespace, output: Output) -> ExitCode:
 
 def cmd_console(args: argparse.Namespace, output: Output) -> ExitCode:
     """Serves the console page for the deployment's state machine until Ctrl-C."""
-    from restore_sync.console import graph, server
+    from restore_sync_tools.console import graph, server
 
     try:
         graph.dot_command()

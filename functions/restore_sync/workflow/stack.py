@@ -19,10 +19,10 @@ from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, error_code, translated_errors
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable
-from restore_sync.guard import refusals
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
+from restore_sync.workflow.guard import refusals
 
 NO_CHANGES = "didn't contain changes"
 GONE = "GONE"

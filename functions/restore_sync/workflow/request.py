@@ -20,7 +20,7 @@ from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated
 from restore_sync.errors import UnusableEvent, ValidationError
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
-from restore_sync.source import DEFAULT_MODE
+from restore_sync.workflow.source import DEFAULT_MODE
 
 CLOUDTRAIL = "AWS API Call via CloudTrail"
 BACKUP_RESTORE = "Restore Job State Change"

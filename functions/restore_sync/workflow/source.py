@@ -13,9 +13,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code, translated_errors
-from restore_sync.document import settings_document
 from restore_sync.errors import SettingsUnavailable, SourceTableUnavailable
-from restore_sync.history import History, Version
+from restore_sync.history.store import History, Version
+from restore_sync.settings.document import settings_document
 from restore_sync.timestamps import instant, iso
 
 MODES = ("auto", "snapshot", "live")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from restore_sync.backoff import Backoff
 from restore_sync.errors import ValidationError
 from restore_sync.settings import NAMES
+from restore_sync.workflow.backoff import Backoff
 
 
 @dataclass(frozen=True)

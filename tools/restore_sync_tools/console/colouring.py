@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from restore_sync.console.graph import END, START, Graph
-from restore_sync.progress import event_details, parse_payload
 from restore_sync.timestamps import instant
+from restore_sync_tools.console.graph import END, START, Graph
+from restore_sync_tools.progress import event_details, parse_payload
 
 NOT_REACHED, RUNNING, WAITING = "not-reached", "running", "waiting"
 SUCCEEDED, RETRIED, CAUGHT, FAILED = "succeeded", "retried", "caught", "failed"

@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.aws import TableRef
-from restore_sync.source import restore_point, source_settings
-from restore_sync.steps.common import logger, metrics, runtime, settings_history
+from restore_sync.handlers.common import logger, metrics, runtime, settings_history
+from restore_sync.workflow.source import restore_point, source_settings
 
 
 @metrics.log_metrics

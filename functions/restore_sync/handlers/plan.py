@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from restore_sync.plan import plan_settings, retarget_for
-from restore_sync.steps.common import logger, metrics, runtime
+from restore_sync.handlers.common import logger, metrics, runtime
+from restore_sync.workflow.plan import plan_settings, retarget_for
 
 
 @metrics.log_metrics

@@ -23,16 +23,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from restore_sync.cli import (
-    describe_change,
-    execution_target,
-    executions_newest_first,
-    new_events,
-    report_of,
-)
-from restore_sync.console.colouring import colour, taken_edges
-from restore_sync.console.graph import Graph, GraphvizMissing, build, digest, inline_svg, render_svg, to_dot
 from restore_sync.timestamps import instant
+from restore_sync_tools.console.colouring import colour, taken_edges
+from restore_sync_tools.console.graph import Graph, GraphvizMissing, build, digest, inline_svg, render_svg, to_dot
+from restore_sync_tools.executions import execution_target, executions_newest_first, new_events, report_of
+from restore_sync_tools.render import describe_change
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -238,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path in _STATIC:
                 name, content_type = _STATIC[url.path]
-                body = (resources.files("restore_sync.console") / "static" / name).read_bytes()
+                body = (resources.files("restore_sync_tools.console") / "static" / name).read_bytes()
                 self._send(HTTPStatus.OK, body, content_type, head)
                 return
             if url.path == "/api/executions":

@@ -15,10 +15,10 @@ import urllib3
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
-from restore_sync.changes import changed_tables
 from restore_sync.errors import RestoreSyncError
-from restore_sync.snapshot import Tally, snapshot, sweep
-from restore_sync.steps.common import Runtime, logger, metrics, runtime, settings_history
+from restore_sync.handlers.common import Runtime, logger, metrics, runtime, settings_history
+from restore_sync.history.changes import changed_tables
+from restore_sync.history.snapshot import Tally, snapshot, sweep
 from restore_sync.timestamps import instant
 
 SCHEDULED = "Scheduled Event"

@@ -1,1 +1,0 @@
-"""The step handlers: thin adapters between Step Functions and the domain functions."""

@@ -1,0 +1,58 @@
+"""Reports as text: one row per setting with what changed or why, and the drift found."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def report_summary(report: dict[str, Any]) -> list[str]:
+    """A table of the report: one row per setting (setting, status, what changed or why), then any drift."""
+    rows: list[tuple[str, ...]] = [("setting", "status", "what changed / why")]
+    for name, entry in (report.get("settings") or {}).items():
+        status = str(entry.get("status", "?"))
+        changes = entry.get("changes") or []
+        if status == "applied" and changes:
+            why = "; ".join(describe_change(change) for change in changes)
+        elif status == "planned" and changes:
+            properties = ", ".join(str(c.get("property") or c.get("resource")) for c in changes)
+            why = f"would set {properties} to {brief(entry.get('wanted'))}"
+        else:
+            why = str(entry.get("reason", ""))
+        rows.append((str(name), status, why))
+    lines = table(rows)
+    for drift in report.get("drift") or []:
+        wanted = json.dumps(drift.get("wanted"), sort_keys=True)
+        found = json.dumps(drift.get("found"), sort_keys=True)
+        lines.append(f"drift: {drift.get('setting')}: wanted {wanted}, found {found}")
+    return lines
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    """`Tags = 12 tags`, `StreamSpecification = {...}`, or `Add Alarm` for a resource."""
+    if change.get("property"):
+        return f"{change['property']} = {brief(change.get('value'))}" if "value" in change else change["property"]
+    kind = str(change.get("type") or "").rsplit("::", 1)[-1]
+    return " ".join(part for part in (change.get("action", "change"), kind, change.get("resource", "")) if part)
+
+
+def brief(value: Any, width: int = 72) -> str:
+    """A value in a few words: a count for tag lists, compact JSON otherwise, cut at `width` characters."""
+    if isinstance(value, dict) and isinstance(value.get("tags"), list):
+        value = value["tags"]
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "Key" in v for v in value):
+        return f"{len(value)} tag{'' if len(value) == 1 else 's'}"
+    text = json.dumps(value, sort_keys=True, separators=(",", ":")) if not isinstance(value, str) else value
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as aligned text columns, a rule under the header; the last column is not padded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+
+    def render(row: tuple[str, ...]) -> str:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    rule = tuple("-" * len(cell) for cell in rows[0])
+    return [render(rows[0]), render(rule)] + [render(row) for row in rows[1:]]
