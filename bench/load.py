@@ -21,6 +21,7 @@ from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools import workflow
 from restore_sync_tools.executions import execution_target, new_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,7 @@ def _finished(sandbox: Sandbox, state_machine: str) -> list[dict[str, Any]]:
 def _retries(sandbox: Sandbox, execution_arn: str) -> int:
     """Failed attempts that a Retry absorbed: every failure event of a task the execution got past."""
     events = new_events(sandbox.client("stepfunctions"), execution_arn, after_id=0)
-    return sum(1 for e in events if e["type"] in ("LambdaFunctionFailed", "LambdaFunctionTimedOut", "TaskFailed"))
+    return sum(1 for e in events if e["type"] in workflow.FAILURES)
 
 
 def _whole(sandbox: Sandbox, target: str) -> bool:

@@ -32,6 +32,7 @@ from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools import workflow
 from restore_sync_tools.executions import execution_target, new_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,8 +64,8 @@ PRICE_PER_TRANSITION = 0.025 / 1000
 PRICE_PER_INVOCATION = 0.20 / 1_000_000
 PRICE_PER_SQS_REQUEST = 0.40 / 1_000_000
 
-POLL_STATE = "Check target table"
-LOOP_STATES = (POLL_STATE, "Is target table ready?", "Wait before checking again")
+POLL_STATE = workflow.CHECK_TARGET
+LOOP_STATES = workflow.WAIT_LOOP
 RUN_TIMEOUT_SECONDS = 600.0
 
 
@@ -131,7 +132,7 @@ def measure(sandbox: Sandbox, state_machine: str, duration: float, seed: int) ->
     execution = _finished(sandbox, state_machine, target)
     wall = time.perf_counter() - started
     events = new_events(sandbox.client("stepfunctions"), execution["executionArn"], after_id=0)
-    entered = [e for e in events if e["type"].endswith("StateEntered")]
+    entered = [e for e in events if e["type"].endswith(workflow.STATE_ENTERED)]
     polls = [
         e["timestamp"].timestamp() - restored_at for e in entered if e["stateEnteredEventDetails"]["name"] == POLL_STATE
     ]
@@ -141,7 +142,7 @@ def measure(sandbox: Sandbox, state_machine: str, duration: float, seed: int) ->
         poll_offsets=polls,
         transitions=len(entered),
         loop_transitions=sum(1 for e in entered if e["stateEnteredEventDetails"]["name"] in LOOP_STATES),
-        invocations=sum(1 for e in events if e["type"] == "LambdaFunctionScheduled"),
+        invocations=sum(1 for e in events if e["type"] == workflow.LAMBDA_SCHEDULED),
         check_invocations=len(polls),
         events=len(events),
         wall=wall,

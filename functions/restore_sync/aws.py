@@ -12,14 +12,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from restore_sync.errors import AwsThrottled
+from restore_sync.errors import AwsTransient
 
 # The SDK's standard mode retries throttling and transient errors with jittered backoff (adaptive mode would add
 # a client-side rate limiter that AWS calls experimental, and that a warm container carries from one execution
-# to the next); what survives it becomes AwsThrottled, which the state machine retries with a longer backoff.
+# to the next); what survives it becomes AwsTransient, which the state machine retries with a longer backoff.
 _SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 6}, connect_timeout=5, read_timeout=30)
 
-THROTTLING_CODES = frozenset(
+# Codes of throttling, and of failures on AWS's side that some services send with a 4xx status.
+TRANSIENT_CODES = frozenset(
     {
         "Throttling",
         "ThrottlingException",
@@ -88,10 +89,12 @@ def error_code(error: ClientError) -> str:
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Turns throttling that outlived the SDK's retries into AwsThrottled, which the workflow retries."""
+    """Turns throttling and AWS-side failures (5xx) that outlived the SDK's retries into AwsTransient, which the
+    workflow retries."""
     try:
         yield
     except ClientError as error:
-        if error_code(error) in THROTTLING_CODES:
-            raise AwsThrottled(f"{error_code(error)}: {error}") from error
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if error_code(error) in TRANSIENT_CODES or status >= 500:
+            raise AwsTransient(f"{error_code(error)}: {error}") from error
         raise

@@ -15,6 +15,11 @@ class ValidationError(RestoreSyncError):
         super().__init__("; ".join(problems))
 
 
+class ConfigurationError(RestoreSyncError):
+    """The deployment is misconfigured (a function's environment); nothing was touched. Unlike a refused input,
+    the execution fails into the dead-letter queue, so that an automatic restore is never dropped silently."""
+
+
 class UnusableEvent(RestoreSyncError):
     """An event announced a restore but lacks what is needed to act on it (or names a bad table tag)."""
 
@@ -35,8 +40,8 @@ class StackUnusable(RestoreSyncError):
     """The governance stack is in a state no update can start from (for example UPDATE_ROLLBACK_FAILED)."""
 
 
-class AwsThrottled(RestoreSyncError):
-    """AWS kept throttling after the SDK's own retries (transient)."""
+class AwsTransient(RestoreSyncError):
+    """AWS throttled or failed on its side (a 5xx) after the SDK's own retries; retrying the step later helps."""
 
 
 class ChangeSetRefused(RestoreSyncError):

@@ -227,3 +227,38 @@ def test_a_restore_through_aws_backup_is_made_whole(sandbox: Sandbox, deployed: 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "payments-restored")
     assert json.loads(execution["input"])["detail-type"] == "Restore Job State Change"
     assert_whole(sandbox, execution, "payments", "payments-restored")
+
+
+def test_a_misconfigured_deployment_fails_into_the_dead_letter_queue(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    """A bad deployment setting is not a refused input: an automatic restore must not be dropped silently."""
+    lambda_ = sandbox.client("lambda")
+    function = next(f for f in lambda_.list_functions()["Functions"] if "NormalizeFunction" in f["FunctionName"])
+    environment = function["Environment"]["Variables"]
+    ddb = sandbox.client("dynamodb")
+    if "menu" not in ddb.list_tables()["TableNames"]:
+        examples.make_source(ddb, "menu", 3)
+        restored_copy(sandbox, "menu", "menu-copy")
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    lambda_.update_function_configuration(
+        FunctionName=function["FunctionName"], Environment={"Variables": {**environment, "SETTINGS": "ttl,speed"}}
+    )
+    try:
+        started = sandbox.client("stepfunctions").start_execution(
+            stateMachineArn=deployed["StateMachineArn"],
+            input=json.dumps({"targetTableName": "menu-copy", "sourceTableName": "menu"}),
+        )
+        execution = app.wait(sandbox, started["executionArn"])
+    finally:
+        lambda_.update_function_configuration(
+            FunctionName=function["FunctionName"], Environment={"Variables": environment}
+        )
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "ConfigurationError"
+    assert "speed" in execution["cause"]
+    [letter] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    assert letter["error"] == "ConfigurationError"
+    assert "speed" in letter["reason"]
+    assert stack_name("restore-sync", "menu-copy") not in app.governance_stacks(sandbox)

@@ -24,7 +24,7 @@ LAMBDA_TRANSIENT = {
     "Lambda.TooManyRequestsException",
     "Lambda.Unknown",
 }
-DOMAIN_TRANSIENT = {"AwsThrottled", "StackBusy"}
+DOMAIN_TRANSIENT = {"AwsTransient", "StackBusy"}
 TRANSIENT = LAMBDA_TRANSIENT | {"States.Timeout"} | DOMAIN_TRANSIENT
 # What every Lambda step must at least retry (design.md: throttling, Lambda service errors, timeouts).
 MUST_RETRY = {
@@ -33,7 +33,7 @@ MUST_RETRY = {
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
     "States.Timeout",
-    "AwsThrottled",
+    "AwsTransient",
 }
 SEND_MESSAGE = "arn:aws:states:::sqs:sendMessage"
 DEAD_LETTER_QUEUE_URL = "${DeadLetterQueueUrl}"
@@ -276,7 +276,7 @@ def test_named_errors_are_classes_of_the_error_contract(asl: dict[str, Any]) -> 
         for error in handler["ErrorEquals"]
     }
     domain = {name for name in names if not name.startswith(("States.", "Lambda."))}
-    assert domain >= {"AwsThrottled"}, "the steps' own transient error is never retried"
+    assert domain >= {"AwsTransient"}, "the steps' own transient error is never retried"
     unknown = {name for name in domain | DOMAIN_TRANSIENT if not isinstance(getattr(errors, name, None), type)}
     assert unknown == set(), "names the ASL matches that restore_sync.errors does not define"
     assert all(issubclass(getattr(errors, name), Exception) for name in domain | DOMAIN_TRANSIENT)
@@ -374,3 +374,21 @@ def test_dead_letter_path_sends_one_message_then_fails(asl: dict[str, Any]) -> N
     for name, state in fails.items():
         assert {"Error", "ErrorPath"} & state.keys(), f"{name} has no Error"
         assert {"Cause", "CausePath"} & state.keys(), f"{name} has no Cause"
+
+
+def test_a_configuration_error_in_any_step_is_dead_lettered_not_retried(asl: dict[str, Any]) -> None:
+    """A misconfigured deployment fails every execution the same way: retrying cannot help, refusing it as bad
+    input would drop an automatic restore without a trace."""
+    states = asl["States"]
+    senders = {name for name, state in states.items() if state.get("Resource") == SEND_MESSAGE}
+    problems = []
+    for name, state in states.items():
+        if state["Type"] != "Task" or name in senders:
+            continue
+        if any("ConfigurationError" in retrier["ErrorEquals"] for retrier in state.get("Retry", [])):
+            problems.append(f"{name} retries ConfigurationError")
+        catcher = next(c for c in state["Catch"] if {"ConfigurationError", "States.ALL"} & set(c["ErrorEquals"]))
+        if not reachable(states, catcher["Next"]) & senders:
+            problems.append(f"{name}: ConfigurationError does not reach the dead-letter queue")
+    assert problems == []
+    assert isinstance(errors.ConfigurationError(), errors.RestoreSyncError)

@@ -97,11 +97,11 @@ def test_a_caught_failure_shows_its_message_and_the_execution_its_error() -> Non
 
 
 def test_a_retried_error_is_noted_on_the_state_that_then_succeeded() -> None:
-    cause = json.dumps({"errorType": "AwsThrottled", "errorMessage": "Throttling: slow down"})
+    cause = json.dumps({"errorType": "AwsTransient", "errorMessage": "Throttling: slow down"})
     events = [
         event(2, "TaskStateEntered", name="Import target into stack"),
         event(3, "LambdaFunctionScheduled"),
-        event(4, "LambdaFunctionFailed", 1, error="AwsThrottled", cause=cause),
+        event(4, "LambdaFunctionFailed", 1, error="AwsTransient", cause=cause),
         event(5, "LambdaFunctionScheduled", 3),
         event(6, "LambdaFunctionSucceeded", 4),
         event(

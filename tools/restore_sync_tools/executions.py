@@ -17,6 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from restore_sync.timestamps import instant
+from restore_sync_tools import workflow
 from restore_sync_tools.errors import UserError
 from restore_sync_tools.progress import Progress, format_line
 
@@ -121,7 +122,7 @@ def follow(
 
 
 def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
-    """The report of an ended execution: its output, or for a failed one the output of "Build report"."""
+    """The report of an ended execution: its output, or for a failed one the output of the report step."""
     if described["status"] == "SUCCEEDED":
         output = json.loads(described.get("output") or "null")
         if isinstance(output, dict) and output.get("ignored"):
@@ -131,7 +132,7 @@ def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
         return None
     for event in reversed(new_events(sfn, described["executionArn"], 0)):
         details = event.get("stateExitedEventDetails") or {}
-        if event["type"] == "TaskStateExited" and details.get("name") == "Build report":
+        if event["type"] == workflow.TASK_STATE_EXITED and details.get("name") == workflow.BUILD_REPORT:
             try:
                 state = json.loads(details.get("output") or "null")
             except ValueError:

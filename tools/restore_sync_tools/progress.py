@@ -14,27 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from restore_sync.timestamps import instant
+from restore_sync_tools import workflow
 
-TERMINAL_EVENTS = {
-    "ExecutionSucceeded": "succeeded",
-    "ExecutionFailed": "failed",
-    "ExecutionTimedOut": "timed out",
-    "ExecutionAborted": "aborted",
-}
-_FAILURE_EVENTS = (
-    "LambdaFunctionFailed",
-    "LambdaFunctionTimedOut",
-    "LambdaFunctionStartFailed",
-    "LambdaFunctionScheduleFailed",
-    "TaskFailed",
-    "TaskTimedOut",
-    "TaskStartFailed",
-    "TaskSubmitFailed",
-)
-# Scheduling again after a failure is a Retry.
-_RETRY_EVENTS = ("LambdaFunctionScheduled", "TaskScheduled")
 # States whose line is printed on entry: what follows them happens later (a wait), inside them (a Map), or never.
-_PRINTED_ON_ENTRY = ("WaitStateEntered", "MapStateEntered", "SucceedStateEntered", "FailStateEntered")
+_PRINTED_ON_ENTRY = (
+    workflow.WAIT_STATE_ENTERED,
+    workflow.MAP_STATE_ENTERED,
+    workflow.SUCCEED_STATE_ENTERED,
+    workflow.FAIL_STATE_ENTERED,
+)
 
 
 @dataclass(frozen=True)
@@ -115,25 +103,25 @@ class Progress:
     def _on(self, event: Mapping[str, Any]) -> list[Line]:
         kind = str(event["type"])
         at = instant(event["timestamp"])
-        if kind.endswith("StateEntered"):
+        if kind.endswith(workflow.STATE_ENTERED):
             return self._entered(kind, at, event.get("stateEnteredEventDetails") or {})
-        if kind.endswith("StateExited"):
+        if kind.endswith(workflow.STATE_EXITED):
             return self._exited(kind, event.get("stateExitedEventDetails") or {})
-        if kind in _RETRY_EVENTS:
+        if kind in workflow.ATTEMPTS:
             opened = self._open.get(self._depth)
             if opened is not None:
                 opened.error = None
             return []
-        if kind in _FAILURE_EVENTS:
+        if kind in workflow.FAILURES:
             opened = self._open.get(self._depth)
             if opened is not None:
                 details = event_details(event)
                 opened.failures += 1
                 opened.error = (str(details.get("error", kind)), _message(details.get("cause")))
             return []
-        if kind in TERMINAL_EVENTS:
+        if kind in workflow.ENDS:
             lines = self.finish()
-            self.status = TERMINAL_EVENTS[kind]
+            self.status = workflow.ENDS[kind].lower().replace("_", " ")
             details = event_details(event)
             detail = ""
             if details.get("error") or details.get("cause"):
@@ -147,14 +135,14 @@ class Progress:
         opened = _Open(name, kind, at, self._depth, input=parse_payload(details.get("input")))
         if kind in _PRINTED_ON_ENTRY:
             lines.append(Line(at, name, self._detail_on_entry(opened), opened.depth))
-            if kind == "MapStateEntered":
+            if kind == workflow.MAP_STATE_ENTERED:
                 self._depth += 1
         else:
             self._open[self._depth] = opened
         return lines
 
     def _exited(self, kind: str, details: Mapping[str, Any]) -> list[Line]:
-        if kind == "MapStateExited":
+        if kind == workflow.MAP_STATE_EXITED:
             lines = self._close(self._depth)
             self._depth = max(0, self._depth - 1)
             return lines
@@ -163,7 +151,7 @@ class Progress:
             return []
         opened.output = parse_payload(details.get("output"))
         opened.exited = True
-        if kind == "ChoiceStateExited":
+        if kind == workflow.CHOICE_STATE_EXITED:
             return []
         return self._close(self._depth)
 
@@ -171,7 +159,7 @@ class Progress:
         opened = self._open.pop(depth, None)
         if opened is None:
             return []
-        if opened.kind == "ChoiceStateEntered":
+        if opened.kind == workflow.CHOICE_STATE_ENTERED:
             detail = f"-> {next_state}" if next_state else ""
         elif opened.error:
             # The last attempt failed: the error was caught (the state may still exit) or ends the execution.
@@ -184,28 +172,28 @@ class Progress:
 
     def _detail_on_entry(self, opened: _Open) -> str:
         data = opened.input
-        if opened.name == "Wait before checking again":
+        if opened.name == workflow.WAIT:
             seconds = _dig(data, "poll", "waitSeconds")
             waiting_for = _dig(data, "poll", "waitingFor") or []
             what = "; ".join(str(w) for w in waiting_for) or "the target table"
             return f"waiting {seconds} s for: {what}" if seconds is not None else ""
-        if opened.name == "Apply settings one at a time":
+        if opened.name == workflow.APPLY_SETTINGS:
             items = _dig(data, "plan", "items") or []
             self._settings_total = len(items)
             names = ", ".join(str(i.get("setting")) for i in items if isinstance(i, dict))
             return f"{len(items)} setting{'s' if len(items) != 1 else ''}: {names}" if items else "nothing to apply"
-        if opened.kind == "FailStateEntered":
+        if opened.kind == workflow.FAIL_STATE_ENTERED:
             error = _dig(data, "outcome", "error")
             cause = _dig(data, "outcome", "cause")
             return f"{error}: {cause}" if error else ""
-        if opened.kind == "SucceedStateEntered" and opened.name == "Nothing to sync":
+        if opened.kind == workflow.SUCCEED_STATE_ENTERED and opened.name == workflow.NOTHING_TO_SYNC:
             return str(_dig(data, "request", "reason") or "")
         return ""
 
     def _detail_on_exit(self, opened: _Open) -> str:
         data = opened.output
         name = opened.name
-        if name == "Normalize request":
+        if name == workflow.NORMALIZE:
             request = _dig(data, "request") or {}
             if request.get("ignored"):
                 return f"ignored: {request.get('reason', '')}"
@@ -214,7 +202,7 @@ class Progress:
             settings = ", ".join(request.get("settings") or [])
             text = f"{request.get('targetTableName')} <- {request.get('sourceTableName')}; settings: {settings}"
             return text + ("; dry run" if request.get("dryRun") else "")
-        if name == "Check target table":
+        if name == workflow.CHECK_TARGET:
             poll = _dig(data, "poll") or {}
             if poll.get("ready"):
                 return f"table is ACTIVE after {poll.get('elapsedSeconds', '?')} s"
@@ -222,7 +210,7 @@ class Progress:
                 waiting_for = "; ".join(str(w) for w in poll.get("waitingFor") or []) or "not ready"
                 return f"{waiting_for}; next check in {poll['waitSeconds']} s"
             return ""
-        if name == "Read source settings":
+        if name == workflow.READ_SOURCE:
             source = _dig(data, "source") or {}
             document = source.get("document") or {}
             read = sorted((document.get("settings") or {}).keys())
@@ -230,7 +218,7 @@ class Progress:
             where = "the settings history" if source.get("settingsFrom") == "snapshot" else "the live table"
             text = f"{len(read)} read from {table}: {', '.join(read)}".replace(" from :", ":")
             return f"{text} ({where})" if source.get("settingsFrom") else text
-        if name == "Plan settings":
+        if name == workflow.PLAN:
             items = _dig(data, "plan", "items") or []
             pending = [i["setting"] for i in items if i.get("status") == "pending"]
             skipped = [f"{i['setting']} ({i.get('reason', '')})" for i in items if i.get("status") == "skipped"]
@@ -238,25 +226,25 @@ class Progress:
             if skipped:
                 text += f", skipped: {', '.join(skipped)}"
             return text
-        if name == "Import target into stack":
+        if name == workflow.IMPORT:
             stack = _dig(data, "stack") or {}
             return f"{stack.get('action', '')}: {stack.get('stack', '')}".strip(": ")
-        if name in ("Apply setting", "Record failed setting"):
+        if name in (workflow.APPLY_SETTING, workflow.RECORD_FAILED_SETTING):
             return self._setting_done(data)
-        if name == "Verify target":
+        if name == workflow.VERIFY:
             drift = _dig(data, "verification", "drift")
             if drift is None:
                 return ""
             found = sorted({str(d.get("setting")) for d in drift if isinstance(d, dict)})
             return f"drift in: {', '.join(found)}" if found else "target matches the plan"
-        if name == "Build report":
+        if name == workflow.BUILD_REPORT:
             outcome = _dig(data, "outcome") or {}
             report = outcome.get("report") or {}
             text = f"outcome: {report.get('outcome', '?')}"
             if outcome.get("error"):
                 text += f" ({outcome['error']}: {outcome.get('cause', '')})"
             return text
-        if name == "Send to dead-letter queue":
+        if name == workflow.DEAD_LETTER:
             return "message sent" if _dig(data, "deadLetterError") is None else "could not send the message"
         return ""
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from restore_sync.errors import ValidationError
+from restore_sync.errors import ConfigurationError
 from restore_sync.settings import NAMES
 from restore_sync.workflow.backoff import Backoff
+
+_N = TypeVar("_N", int, float)
 
 
 @dataclass(frozen=True)
@@ -28,22 +31,35 @@ class Config:
         settings = tuple(s.strip() for s in env.get("SETTINGS", ",".join(NAMES)).split(",") if s.strip())
         unknown = sorted(set(settings) - set(NAMES))
         if unknown:
-            raise ValidationError([f"deployment parameter Settings names unknown settings: {', '.join(unknown)}"])
+            raise ConfigurationError(
+                f"deployment parameter Settings names unknown settings: {', '.join(unknown)} "
+                f"(known: {', '.join(NAMES)}); update the deployment"
+            )
         defaults = Backoff()
         backoff = Backoff(
-            first_seconds=int(env.get("BACKOFF_FIRST_SECONDS", defaults.first_seconds)),
-            lag_percent=int(env.get("BACKOFF_LAG_PERCENT", defaults.lag_percent)),
-            cap_seconds=int(env.get("BACKOFF_CAP_SECONDS", defaults.cap_seconds)),
-            jitter_percent=int(env.get("BACKOFF_JITTER_PERCENT", defaults.jitter_percent)),
-            horizon_seconds=round(float(env.get("BACKOFF_HORIZON_HOURS", defaults.horizon_seconds / 3600)) * 3600),
+            first_seconds=_number(env, "BACKOFF_FIRST_SECONDS", defaults.first_seconds),
+            lag_percent=_number(env, "BACKOFF_LAG_PERCENT", defaults.lag_percent),
+            cap_seconds=_number(env, "BACKOFF_CAP_SECONDS", defaults.cap_seconds),
+            jitter_percent=_number(env, "BACKOFF_JITTER_PERCENT", defaults.jitter_percent),
+            horizon_seconds=round(_number(env, "BACKOFF_HORIZON_HOURS", defaults.horizon_seconds / 3600) * 3600),
         )
         return cls(
             stack_prefix=env.get("STACK_PREFIX", cls.stack_prefix),
             cfn_role_arn=env.get("CFN_ROLE_ARN", ""),
             settings=settings,
             backoff=backoff,
-            grace_seconds=int(env.get("GRACE_SECONDS", cls.grace_seconds)),
+            grace_seconds=_number(env, "GRACE_SECONDS", cls.grace_seconds),
             triggers_disabled=env.get("CREATE_TRIGGERS_DISABLED", "false").lower() == "true",
             history_table=env.get("HISTORY_TABLE", ""),
-            history_retention_days=int(env.get("HISTORY_RETENTION_DAYS", cls.history_retention_days)),
+            history_retention_days=_number(env, "HISTORY_RETENTION_DAYS", cls.history_retention_days),
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: _N) -> _N:
+    """`env[name]` as a number of `default`'s type; a ConfigurationError naming the variable when it is not one."""
+    if name not in env:
+        return default
+    try:
+        return type(default)(env[name])
+    except ValueError as error:
+        raise ConfigurationError(f"environment variable {name}={env[name]!r} is not a number") from error

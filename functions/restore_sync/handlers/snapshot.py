@@ -15,7 +15,7 @@ import urllib3
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
-from restore_sync.errors import RestoreSyncError
+from restore_sync.errors import ConfigurationError, RestoreSyncError
 from restore_sync.handlers.common import Runtime, logger, metrics, runtime, settings_history
 from restore_sync.history.changes import changed_tables
 from restore_sync.history.snapshot import Tally, snapshot, sweep
@@ -58,7 +58,7 @@ class Recorder:
         self.rt, self.context, self.now = rt, context, now
         history = settings_history(rt)
         if history is None:
-            raise RuntimeError("HISTORY_TABLE is not set: the recorder has nowhere to record")
+            raise ConfigurationError("HISTORY_TABLE is not set: the recorder has nowhere to record")
         self.history = history
 
     def sweep(self, at: datetime, cause: str) -> Tally:

@@ -174,7 +174,8 @@ class StackOps:
             raise StackUnusable(f"stack {self.stack_name} does not exist: the import step has not run")
         if current["StackStatus"] in STUCK:
             raise StackUnusable(
-                f"stack {self.stack_name} is {current['StackStatus']}: continue or fix its rollback, then redrive"
+                f"stack {self.stack_name} is {current['StackStatus']}: continue or fix its rollback, then start again "
+                "with the same request"
             )
         old = self.template()
         # The properties that say which table this is come from the table as it is now, not from the stack's

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from restore_sync.timestamps import instant
+from restore_sync_tools import workflow
 from restore_sync_tools.console.graph import END, START, Graph
 from restore_sync_tools.progress import event_details, parse_payload
 
@@ -23,30 +24,6 @@ NOT_REACHED, RUNNING, WAITING = "not-reached", "running", "waiting"
 SUCCEEDED, RETRIED, CAUGHT, FAILED = "succeeded", "retried", "caught", "failed"
 # Worst last: a state entered several times shows the worst of its finished visits.
 _SEVERITY = {SUCCEEDED: 0, RETRIED: 1, CAUGHT: 2, FAILED: 3}
-
-_ATTEMPT_EVENTS = ("LambdaFunctionScheduled", "TaskScheduled", "ActivityScheduled")
-_FAILURE_EVENTS = (
-    "LambdaFunctionFailed",
-    "LambdaFunctionTimedOut",
-    "LambdaFunctionStartFailed",
-    "LambdaFunctionScheduleFailed",
-    "TaskFailed",
-    "TaskTimedOut",
-    "TaskStartFailed",
-    "TaskSubmitFailed",
-    "ActivityFailed",
-    "ActivityTimedOut",
-    "ActivityScheduleFailed",
-    "MapStateFailed",
-    "ParallelStateFailed",
-    "MapRunFailed",
-)
-_ENDED_EVENTS = {
-    "ExecutionSucceeded": "SUCCEEDED",
-    "ExecutionFailed": "FAILED",
-    "ExecutionTimedOut": "TIMED_OUT",
-    "ExecutionAborted": "ABORTED",
-}
 
 
 @dataclass
@@ -145,10 +122,14 @@ def colour(events: Iterable[Mapping[str, Any]], definition: Mapping[str, Any], n
         kind, event_id = str(event["type"]), int(event["id"])
         details = event_details(event)
         previous = owner.get(int(event.get("previousEventId") or 0))
-        if kind.endswith("StateEntered"):
+        if kind.endswith(workflow.STATE_ENTERED):
             name = str(details.get("name", "?"))
             visit = Visit(
-                name, kind.removesuffix("StateEntered"), instant(event["timestamp"]), details.get("input"), event_id
+                name,
+                kind.removesuffix(workflow.STATE_ENTERED),
+                instant(event["timestamp"]),
+                details.get("input"),
+                event_id,
             )
             source = previous.name if previous is not None else (START if not visits else None)
             if previous is not None and not previous.exited and previous.failed_attempt and previous.kind != "Map":
@@ -159,15 +140,15 @@ def colour(events: Iterable[Mapping[str, Any]], definition: Mapping[str, Any], n
                 _add(transitions, (source, name, through_catch))
             visits.append(visit)
             owner[event_id] = visit
-        elif kind.endswith("StateExited"):
+        elif kind.endswith(workflow.STATE_EXITED):
             exited = _open_visit(visits, details.get("name")) or previous
             if exited is not None:
                 exited.exited, exited.output = True, details.get("output")
                 owner[event_id] = exited
                 last_closed = exited
-        elif kind in _ENDED_EVENTS:
-            status = _ENDED_EVENTS[kind]
-            if kind == "ExecutionSucceeded" and last_closed is not None:
+        elif kind in workflow.ENDS:
+            status = workflow.ENDS[kind]
+            if kind == workflow.EXECUTION_SUCCEEDED and last_closed is not None:
                 _add(transitions, (last_closed.name, END, False))
             if details.get("error") or details.get("cause"):
                 for visit in visits:
@@ -178,13 +159,13 @@ def colour(events: Iterable[Mapping[str, Any]], definition: Mapping[str, Any], n
             if current is None:
                 continue
             owner[event_id] = current
-            if kind in _ATTEMPT_EVENTS:
+            if kind in workflow.ATTEMPTS:
                 current.attempts += 1
                 current.failed_attempt = False
-            elif kind in _FAILURE_EVENTS:
+            elif kind in workflow.FAILURES:
                 current.failed_attempt = True
                 current.error, current.cause = details.get("error", kind), details.get("cause")
-            elif kind in ("MapIterationStarted", "IterationStarted"):
+            elif kind == workflow.MAP_ITERATION_STARTED:
                 current.iterations += 1
     views = {name: StateView(name) for name in states}
     for visit in visits:
