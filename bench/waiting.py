@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import json
 import multiprocessing
 import os
 import random
@@ -24,7 +23,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bench import original
 from restore_sync.workflow.backoff import Backoff, schedule
@@ -33,7 +31,7 @@ from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools import workflow
-from restore_sync_tools.executions import execution_target, new_events
+from restore_sync_tools.executions import finished_executions_of, new_events
 
 ROOT = Path(__file__).resolve().parents[1]
 PLOT = ROOT / "docs" / "waiting-lag.png"
@@ -101,24 +99,6 @@ class Run:
         return self.transitions * PRICE_PER_TRANSITION + self.invocations * PRICE_PER_INVOCATION
 
 
-def _finished(sandbox: Sandbox, state_machine: str, target: str) -> dict[str, Any]:
-    sfn = sandbox.client("stepfunctions")
-    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-    arn = None
-    while time.monotonic() < deadline:
-        if arn is None:
-            for summary in sfn.list_executions(stateMachineArn=state_machine)["executions"]:
-                described = sfn.describe_execution(executionArn=summary["executionArn"])
-                if execution_target(json.loads(described["input"])) == target:
-                    arn = summary["executionArn"]
-        if arn is not None:
-            described = sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING":
-                return dict(described)
-        time.sleep(0.1)
-    raise RuntimeError(f"no finished execution for {target} within {RUN_TIMEOUT_SECONDS:.0f} s")
-
-
 def measure(sandbox: Sandbox, state_machine: str, duration: float, seed: int) -> Run:
     """One restore that becomes ACTIVE `duration` seconds after the restore call, followed to the end."""
     target = f"wait-{duration:.0f}-{seed}"
@@ -129,7 +109,9 @@ def measure(sandbox: Sandbox, state_machine: str, duration: float, seed: int) ->
     sandbox.client("dynamodb").restore_table_to_point_in_time(
         SourceTableName="bench-source", TargetTableName=target, UseLatestRestorableTime=True
     )
-    execution = _finished(sandbox, state_machine, target)
+    [execution] = finished_executions_of(
+        sandbox.client("stepfunctions"), state_machine, target, limit_seconds=RUN_TIMEOUT_SECONDS, interval=0.1
+    )
     wall = time.perf_counter() - started
     events = new_events(sandbox.client("stepfunctions"), execution["executionArn"], after_id=0)
     entered = [e for e in events if e["type"].endswith(workflow.STATE_ENTERED)]

@@ -15,7 +15,7 @@ from restore_sync.table import table_document
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.server import Sandbox
-from restore_sync_tools.executions import execution_target, new_events
+from restore_sync_tools.executions import finished_executions_of, listed_executions_of, new_events
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -49,42 +49,26 @@ def item_count(sandbox: Sandbox, table: str, region: str | None = None) -> int:
     return examples.count_items(sandbox.client("dynamodb", region), table)
 
 
-# An execution's input never changes: which table it is for is read once per execution.
-_targets: dict[str, str | None] = {}
-
-
-def _execution_arns_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:
-    """ListExecutions entries (with their status) of the executions for `target`."""
-    sfn = sandbox.client("stepfunctions")
-    found = []
-    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine):
-        for summary in page["executions"]:
-            arn = summary["executionArn"]
-            if arn not in _targets:
-                _targets[arn] = execution_target(json.loads(sfn.describe_execution(executionArn=arn)["input"]))
-            if _targets[arn] == target:
-                found.append(summary)
-    return found
-
-
 def executions_for(sandbox: Sandbox, state_machine: str, target: str) -> list[dict[str, Any]]:
     sfn = sandbox.client("stepfunctions")
     return [
         sfn.describe_execution(executionArn=summary["executionArn"])
-        for summary in _execution_arns_for(sandbox, state_machine, target)
+        for summary in listed_executions_of(sfn, state_machine, target)
     ]
 
 
 def finished_executions(sandbox: Sandbox, state_machine: str, target: str, count: int = 1) -> list[dict[str, Any]]:
     """The `count` executions for `target` (started by restore events), once all have finished; newest first."""
-    for _ in range(POLL_ATTEMPTS):
-        listed = _execution_arns_for(sandbox, state_machine, target)
-        if len(listed) >= count and all(e["status"] != "RUNNING" for e in listed):
-            found = executions_for(sandbox, state_machine, target)
-            assert len(found) == count, f"expected {count} executions for {target}, got {len(found)}"
-            return sorted(found, key=lambda e: e["startDate"], reverse=True)
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"no {count} finished executions for {target}")
+    found = finished_executions_of(
+        sandbox.client("stepfunctions"),
+        state_machine,
+        target,
+        count=count,
+        limit_seconds=POLL_ATTEMPTS * POLL_SECONDS,
+        interval=POLL_SECONDS,
+    )
+    assert len(found) == count, f"expected {count} executions for {target}, got {len(found)}"
+    return found
 
 
 def finished_execution(sandbox: Sandbox, state_machine: str, target: str) -> dict[str, Any]:

@@ -171,17 +171,52 @@ def executions_newest_first(sfn: Any, machine_arn: str) -> Iterator[dict[str, An
     yield from sorted(listed, key=lambda e: e["startDate"], reverse=True)[:STATUS_SCAN_LIMIT]
 
 
+# An execution's input never changes: the table it is for is read once per execution.
+_targets: dict[str, str | None] = {}
+
+
+def target_of(sfn: Any, execution_arn: str) -> str | None:
+    """The target table named by the input of the execution `execution_arn` (None for an input naming none)."""
+    if execution_arn not in _targets:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        try:
+            _targets[execution_arn] = execution_target(json.loads(described.get("input") or "null"))
+        except ValueError:
+            _targets[execution_arn] = None
+    return _targets[execution_arn]
+
+
+def listed_executions_of(sfn: Any, machine_arn: str, target: str) -> list[dict[str, Any]]:
+    """ListExecutions entries (each with its status) of the executions for `target`, newest first."""
+    return [e for e in executions_newest_first(sfn, machine_arn) if target_of(sfn, e["executionArn"]) == target]
+
+
 def latest_execution(sfn: Any, machine_arn: str, target: str) -> dict[str, Any] | None:
     """DescribeExecution of the newest execution whose input names `target`, or None."""
     for listed in executions_newest_first(sfn, machine_arn):
-        described: dict[str, Any] = sfn.describe_execution(executionArn=listed["executionArn"])
-        try:
-            execution_input = json.loads(described.get("input") or "null")
-        except ValueError:
-            continue
-        if execution_target(execution_input) == target:
-            return described
+        if target_of(sfn, listed["executionArn"]) == target:
+            return dict(sfn.describe_execution(executionArn=listed["executionArn"]))
     return None
+
+
+def finished_executions_of(
+    sfn: Any,
+    machine_arn: str,
+    target: str,
+    *,
+    count: int = 1,
+    limit_seconds: float = EXECUTION_APPEAR_SECONDS,
+    interval: float = POLL_FIRST_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """DescribeExecution of every execution for `target`, newest first, once there are at least `count` and
+    none of them is running. Raises TimeoutError after `limit_seconds`."""
+    for _ in range(max(1, int(limit_seconds / interval))):
+        listed = listed_executions_of(sfn, machine_arn, target)
+        if len(listed) >= count and all(e["status"] != "RUNNING" for e in listed):
+            return [dict(sfn.describe_execution(executionArn=e["executionArn"])) for e in listed]
+        sleep(interval)
+    raise TimeoutError(f"no {count} finished execution(s) for table {target} within {limit_seconds:.0f} s")
 
 
 def wait_for_execution_of(
