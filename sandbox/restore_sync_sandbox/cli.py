@@ -1,7 +1,8 @@
-"""The sandbox side of the command line: `restore-sync sandbox` (serve until stopped) and `restore-sync demo`.
+"""The sandbox side of the command line: `restore-sync sandbox` (serve until stopped), and what it shares with
+`restore-sync demo` (restore_sync_sandbox.demo).
 
-restore_sync_tools.cli loads this module only for those two commands, so the rest of the command line works where
-the sandbox (moto) is not installed.
+restore_sync_tools.cli finds these commands by name (pyproject.toml's entry points) only when they run, so the
+rest of the command line works where the sandbox (moto) is not installed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
-from restore_sync_tools.cli import UserError
+from restore_sync_tools.errors import UserError
 
 TEMPLATE = "template.yaml"
 DEFINITION = "statemachine/restore_sync.asl.json"
@@ -31,19 +32,7 @@ SERVE_LIMIT_SECONDS = 30 * 24 * 3600
 FUNCTION_LOG_LEVEL = "WARNING"
 _NOISY_LOGGERS = ("moto", "werkzeug", "restore_sync_sandbox.deploy", "botocore.credentials")
 
-__all__ = ["app_root", "demo", "serve"]
-
-
-def demo(
-    restore_seconds: float = 300.0,
-    real_clock: bool = False,
-    show: Callable[[str], None] = print,
-    console_port: int | None = None,
-) -> int:
-    """`restore-sync demo` (restore_sync_sandbox.demo.run); `console_port` serves the console too."""
-    from restore_sync_sandbox.demo import run
-
-    return run(restore_seconds=restore_seconds, real_clock=real_clock, show=show, console_port=console_port)
+__all__ = ["app_root", "serve"]
 
 
 def app_root(start: Path | None = None) -> Path:

@@ -84,3 +84,13 @@ def test_start_options_become_the_documented_input() -> None:
         "sourceTableName": "t",
         "dryRun": True,
     }
+
+
+def test_the_sandbox_commands_are_the_sandbox_packages_found_by_name() -> None:
+    from restore_sync_sandbox import cli as sandbox_cli
+    from restore_sync_sandbox import demo
+
+    assert cli.sandbox_command("sandbox") is sandbox_cli.serve
+    assert cli.sandbox_command("demo") is demo.run
+    with pytest.raises(cli.UserError, match="sandbox is not installed"):
+        cli.sandbox_command("no-such-command")

@@ -2,19 +2,21 @@
 
 Exit status: 0 success, 1 a failed execution or a user error (bad input, an AWS error: a message, no
 traceback), 2 a usage error, 3 a bug (a traceback). Only the standard library and boto3 are imported here; the
-`sandbox` and `demo` commands load the sandbox package when they run, so the rest works without it.
+`sandbox` and `demo` commands are the sandbox package's, found by name when they run, so the rest works without
+it.
 """
 
 from __future__ import annotations
 
 import argparse
 import enum
-import importlib
 import json
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,6 +35,9 @@ from restore_sync_tools.executions import (
 )
 from restore_sync_tools.progress import Progress, format_line
 from restore_sync_tools.render import report_summary
+
+# The entry point group under which the sandbox registers its commands.
+SANDBOX_COMMANDS = "restore_sync.commands"
 
 
 class ExitCode(enum.IntEnum):
@@ -237,9 +242,9 @@ def find_execution(aws: Any, sfn: Any, args: argparse.Namespace) -> dict[str, An
 
 
 def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
-    module = sandbox_module()
+    serve = sandbox_command("sandbox")
     return ExitCode(
-        module.serve(
+        serve(
             port=args.port,
             region=args.region,
             restore_seconds=args.restore_seconds,
@@ -250,9 +255,9 @@ def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
 
 
 def cmd_demo(args: argparse.Namespace, output: Output) -> ExitCode:
-    module = sandbox_module()
+    demo = sandbox_command("demo")
     return ExitCode(
-        module.demo(
+        demo(
             restore_seconds=args.restore_seconds,
             real_clock=args.real_clock,
             show=output.print,
@@ -290,13 +295,19 @@ def cmd_console(args: argparse.Namespace, output: Output) -> ExitCode:
     return ExitCode.OK
 
 
-def sandbox_module() -> Any:
+def sandbox_command(name: str) -> Callable[..., int]:
+    """The sandbox's command `name`. The sandbox package registers its commands (pyproject.toml's entry points
+    of group restore_sync.commands), so the tools never import the sandbox and work where it is not installed."""
+    found = [entry for entry in entry_points(group=SANDBOX_COMMANDS) if entry.name == name]
     try:
-        return importlib.import_module("restore_sync_sandbox.cli")
+        if not found:
+            raise ModuleNotFoundError(f"no {SANDBOX_COMMANDS} entry point {name}", name="restore_sync_sandbox")
+        command: Callable[..., int] = found[0].load()
     except ModuleNotFoundError as error:
         raise UserError(
             f"the sandbox is not installed ({error.name} is missing): pip install 'restore-sync[sandbox]'"
         ) from error
+    return command
 
 
 # ---- parser ---------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL
 from restore_sync.timestamps import instant
 from restore_sync_tools import workflow
 from restore_sync_tools.errors import UserError
@@ -148,9 +149,9 @@ def execution_target(execution_input: Any) -> str | None:
     if not isinstance(execution_input, dict):
         return None
     detail = execution_input.get("detail") or {}
-    if execution_input.get("detail-type") == "AWS API Call via CloudTrail":
+    if execution_input.get("detail-type") == CLOUDTRAIL:
         target = (detail.get("requestParameters") or {}).get("targetTableName")
-    elif execution_input.get("detail-type") == "Restore Job State Change":
+    elif execution_input.get("detail-type") == BACKUP_RESTORE:
         created = detail.get("createdResourceArn")
         target = created.rsplit("/", 1)[-1] if isinstance(created, str) and ":table/" in created else None
     else:

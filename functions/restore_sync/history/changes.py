@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from restore_sync.aws import TableRef, is_table_arn
+from restore_sync.events import CLOUDTRAIL
 from restore_sync.names import TABLE_NAME
-from restore_sync.workflow.request import CLOUDTRAIL
 
 # EventBridge source -> the event names of the calls that change a copied setting. The template's
 # SettingsChangesRule matches exactly these (a test holds them equal).

@@ -18,13 +18,11 @@ from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated_errors
 from restore_sync.errors import UnusableEvent, ValidationError
+from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
 from restore_sync.workflow.source import DEFAULT_MODE
 
-CLOUDTRAIL = "AWS API Call via CloudTrail"
-BACKUP_RESTORE = "Restore Job State Change"
-RESTORE_CALLS = ("RestoreTableToPointInTime", "RestoreTableFromBackup")
 # On the source table: `none` opts it out; `all`, or setting names separated by spaces or `+` (tag values cannot
 # hold commas), choose what restores of it copy.
 SETTINGS_TAG = "restore-sync:settings"

@@ -1,0 +1,9 @@
+"""The EventBridge events restore-sync acts on: their detail types, and the restore calls that start a sync."""
+
+from __future__ import annotations
+
+# A CloudTrail-recorded API call (a restore starts a sync; a settings change is recorded in the history).
+CLOUDTRAIL = "AWS API Call via CloudTrail"
+# AWS Backup's event about a restore job.
+BACKUP_RESTORE = "Restore Job State Change"
+RESTORE_CALLS = ("RestoreTableToPointInTime", "RestoreTableFromBackup")
