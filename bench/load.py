@@ -17,7 +17,7 @@ from typing import Any
 from restore_sync.aws import Aws, TableRef
 from restore_sync.settings import NAMES, REGISTRY, Retarget
 from restore_sync.settings.document import describe
-from restore_sync_sandbox import examples
+from restore_sync_sandbox import examples, fault_spec
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
@@ -72,7 +72,7 @@ def run() -> dict[str, Any]:
         outputs = deploy_app(sandbox, ROOT / "template.yaml")
         examples.make_full_source(lambda service: sandbox.client(service), SOURCE, ITEMS)
         ddb = sandbox.client("dynamodb")
-        fault_injection.configure(fault_injection.parse(FAULTS))
+        fault_injection.configure(fault_spec.parse(FAULTS))
         started = time.perf_counter()
         for n in range(RESTORES):
             target = f"{SOURCE}-{n:02d}"

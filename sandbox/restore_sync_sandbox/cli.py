@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from restore_sync_sandbox import fault_spec
 from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
@@ -93,7 +94,7 @@ def banner(
     sandbox: Sandbox,
     outputs: dict[str, str],
     restore_seconds: float,
-    faults: list[fault_injection.Rule] | None = None,
+    faults: list[fault_spec.Rule] | None = None,
 ) -> list[str]:
     region = sandbox.region
     injected = [f"injected faults (--faults): {', '.join(str(rule) for rule in faults)}"] if faults else []
@@ -135,13 +136,12 @@ def serve(
 ) -> int:
     """`restore-sync sandbox`: runs the local AWS with the app deployed until `stop` is set (Ctrl-C or SIGTERM
     set it when this runs in the main thread); `ready` is called once it serves. `faults` is a fault spec
-    (restore_sync_sandbox.extensions.fault_injection), applied once the app is deployed. Returns the exit
-    status."""
+    (restore_sync_sandbox.fault_spec), applied once the app is deployed. Returns the exit status."""
     if not restore_seconds >= 0:
         raise UserError(f"--restore-seconds must be zero or more, got {restore_seconds:g}")
     try:
-        rules = fault_injection.parse(faults)
-    except fault_injection.FaultSpecError as error:
+        rules = fault_spec.parse(faults)
+    except fault_spec.FaultSpecError as error:
         raise UserError(f"--faults: {error}") from error
     root = app_root()
     problem = port_problem("127.0.0.1", port)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from restore_sync_sandbox import examples
+from restore_sync_sandbox import examples, fault_spec
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
@@ -45,7 +45,7 @@ def test_throttling_and_internal_errors_everywhere_are_absorbed(
 ) -> None:
     examples.make_full_source(app.clients(sandbox), "noisy", items=9)
     fault_injection.configure(
-        fault_injection.parse(
+        fault_spec.parse(
             "dynamodb:DescribeTable:throttle:times=2:after=2,"
             "dynamodb:*:internal:times=1:after=10,"
             "cloudformation:*:throttle:times=1,"
@@ -80,7 +80,7 @@ def test_a_step_that_crashes_after_doing_its_work_is_retried_without_doing_it_tw
     apply_function = function_name(sandbox, "ApplySettingFunction")
     import_function = function_name(sandbox, "ImportStackFunction")
     fault_injection.configure(
-        fault_injection.parse(
+        fault_spec.parse(
             f"lambda:Invoke:crash:times=1:at=end:function={import_function},"
             f"lambda:Invoke:crash:times=1:after=1:at=end:function={apply_function},"
             f"lambda:Invoke:handler-timeout:times=1:after=3:function={apply_function}"

@@ -388,7 +388,7 @@ def parser() -> argparse.ArgumentParser:
         default="",
         metavar="SPEC",
         help="inject faults into AWS calls, e.g. 'dynamodb:DescribeTable:throttle:times=3, "
-        "lambda:Invoke:crash:p=0.1:seed=7' (grammar: restore_sync_sandbox.extensions.fault_injection)",
+        "lambda:Invoke:crash:p=0.1:seed=7' (grammar: restore_sync_sandbox.fault_spec)",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
 

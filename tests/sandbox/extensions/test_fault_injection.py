@@ -22,12 +22,11 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
 
-from restore_sync_sandbox import extensions
+from restore_sync_sandbox import extensions, fault_spec
 from restore_sync_sandbox.cli import serve
 from restore_sync_sandbox.extensions import cloudtrail_events, fault_injection
-from restore_sync_sandbox.extensions.fault_injection import FaultSpecError, Rule
+from restore_sync_sandbox.fault_spec import Rule
 from restore_sync_sandbox.server import Sandbox
-from restore_sync_tools.cli import main
 
 # moto warns that AWS's throttling codes are not in its service models; they are not meant to be.
 pytestmark = pytest.mark.filterwarnings(r"ignore:Exception\(_InjectedError\):UserWarning")
@@ -145,16 +144,6 @@ def failures(history: list[dict[str, Any]]) -> list[str]:
 # ---- the command line (first: `restore-sync sandbox` starts its own local AWS, before the shared fixture) ------
 
 
-def test_the_sandbox_command_refuses_a_bad_fault_spec_before_starting() -> None:
-    out, err = io.StringIO(), io.StringIO()
-
-    code = main(["sandbox", "--port", "0", "--faults", "dynamodb:DescribeTable:throttle:p=2"], out=out, err=err)
-
-    assert code == 1
-    assert "--faults: fault rule 'dynamodb:DescribeTable:throttle:p=2': p must be between 0 and 1" in err.getvalue()
-    assert out.getvalue() == ""
-
-
 def test_the_sandbox_command_applies_the_faults_after_deploying_and_shows_them() -> None:
     stop, ready = threading.Event(), threading.Event()
     shown: list[str] = []
@@ -183,7 +172,7 @@ def test_the_sandbox_command_applies_the_faults_after_deploying_and_shows_them()
         server.join(60)
 
     assert seen["code"] == 0
-    assert seen["rules"] == fault_injection.parse(spec)
+    assert seen["rules"] == fault_spec.parse(spec)
     assert seen["errors"] == [("Throttling", 400), ("Throttling", 400), None]
     assert "injected faults (--faults): cloudformation:*:throttle:times=2, lambda:Invoke:crash:p=0.1:seed=7" in shown
     assert fault_injection.rules() == []
@@ -218,7 +207,7 @@ def test_installing_again_changes_nothing_and_the_cloudtrail_hook_stays_inside()
 def test_a_throttled_call_fails_n_times_then_succeeds(sandbox: Sandbox) -> None:
     table = new_table(sandbox)
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(fault_injection.parse("dynamodb:DescribeTable:throttle:times=2"))
+    fault_injection.configure(fault_spec.parse("dynamodb:DescribeTable:throttle:times=2"))
 
     seen = [error_of(lambda: dynamodb.describe_table(TableName=table)) for _ in range(3)]
 
@@ -288,7 +277,7 @@ def test_each_service_answers_its_own_throttling_and_internal_errors(
 
 def test_code_and_status_can_be_chosen(sandbox: Sandbox) -> None:
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:internal:code=ServiceUnavailable:status=503"))
+    fault_injection.configure(fault_spec.parse("dynamodb:ListTables:internal:code=ServiceUnavailable:status=503"))
 
     assert error_of(lambda: dynamodb.list_tables()) == ("ServiceUnavailable", 503)
 
@@ -326,7 +315,7 @@ def test_a_probability_with_a_seed_fails_the_same_calls_every_time(sandbox: Sand
     dynamodb = client(sandbox, "dynamodb")
 
     def pattern() -> list[bool]:
-        fault_injection.configure(fault_injection.parse("dynamodb:ListTables:throttle:p=0.5:seed=7"))
+        fault_injection.configure(fault_spec.parse("dynamodb:ListTables:throttle:p=0.5:seed=7"))
         return [error_of(lambda: dynamodb.list_tables()) is not None for _ in range(16)]
 
     first, second = pattern(), pattern()
@@ -341,14 +330,14 @@ def test_a_probability_with_a_seed_fails_the_same_calls_every_time(sandbox: Sand
 
 def test_times_caps_a_probability(sandbox: Sandbox) -> None:
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:throttle:p=1:times=2"))
+    fault_injection.configure(fault_spec.parse("dynamodb:ListTables:throttle:p=1:times=2"))
 
     assert [error_of(lambda: dynamodb.list_tables()) is not None for _ in range(4)] == [True, True, False, False]
 
 
 def test_after_lets_the_first_calls_through(sandbox: Sandbox) -> None:
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:internal:after=2:times=1"))
+    fault_injection.configure(fault_spec.parse("dynamodb:ListTables:internal:after=2:times=1"))
 
     seen = [error_of(lambda: dynamodb.list_tables()) for _ in range(4)]
 
@@ -358,9 +347,7 @@ def test_after_lets_the_first_calls_through(sandbox: Sandbox) -> None:
 
 def test_the_first_rule_that_fires_wins_and_the_others_still_count(sandbox: Sandbox) -> None:
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(
-        fault_injection.parse("dynamodb:*:throttle:times=1, dynamodb:ListTables:internal:times=1")
-    )
+    fault_injection.configure(fault_spec.parse("dynamodb:*:throttle:times=1, dynamodb:ListTables:internal:times=1"))
 
     seen = [error_of(lambda: dynamodb.list_tables()) for _ in range(3)]
 
@@ -371,7 +358,7 @@ def test_the_first_rule_that_fires_wins_and_the_others_still_count(sandbox: Sand
 def test_a_timeout_outlasts_the_client_read_timeout_and_does_nothing(sandbox: Sandbox) -> None:
     name = f"faults-{uuid.uuid4().hex[:8]}"
     impatient = client(sandbox, "dynamodb", Config(read_timeout=1, retries={"total_max_attempts": 1}))
-    fault_injection.configure(fault_injection.parse("dynamodb:CreateTable:timeout:seconds=30"))
+    fault_injection.configure(fault_spec.parse("dynamodb:CreateTable:timeout:seconds=30"))
 
     with pytest.raises(ReadTimeoutError):
         impatient.create_table(
@@ -388,7 +375,7 @@ def test_a_timeout_outlasts_the_client_read_timeout_and_does_nothing(sandbox: Sa
 def test_an_applied_timeout_performs_the_call_and_loses_its_answer(sandbox: Sandbox) -> None:
     name = f"faults-{uuid.uuid4().hex[:8]}"
     impatient = client(sandbox, "dynamodb", Config(read_timeout=1, retries={"total_max_attempts": 1}))
-    fault_injection.configure(fault_injection.parse("dynamodb:CreateTable:timeout:seconds=30:applied=true"))
+    fault_injection.configure(fault_spec.parse("dynamodb:CreateTable:timeout:seconds=30:applied=true"))
 
     with pytest.raises(ReadTimeoutError):
         impatient.create_table(
@@ -404,7 +391,7 @@ def test_an_applied_timeout_performs_the_call_and_loses_its_answer(sandbox: Sand
 
 def test_a_patient_client_gets_a_gateway_timeout(sandbox: Sandbox) -> None:
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:timeout:seconds=0.1"))
+    fault_injection.configure(fault_spec.parse("dynamodb:ListTables:timeout:seconds=0.1"))
 
     assert error_of(lambda: dynamodb.list_tables()) == ("RequestTimeout", 504)
 
@@ -412,7 +399,7 @@ def test_a_patient_client_gets_a_gateway_timeout(sandbox: Sandbox) -> None:
 def test_a_crash_answers_invoke_as_lambda_does_without_running_the_handler(sandbox: Sandbox) -> None:
     table = new_table(sandbox)
     function = counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse(f"lambda:Invoke:crash:function={function['FunctionName']}"))
+    fault_injection.configure(fault_spec.parse(f"lambda:Invoke:crash:function={function['FunctionName']}"))
 
     response = sandbox.client("lambda").invoke(
         FunctionName=function["FunctionName"], Payload=json.dumps({"table": table})
@@ -429,7 +416,7 @@ def test_a_crash_answers_invoke_as_lambda_does_without_running_the_handler(sandb
 def test_a_timeout_at_the_end_lets_the_handler_run_and_loses_its_answer(sandbox: Sandbox) -> None:
     table = new_table(sandbox)
     function = counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse("lambda:Invoke:handler-timeout:at=end"))
+    fault_injection.configure(fault_spec.parse("lambda:Invoke:handler-timeout:at=end"))
     invoke = sandbox.client("lambda").invoke
 
     first = invoke(FunctionName=function["FunctionName"], Payload=json.dumps({"table": table}))
@@ -446,7 +433,7 @@ def test_a_timeout_at_the_end_lets_the_handler_run_and_loses_its_answer(sandbox:
 def test_a_rule_for_one_function_leaves_the_others_alone(sandbox: Sandbox) -> None:
     table = new_table(sandbox)
     spared, crashed = counting_function(sandbox), counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse(f"lambda:*:throttle:function={crashed['FunctionName']}"))
+    fault_injection.configure(fault_spec.parse(f"lambda:*:throttle:function={crashed['FunctionName']}"))
     lambda_client = client(sandbox, "lambda")
 
     assert "FunctionError" not in lambda_client.invoke(
@@ -465,7 +452,7 @@ def test_step_functions_sees_a_crash_as_lambda_unknown_and_retries_it(
 ) -> None:
     table = new_table(sandbox)
     function = counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse("lambda:Invoke:crash:times=1:at=end"))
+    fault_injection.configure(fault_spec.parse("lambda:Invoke:crash:times=1:at=end"))
     task = {
         "Resource": function["FunctionArn"],
         "Retry": [{"ErrorEquals": ["Lambda.Unknown"], "IntervalSeconds": 1, "MaxAttempts": 2}],
@@ -485,7 +472,7 @@ def test_step_functions_without_a_matching_retry_fails_with_lambda_unknown(
 ) -> None:
     table = new_table(sandbox)
     function = counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse("lambda:Invoke:handler-timeout:times=1"))
+    fault_injection.configure(fault_spec.parse("lambda:Invoke:handler-timeout:times=1"))
     task = {"Resource": function["FunctionArn"], "Retry": [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 2}]}
 
     described, _ = run_task(sandbox, wait_for_execution, task, {"table": table})
@@ -508,7 +495,7 @@ def test_step_functions_names_lambda_api_errors_after_lambda(
 ) -> None:
     table = new_table(sandbox)
     function = counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse(spec))
+    fault_injection.configure(fault_spec.parse(spec))
     task = {"Resource": function["FunctionArn"], "Retry": [{"ErrorEquals": [error], "IntervalSeconds": 1}]}
 
     described, history = run_task(sandbox, wait_for_execution, task, {"table": table})
@@ -523,7 +510,7 @@ def test_the_lambda_invoke_integration_names_a_crash_lambda_unknown(
 ) -> None:
     table = new_table(sandbox)
     function = counting_function(sandbox)
-    fault_injection.configure(fault_injection.parse("lambda:Invoke:crash"))
+    fault_injection.configure(fault_spec.parse("lambda:Invoke:crash"))
     task = {
         "Resource": "arn:aws:states:::lambda:invoke",
         "Parameters": {"FunctionName": function["FunctionArn"], "Payload.$": "$"},
@@ -535,58 +522,9 @@ def test_the_lambda_invoke_integration_names_a_crash_lambda_unknown(
     assert described["error"] == "Lambda.Unknown"
 
 
-def test_parse_reads_every_field_and_prints_back_the_same_rules() -> None:
-    spec = (
-        "dynamodb:DescribeTable:throttle:times=3, cloudformation:*:internal:p=0.2:seed=7,"
-        " lambda:Invoke:crash:times=1:function=apply:at=end, states:StartExecution:timeout:seconds=1.5:applied=true,"
-        " sqs:SendMessage:internal:after=4:code=InternalError:status=503"
-    )
-
-    rules = fault_injection.parse(spec)
-
-    assert rules == [
-        Rule("dynamodb", "DescribeTable", "throttle", times=3),
-        Rule("cloudformation", "*", "internal", probability=0.2, seed=7),
-        Rule("lambda", "Invoke", "crash", times=1, function="apply", at="end"),
-        Rule("stepfunctions", "StartExecution", "timeout", seconds=1.5, applied=True),
-        Rule("sqs", "SendMessage", "internal", after=4, code="InternalError", status=503),
-    ]
-    assert fault_injection.parse(", ".join(str(rule) for rule in rules)) == rules
-    assert [rule.limit for rule in rules] == [3, None, 1, 1, 1]
-    assert fault_injection.parse("  ") == []
-
-
-@pytest.mark.parametrize(
-    ("spec", "message"),
-    [
-        ("dynamodb:DescribeTable", "expected SERVICE:OPERATION:KIND"),
-        ("dynamodb:DescribeTable:explode", "kind 'explode' is not one of throttle, internal"),
-        ("dynamodb:DescribeTable:throttle:times", "'times' is not NAME=VALUE"),
-        ("dynamodb:DescribeTable:throttle:often=2", "'often=2' is not NAME=VALUE"),
-        ("dynamodb:DescribeTable:throttle:times=many", "times='many' is not a valid value"),
-        ("dynamodb:DescribeTable:throttle:times=1:times=2", "times is given twice"),
-        ("dynamodb:DescribeTable:throttle:p=1.5", "p must be between 0 and 1"),
-        ("dynamodb:DescribeTable:throttle:seed=3", "seed needs p"),
-        ("dynamodb:DescribeTable:crash", "crash applies to lambda:Invoke only"),
-        ("dynamodb:DescribeTable:throttle:function=f", "function= applies to lambda rules only"),
-        ("dynamodb:DescribeTable:throttle:seconds=3", "seconds= and applied= apply to timeout only"),
-        ("dynamodb:DescribeTable:timeout:at=end", "at= applies to crash and handler-timeout only"),
-        ("dynamodb:DescribeTable:internal:status=200", "status must be an HTTP error status"),
-        ("dynamodb:Describe-Table:throttle", "operation 'Describe-Table' is not an API operation name"),
-        ("dynamodb:DescribeTable:throttle,,sqs:*:internal", "empty rule"),
-        ("dynamodb:DescribeTable:timeout:applied=maybe", "applied='maybe' is not a valid value"),
-    ],
-)
-def test_parse_names_the_rule_and_what_is_wrong(spec: str, message: str) -> None:
-    with pytest.raises(FaultSpecError, match=r"fault rule|empty rule") as raised:
-        fault_injection.parse(spec)
-
-    assert message in str(raised.value)
-
-
 def test_reset_forgets_every_rule_and_count(sandbox: Sandbox) -> None:
     dynamodb = client(sandbox, "dynamodb")
-    fault_injection.configure(fault_injection.parse("dynamodb:ListTables:throttle:p=1"))
+    fault_injection.configure(fault_spec.parse("dynamodb:ListTables:throttle:p=1"))
     assert error_of(lambda: dynamodb.list_tables()) is not None
 
     extensions.reset()
