@@ -1,4 +1,4 @@
-"""Injected faults: throttling, internal errors, timeouts and Lambda crashes, by service and operation.
+"""Faults injected into AWS calls: throttling, internal errors, timeouts and Lambda crashes, by service and operation.
 
 AWS behaviour reproduced: any AWS call can fail transiently, and each service says so in its own words. A
 throttled call answers the service's throttling code and HTTP status (DynamoDB `ThrottlingException` 400, or
@@ -17,11 +17,8 @@ Unhandled` and the payload Lambda returns when the runtime process dies (`{"erro
 payload of a function killed at its timeout (`{"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: ...
 Error: Task timed out after 3.00 seconds"}`, the function's own Timeout, reported at once, without waiting).
 With `at=end` the handler runs to completion first, so its effects happen and only its answer is lost: the
-case a retry must not double. Step Functions reports both as `Lambda.Unknown` ("Unhandled errors in Lambda are
-reported as Lambda.Unknown ... out-of-memory errors and function timeouts", Step Functions developer guide), and
-reports an error answered by the Lambda API itself as `Lambda.<code>` (`Lambda.TooManyRequestsException`,
-`Lambda.ServiceException`); a call that got no answer at all is `Lambda.SdkClientException`. moto's interpreter
-names all of these `Exception` or after the payload's errorType, so this module renames them as AWS does.
+case a retry must not double. Step Functions names both `Lambda.Unknown`, and Lambda API errors
+`Lambda.<code>`: that is the stepfunctions_lambda_errors extension's, which applies with or without faults.
 
 `timeout` holds the request for `seconds` (default 2) of REAL time, whatever the sandbox clock: the point is to
 outlast a client's socket read timeout, so that botocore raises ReadTimeoutError (and, with retries on, tries
@@ -41,9 +38,8 @@ requests only, so `lambda:Invoke:throttle` does not reach event source mappings,
 API request.
 
 moto internals patched: `moto.core.responses.BaseResponse._dispatch` (wrapped around the CloudTrail extension's
-wrapper, which is installed first, so a faulted call never reaches it), `moto.awslambda.models.LambdaFunction.
-invoke` (around the in-process runner), and `_from_error` of the Step Functions interpreter's Lambda tasks
-(`StateTaskLambda`, `StateTaskServiceLambda`).
+wrapper, which is installed first, so a faulted call never reaches it) and `moto.awslambda.models.
+LambdaFunction.invoke` (around the in-process runner).
 """
 
 from __future__ import annotations
@@ -56,22 +52,11 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
-from moto.stepfunctions.parser.api import HistoryEventType
-from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
-    StateTaskServiceLambda,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
-from moto.stepfunctions.parser.asl.eval.environment import Environment
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
 from restore_sync_sandbox.extensions import cloudtrail_events
 from restore_sync_sandbox.fault_spec import INVOCATION_KINDS, REQUEST_KINDS, Rule
@@ -125,10 +110,6 @@ _INTERNAL: dict[str, tuple[str, int, str]] = {
 }
 _GATEWAY_TIMEOUT = ("RequestTimeout", 504, "The request timed out before the service answered.")
 
-# What Step Functions names an invocation the Lambda runtime, not the handler, failed.
-_RUNTIME_FAILURES = frozenset({"Runtime.ExitError", "Runtime.OutOfMemory", "Sandbox.Timedout"})
-LAMBDA_UNKNOWN = "Lambda.Unknown"
-
 
 @dataclass(frozen=True)
 class Counts:
@@ -154,8 +135,6 @@ _release = threading.Event()
 _installed = False
 _original_dispatch: Callable[..., Any] | None = None
 _original_invoke: Callable[..., Any] | None = None
-_original_task_error: Callable[..., Any] | None = None
-_original_service_task_error: Callable[..., Any] | None = None
 
 
 def configure(rules: Iterable[Rule]) -> None:
@@ -347,92 +326,23 @@ def _invoke_with_faults(self: LambdaFunction, body: str, request_headers: Any, r
     return payload
 
 
-# ---- how Step Functions names Lambda failures ------------------------------------------------------------------
-
-
-def _aws_error(ex: Exception) -> tuple[str, str] | None:
-    """The error and cause AWS Step Functions reports for a failed Lambda task, where moto's differ."""
-    if isinstance(ex, ClientError):
-        return StateTaskServiceLambda._error_cause_from_client_error(ex)
-    if isinstance(ex, BotoCoreError):
-        return "Lambda.SdkClientException", str(ex)
-    if isinstance(ex, lambda_eval_utils.LambdaFunctionErrorException):
-        try:
-            error_type = json.loads(ex.payload).get("errorType")
-        except (ValueError, AttributeError):
-            error_type = None
-        if error_type is None or error_type in _RUNTIME_FAILURES:
-            return LAMBDA_UNKNOWN, ex.payload
-    return None
-
-
-def _renamed(failure: FailureEvent, env: Environment, ex: Exception) -> FailureEvent:
-    named = _aws_error(ex)
-    if named is None or not failure.event_details:
-        return failure
-    error, cause = named
-    # One entry, keyed by the event's kind (lambdaFunctionFailedEventDetails, taskFailedEventDetails).
-    details: dict[str, Any] = dict(failure.event_details)
-    renamed = {key: {**value, "error": error, "cause": cause} for key, value in details.items()}
-    return FailureEvent(
-        env=env,
-        error_name=CustomErrorName(error),
-        event_type=failure.event_type,
-        event_details=cast(EventDetails, renamed),
-    )
-
-
-def _lambda_task_error(self: StateTaskLambda, env: Environment, ex: Exception) -> FailureEvent:
-    assert _original_task_error is not None
-    failure: FailureEvent = _original_task_error(self, env, ex)
-    if failure.event_type != HistoryEventType.LambdaFunctionFailed:
-        return failure
-    return _renamed(failure, env, ex)
-
-
-def _lambda_service_task_error(self: StateTaskServiceLambda, env: Environment, ex: Exception) -> FailureEvent:
-    assert _original_service_task_error is not None
-    failure: FailureEvent = _original_service_task_error(self, env, ex)
-    if failure.event_type != HistoryEventType.TaskFailed:
-        return failure
-    return _renamed(failure, env, ex)
-
-
 def install() -> None:
-    """Hooks every moto request, every Lambda invocation and the Step Functions Lambda tasks; later calls do
-    nothing. Installs the CloudTrail extension first, so that this hook runs outside it."""
-    global _installed, _original_dispatch, _original_invoke, _original_task_error, _original_service_task_error
+    """Hooks every moto request and every Lambda invocation; later calls do nothing. Installs the CloudTrail
+    extension first, so that this hook runs outside it."""
+    global _installed, _original_dispatch, _original_invoke
     cloudtrail_events.install()
     with _lock:
         if _installed:
             return
-        for owner, name in (
-            (BaseResponse, "_dispatch"),
-            (LambdaFunction, "invoke"),
-            (StateTaskLambda, "_from_error"),
-            (StateTaskServiceLambda, "_from_error"),
-        ):
+        for owner, name in ((BaseResponse, "_dispatch"), (LambdaFunction, "invoke")):
             if not callable(getattr(owner, name, None)):
                 raise RuntimeError(f"moto changed: {owner.__name__}.{name} is gone")
         _quiet_unmodelled_codes()
         _original_dispatch = BaseResponse._dispatch
         _original_invoke = LambdaFunction.invoke
-        _original_task_error = StateTaskLambda._from_error
-        _original_service_task_error = StateTaskServiceLambda._from_error
         BaseResponse._dispatch = _dispatch_with_faults  # type: ignore[method-assign]
         LambdaFunction.invoke = _invoke_with_faults  # type: ignore[method-assign]
-        StateTaskLambda._from_error = _lambda_task_error  # type: ignore[method-assign]
-        StateTaskServiceLambda._from_error = _lambda_service_task_error  # type: ignore[method-assign]
         _installed = True
 
 
-__all__ = [
-    "LAMBDA_UNKNOWN",
-    "Counts",
-    "add",
-    "configure",
-    "injected",
-    "install",
-    "reset",
-    "rules",
-]
+__all__ = ["Counts", "add", "configure", "injected", "install", "reset", "rules"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import threading
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,40 +15,18 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto.awslambda.models import LambdaFunction
 from moto.core.responses import BaseResponse
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
-    StateTaskServiceLambda,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
 
 from restore_sync_sandbox import extensions, fault_spec
 from restore_sync_sandbox.cli import serve
 from restore_sync_sandbox.extensions import cloudtrail_events, fault_injection
 from restore_sync_sandbox.fault_spec import Rule
 from restore_sync_sandbox.server import Sandbox
+from tests.sandbox.extensions.counting_function import counting_function, new_table, runs
 
 # moto warns that AWS's throttling codes are not in its service models; they are not meant to be.
 pytestmark = pytest.mark.filterwarnings(r"ignore:Exception\(_InjectedError\):UserWarning")
 
-ROLE = "arn:aws:iam::123456789012:role/sfn-role"
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-# Counts its runs in a DynamoDB item, so a test sees whether (and how often) the handler really ran.
-HANDLER_SOURCE = """
-import boto3
-
-
-def count(event, context):
-    boto3.client("dynamodb").update_item(
-        TableName=event["table"],
-        Key={"pk": {"S": "runs"}},
-        UpdateExpression="ADD n :one",
-        ExpressionAttributeValues={":one": {"N": "1"}},
-    )
-    return {"counted": True}
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -82,66 +58,25 @@ def error_of(call: Callable[[], Any]) -> tuple[str, int] | None:
     return None
 
 
-def new_table(sandbox: Sandbox) -> str:
-    name = f"faults-{uuid.uuid4().hex[:8]}"
-    sandbox.client("dynamodb").create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
-    return name
+# ---- the extension as installed (no sandbox needed) ------------------------------------------------------------------
 
 
-def runs(sandbox: Sandbox, table: str) -> int:
-    item = sandbox.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "runs"}}).get("Item")
-    return int(item["n"]["N"]) if item else 0
+def test_moto_still_has_the_patched_methods() -> None:
+    assert fault_injection._original_dispatch is not None
+    assert BaseResponse._dispatch is fault_injection._dispatch_with_faults
+    assert LambdaFunction.invoke is fault_injection._invoke_with_faults
+    assert callable(fault_injection._original_invoke)
+    assert callable(getattr(BaseResponse, "serialized", None))
 
 
-def counting_function(sandbox: Sandbox) -> dict[str, Any]:
-    package = f"faults_pkg_{uuid.uuid4().hex[:8]}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{package}/__init__.py", "")
-        archive.writestr(f"{package}/handlers.py", HANDLER_SOURCE)
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    role = sandbox.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
-    created: dict[str, Any] = sandbox.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler=f"{package}.handlers.count",
-        Code={"ZipFile": buffer.getvalue()},
-        Timeout=3,
-    )
-    return created
+def test_installing_again_changes_nothing_and_the_cloudtrail_hook_stays_inside() -> None:
+    extensions.install()
+    fault_injection.install()
+    assert BaseResponse._dispatch is fault_injection._dispatch_with_faults
+    assert fault_injection._original_dispatch is cloudtrail_events._dispatch_and_record
 
 
-def run_task(
-    sandbox: Sandbox, wait: Callable[..., dict[str, Any]], task: dict[str, Any], payload: Any
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    sfn = sandbox.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name=f"faults-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps({"StartAt": "Count", "States": {"Count": {"Type": "Task", "End": True, **task}}}),
-        roleArn=ROLE,
-    )
-    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload))
-    described = wait(execution["executionArn"])
-    history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
-    return described, history
-
-
-def failures(history: list[dict[str, Any]]) -> list[str]:
-    found = []
-    for event in history:
-        for key in ("lambdaFunctionFailedEventDetails", "taskFailedEventDetails"):
-            if key in event:
-                found.append(event[key]["error"])
-    return found
-
-
-# ---- the command line (first: `restore-sync sandbox` starts its own local AWS, before the shared fixture) ------
+# ---- the command line (before the shared fixture: `restore-sync sandbox` starts its own local AWS) -------------------
 
 
 def test_the_sandbox_command_applies_the_faults_after_deploying_and_shows_them() -> None:
@@ -178,30 +113,7 @@ def test_the_sandbox_command_applies_the_faults_after_deploying_and_shows_them()
     assert fault_injection.rules() == []
 
 
-# ---- the extension ---------------------------------------------------------------------------------------------
-
-
-def test_moto_still_has_the_patched_methods() -> None:
-    assert fault_injection._original_dispatch is not None
-    assert BaseResponse._dispatch is fault_injection._dispatch_with_faults
-    assert LambdaFunction.invoke is fault_injection._invoke_with_faults
-    assert StateTaskLambda._from_error is fault_injection._lambda_task_error
-    assert StateTaskServiceLambda._from_error is fault_injection._lambda_service_task_error
-    for function in (
-        fault_injection._original_invoke,
-        fault_injection._original_task_error,
-        fault_injection._original_service_task_error,
-    ):
-        assert callable(function)
-    assert callable(getattr(StateTaskServiceLambda, "_error_cause_from_client_error", None))
-    assert callable(getattr(BaseResponse, "serialized", None))
-
-
-def test_installing_again_changes_nothing_and_the_cloudtrail_hook_stays_inside() -> None:
-    extensions.install()
-    fault_injection.install()
-    assert BaseResponse._dispatch is fault_injection._dispatch_with_faults
-    assert fault_injection._original_dispatch is cloudtrail_events._dispatch_and_record
+# ---- through the shared sandbox --------------------------------------------------------------------------------------
 
 
 def test_a_throttled_call_fails_n_times_then_succeeds(sandbox: Sandbox) -> None:
@@ -445,81 +357,6 @@ def test_a_rule_for_one_function_leaves_the_others_alone(sandbox: Sandbox) -> No
 
     assert throttled == ("TooManyRequestsException", 429)
     assert runs(sandbox, table) == 1
-
-
-def test_step_functions_sees_a_crash_as_lambda_unknown_and_retries_it(
-    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]]
-) -> None:
-    table = new_table(sandbox)
-    function = counting_function(sandbox)
-    fault_injection.configure(fault_spec.parse("lambda:Invoke:crash:times=1:at=end"))
-    task = {
-        "Resource": function["FunctionArn"],
-        "Retry": [{"ErrorEquals": ["Lambda.Unknown"], "IntervalSeconds": 1, "MaxAttempts": 2}],
-    }
-
-    described, history = run_task(sandbox, wait_for_execution, task, {"table": table})
-
-    assert described["status"] == "SUCCEEDED"
-    assert json.loads(described["output"]) == {"counted": True}
-    assert failures(history) == ["Lambda.Unknown"]
-    # The crash came after the handler's work: the retry did it again, as it would in AWS.
-    assert runs(sandbox, table) == 2
-
-
-def test_step_functions_without_a_matching_retry_fails_with_lambda_unknown(
-    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]]
-) -> None:
-    table = new_table(sandbox)
-    function = counting_function(sandbox)
-    fault_injection.configure(fault_spec.parse("lambda:Invoke:handler-timeout:times=1"))
-    task = {"Resource": function["FunctionArn"], "Retry": [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 2}]}
-
-    described, _ = run_task(sandbox, wait_for_execution, task, {"table": table})
-
-    assert described["status"] == "FAILED"
-    assert described["error"] == "Lambda.Unknown"
-    assert "Sandbox.Timedout" in described["cause"]
-    assert runs(sandbox, table) == 0
-
-
-@pytest.mark.parametrize(
-    ("spec", "error"),
-    [
-        ("lambda:Invoke:throttle:times=2", "Lambda.TooManyRequestsException"),
-        ("lambda:Invoke:internal:times=2", "Lambda.ServiceException"),
-    ],
-)
-def test_step_functions_names_lambda_api_errors_after_lambda(
-    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]], spec: str, error: str
-) -> None:
-    table = new_table(sandbox)
-    function = counting_function(sandbox)
-    fault_injection.configure(fault_spec.parse(spec))
-    task = {"Resource": function["FunctionArn"], "Retry": [{"ErrorEquals": [error], "IntervalSeconds": 1}]}
-
-    described, history = run_task(sandbox, wait_for_execution, task, {"table": table})
-
-    assert described["status"] == "SUCCEEDED"
-    assert failures(history) == [error, error]
-    assert runs(sandbox, table) == 1
-
-
-def test_the_lambda_invoke_integration_names_a_crash_lambda_unknown(
-    sandbox: Sandbox, wait_for_execution: Callable[..., dict[str, Any]]
-) -> None:
-    table = new_table(sandbox)
-    function = counting_function(sandbox)
-    fault_injection.configure(fault_spec.parse("lambda:Invoke:crash"))
-    task = {
-        "Resource": "arn:aws:states:::lambda:invoke",
-        "Parameters": {"FunctionName": function["FunctionArn"], "Payload.$": "$"},
-    }
-
-    described, _ = run_task(sandbox, wait_for_execution, task, {"table": table})
-
-    assert described["status"] == "FAILED"
-    assert described["error"] == "Lambda.Unknown"
 
 
 def test_reset_forgets_every_rule_and_count(sandbox: Sandbox) -> None:
