@@ -1,0 +1,396 @@
+"""The contracts between the state machine and the handlers, as frozen dataclasses built with keyword arguments.
+
+`from_dict` parses JSON data and refuses it with a ContractError naming every missing, unexpected or mistyped
+field; `to_dict` writes the JSON the state machine, the execution's output and the dead-letter queue carry:
+keys in camelCase and in field order, fixed keys first, and a key left out only where its model says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
+
+from restore_sync.aws import TableRef
+
+# Where the settings to copy come from (restore_sync.workflow.source): the request's settingsFrom.
+SettingsFrom = Literal["auto", "snapshot", "live"]
+DEFAULT_SETTINGS_FROM: SettingsFrom = "auto"
+# What happened to one setting (design.md, "Report"); every status but `applied` comes with a reason.
+SettingStatus = Literal["applied", "unchanged", "skipped", "failed", "planned", "held", "kept"]
+# How a sync ended: a dry run ends `planned`.
+SyncOutcome = Literal["succeeded", "failed", "planned"]
+
+
+class ContractError(ValueError):
+    """Data that does not have a model's shape: a step's input that its Task did not build as agreed.
+
+    The message names the model and lists every problem, each with the path of the field it is about.
+    """
+
+    def __init__(self, model: type, problems: list[str]) -> None:
+        self.model = model
+        self.problems = problems
+        super().__init__(f"{model.__name__}: {'; '.join(problems)}")
+
+
+def wire_name(name: str) -> str:
+    """The JSON key of a field: `target_table_arn` -> `targetTableArn`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+class Contract:
+    """Parsing from and writing to JSON data for the frozen dataclasses below (and each step's input model)."""
+
+    # Keys written first with a fixed value, which parsing requires (a request says "ignored": false).
+    FIXED: ClassVar[dict[str, Any]] = {}
+    # Fields whose key is left out when they are None; every other field is always written, null or not.
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset()
+    # An open model ignores keys it does not know (the workflow's state); a closed one refuses them.
+    OPEN: ClassVar[bool] = False
+
+    @classmethod
+    def wire_keys(cls) -> tuple[str, ...]:
+        """Every JSON key of the model, in the order `to_dict` writes them."""
+        return (*cls.FIXED, *(wire_name(field.name) for field, _ in _fields(cls)))
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """The model of `data`; a field with a default may be missing (data written before it existed)."""
+        if not isinstance(data, dict):
+            raise ContractError(cls, [f"expected an object, got {_kind(data)}"])
+        problems = [
+            f"{key}: expected {json.dumps(value)}, got {_shown(data[key]) if key in data else 'nothing'}"
+            for key, value in cls.FIXED.items()
+            if key not in data or data[key] != value or type(data[key]) is not type(value)
+        ]
+        if not cls.OPEN:
+            problems += [f"{key}: not a field of {cls.__name__}" for key in data if key not in cls.wire_keys()]
+        values: dict[str, Any] = {}
+        for field, hint in _fields(cls):
+            key = wire_name(field.name)
+            if key not in data:
+                if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                    problems.append(f"{key}: missing")
+                continue
+            try:
+                values[field.name] = _parse(data[key], hint, key)
+            except _Invalid as invalid:
+                problems += invalid.problems
+        if problems:
+            raise ContractError(cls, problems)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON data (plain dicts and lists, nothing shared with the model)."""
+        data = dict(self.FIXED)
+        for field, _ in _fields(type(self)):
+            value = getattr(self, field.name)
+            if value is None and field.name in self.OMITTED_WHEN_NONE:
+                continue
+            data[wire_name(field.name)] = _dump(value)
+        return data
+
+
+class _Invalid(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+
+_FIELDS: dict[type, tuple[tuple[dataclasses.Field[Any], Any], ...]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
+    """A model's fields with their types, resolved once per model."""
+    if cls not in _FIELDS:
+        hints = get_type_hints(cls)
+        _FIELDS[cls] = tuple((field, hints[field.name]) for field in dataclasses.fields(cls))
+    return _FIELDS[cls]
+
+
+_SCALARS: dict[type, str] = {str: "a string", bool: "true or false", int: "an integer"}
+
+
+def _parse(value: Any, hint: Any, where: str) -> Any:
+    """`value` as `hint` says, or _Invalid listing what is wrong at `where` and below."""
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = (arg for arg in args if arg is not type(None))
+        return _parse(value, inner, where)
+    if origin is Literal:
+        if value in args and isinstance(value, str):
+            return value
+        raise _Invalid([f"{where}: expected one of {', '.join(map(repr, args))}, got {_shown(value)}"])
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _Invalid([f"{where}: expected a list, got {_kind(value)}"])
+        return tuple(_each([(f"{where}[{index}]", item) for index, item in enumerate(value)], args[0]).values())
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Invalid([f"{where}: expected an object, got {_kind(value)}"])
+        parsed = _each([(f"{where}.{key}", item) for key, item in value.items()], args[1])
+        return dict(zip(value, parsed.values(), strict=True))
+    if isinstance(hint, type) and issubclass(hint, Contract):
+        try:
+            return hint.from_dict(value)
+        except ContractError as error:
+            raise _Invalid([f"{where}.{problem}" for problem in error.problems]) from error
+    if hint in _SCALARS:
+        # Python's true and false are integers too; JSON's are not.
+        if isinstance(value, hint) and (hint is bool or not isinstance(value, bool)):
+            return value
+        raise _Invalid([f"{where}: expected {_SCALARS[hint]}, got {_kind(value)}"])
+    raise TypeError(f"{where}: contracts cannot hold {hint!r}")
+
+
+def _each(items: list[tuple[str, Any]], hint: Any) -> dict[str, Any]:
+    """Every item parsed, keyed by its path; _Invalid with the problems of all the items that failed."""
+    parsed: dict[str, Any] = {}
+    problems: list[str] = []
+    for where, item in items:
+        try:
+            parsed[where] = _parse(item, hint, where)
+        except _Invalid as invalid:
+            problems += invalid.problems
+    if problems:
+        raise _Invalid(problems)
+    return parsed
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Contract):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_dump(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _dump(item) for key, item in value.items()}
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else f"{_kind(value)} ({text[:40]}...)"
+
+
+# -- the data the steps hand on ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request(Contract):
+    """A restore to make whole: what Normalize returns for every start it does not ignore."""
+
+    FIXED: ClassVar[dict[str, Any]] = {"ignored": False}
+
+    trigger: str
+    target_table_name: str
+    target_table_arn: str
+    source_table_name: str
+    source_table_arn: str
+    region: str
+    settings: tuple[str, ...]
+    dry_run: bool
+    requested_at: str
+    # A request written before these options existed reads as it did then: triggers enabled, settings from auto.
+    triggers_disabled: bool = False
+    settings_from: SettingsFrom = DEFAULT_SETTINGS_FROM
+
+    @classmethod
+    def for_tables(
+        cls,
+        target: TableRef,
+        source: TableRef,
+        *,
+        trigger: str,
+        settings: tuple[str, ...],
+        dry_run: bool,
+        requested_at: str,
+        triggers_disabled: bool,
+        settings_from: SettingsFrom,
+    ) -> Request:
+        """The request to make `target` whole with `source`'s settings; names, ARNs and region come from the tables."""
+        return cls(
+            trigger=trigger,
+            target_table_name=target.name,
+            target_table_arn=target.arn,
+            source_table_name=source.name,
+            source_table_arn=source.arn,
+            region=target.region,
+            settings=settings,
+            dry_run=dry_run,
+            requested_at=requested_at,
+            triggers_disabled=triggers_disabled,
+            settings_from=settings_from,
+        )
+
+    @property
+    def target(self) -> TableRef:
+        return TableRef.from_arn(self.target_table_arn)
+
+    @property
+    def source(self) -> TableRef:
+        return TableRef.from_arn(self.source_table_arn)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ignored(Contract):
+    """What Normalize returns for a start restore-sync has nothing to do with (a failed call, an opted-out source)."""
+
+    FIXED: ClassVar[dict[str, Any]] = {"ignored": True}
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanItem(Contract):
+    """One setting of the plan: `pending` with the state the target should have (`wanted`), or `skipped` with
+    the `reason`; an item has exactly the one of the two its status calls for."""
+
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"wanted", "reason"})
+
+    setting: str
+    status: Literal["pending", "skipped"]
+    wanted: dict[str, Any] | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        pending = self.status == "pending"
+        problems = []
+        if pending != (self.wanted is not None):
+            problems.append("wanted: " + ("missing from a pending item" if pending else "only a pending item has one"))
+        if pending == (self.reason is not None):
+            problems.append("reason: " + ("only a skipped item has one" if pending else "missing from a skipped item"))
+        if problems:
+            raise ContractError(type(self), problems)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan(Contract):
+    """What Plan settings returns: one item per selected setting, in apply order."""
+
+    items: tuple[PlanItem, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettingResult(Contract):
+    """What happened to one setting: Apply setting's result, what the "Record failed setting" state builds when
+    the step failed (`error` and its Cause as `reason`), and, without its name, the setting's report entry.
+
+    The workflow gives every status but `applied` a reason; `changes` says what was (or would be) changed, and
+    `wanted` what a dry run would set.
+    """
+
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"error", "reason", "wanted", "changes"})
+
+    setting: str
+    status: SettingStatus
+    error: str | None = None
+    reason: str | None = None
+    wanted: dict[str, Any] | None = None
+    changes: tuple[dict[str, Any], ...] | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """The report's entry: the result without the setting's name, which keys the entry."""
+        return {key: value for key, value in self.to_dict().items() if key != "setting"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report(Contract):
+    """The report: the execution's output, the dead-letter message's `report`, what `restore-sync status` shows.
+
+    Every key is always written, null when unknown (a failure in the first step knows neither table).
+    """
+
+    target: str | None
+    source: str | None
+    settings_from: str | None
+    # A report written before the settings history existed reads with neither.
+    restore_point: str | None = None
+    settings_version: str | None = None
+    outcome: SyncOutcome
+    settings: dict[str, SettingResult]
+    drift: tuple[dict[str, Any], ...]
+    stack: str | None
+    execution: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        entries = data.get("settings") if isinstance(data, dict) else None
+        if isinstance(entries, dict):
+            named = {
+                name: {**entry, "setting": name} if isinstance(entry, dict) else entry
+                for name, entry in entries.items()
+            }
+            data = {**data, "settings": named}
+        return super().from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["settings"] = {name: result.entry() for name, result in self.settings.items()}
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadLetter(Contract):
+    """The dead-letter message of a failed sync: what went wrong, the request, the report, and how to retry."""
+
+    reason: str
+    error: str
+    # The request as the workflow held it; `{"input": ...}` when the input never became one.
+    request: dict[str, Any]
+    report: Report
+    execution: str
+    redrive: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome(Contract):
+    """What Build report returns to the last states: whether the sync succeeded and its report; on failure the
+    error and cause of the Fail state and the dead-letter message."""
+
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"error", "cause", "dead_letter"})
+
+    succeeded: bool
+    report: Report
+    error: str | None = None
+    cause: str | None = None
+    dead_letter: DeadLetter | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkflowState(Contract):
+    """What the workflow holds when it builds the report: each step's result under its ResultPath (a part is
+    missing when the workflow stopped before that step), and the `error` a step was caught with."""
+
+    OPEN: ClassVar[bool] = True
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset(
+        {"input", "request", "poll", "source", "plan", "stack", "results", "verification", "error"}
+    )
+
+    input: Any = None
+    request: Request | None = None
+    poll: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
+    plan: Plan | None = None
+    stack: dict[str, Any] | None = None
+    results: tuple[SettingResult, ...] | None = None
+    verification: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
