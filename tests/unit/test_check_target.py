@@ -9,15 +9,22 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from restore_sync.aws import Aws
+from restore_sync.aws import Aws, TableRef
+from restore_sync.contracts import Request
 from restore_sync.errors import TargetTableUnavailable
 from restore_sync.workflow.backoff import Backoff
 from restore_sync.workflow.check import check_target
 
-REQUEST = {
-    "targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders-restored",
-    "requestedAt": "2026-11-20T10:00:00Z",
-}
+REQUEST = Request.for_tables(
+    TableRef("orders-restored", "us-east-1", "123456789012"),
+    TableRef("orders", "us-east-1", "123456789012"),
+    trigger="RestoreTableToPointInTime",
+    settings=("ttl",),
+    dry_run=False,
+    requested_at="2026-11-20T10:00:00Z",
+    triggers_disabled=False,
+    settings_from="auto",
+)
 BACKOFF = Backoff(first_seconds=10, lag_percent=10, cap_seconds=60, jitter_percent=50, horizon_seconds=3600)
 
 

@@ -5,15 +5,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from restore_sync.contracts import WorkflowState
 from restore_sync.workflow.report import build_report
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:sm:run-1"
 REQUEST = {
-    "targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t",
-    "sourceTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/s",
+    "ignored": False,
+    "trigger": "manual",
     "targetTableName": "t",
+    "targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t",
+    "sourceTableName": "s",
+    "sourceTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/s",
+    "region": "us-east-1",
+    "settings": ["tags", "stream", "ttl"],
     "dryRun": False,
+    "requestedAt": "2026-11-20T10:00:00Z",
+    "triggersDisabled": False,
+    "settingsFrom": "auto",
 }
+
+
+def built(held: dict[str, Any]) -> dict[str, Any]:
+    """What Build report returns for what the workflow holds, as the state machine receives it."""
+    return build_report(WorkflowState.from_dict(held), EXECUTION).to_dict()
 
 
 def state(**parts: Any) -> dict[str, Any]:
@@ -35,7 +49,7 @@ def test_success_reports_every_setting() -> None:
         {"setting": "ttl", "status": "unchanged", "reason": "not set on the source"},
         {"setting": "tags", "status": "skipped", "reason": "not selected"},
     ]
-    result = build_report(state(plan=PLAN, results=results, verification={"drift": []}), EXECUTION)
+    result = built(state(plan=PLAN, results=results, verification={"drift": []}))
     assert result["succeeded"] is True
     report = result["report"]
     assert report["outcome"] == "succeeded"
@@ -53,7 +67,7 @@ def test_a_failed_setting_fails_the_execution_with_its_reason() -> None:
         {"setting": "ttl", "status": "unchanged", "reason": "x"},
         {"setting": "tags", "status": "skipped", "reason": "not selected"},
     ]
-    result = build_report(state(plan=PLAN, results=results, verification={"drift": []}), EXECUTION)
+    result = built(state(plan=PLAN, results=results, verification={"drift": []}))
     assert result["succeeded"] is False
     assert result["error"] == "SettingsFailed"
     assert result["report"]["settings"]["stream"]["reason"] == "stream ... does not exist"
@@ -71,14 +85,14 @@ def test_a_failed_setting_fails_the_execution_with_its_reason() -> None:
 def test_drift_fails_the_execution() -> None:
     results = [{"setting": "stream", "status": "applied"}, {"setting": "ttl", "status": "unchanged", "reason": "x"}]
     drift = [{"setting": "stream", "wanted": {"enabled": True}, "found": {"enabled": False}}]
-    result = build_report(state(plan=PLAN, results=results, verification={"drift": drift}), EXECUTION)
+    result = built(state(plan=PLAN, results=results, verification={"drift": drift}))
     assert result["error"] == "DriftFound"
     assert result["report"]["drift"] == drift
 
 
 def test_an_early_failure_still_gives_a_report_and_a_message() -> None:
     error = {"Error": "ValidationError", "Cause": json.dumps({"errorMessage": "targetTableName: required"})}
-    result = build_report({"input": {"targetTable": "oops"}, "error": error}, EXECUTION)
+    result = built({"input": {"targetTable": "oops"}, "error": error})
     assert result["succeeded"] is False
     assert result["error"] == "ValidationError"
     assert result["cause"] == "targetTableName: required"
@@ -87,7 +101,7 @@ def test_an_early_failure_still_gives_a_report_and_a_message() -> None:
 
 def test_a_failure_before_apply_marks_pending_settings_not_attempted() -> None:
     error = {"Error": "StackUnusable", "Cause": "stack is UPDATE_ROLLBACK_FAILED"}
-    result = build_report(state(plan=PLAN, error=error), EXECUTION)
+    result = built(state(plan=PLAN, error=error))
     assert result["report"]["settings"]["stream"]["status"] == "skipped"
     assert "not attempted" in result["report"]["settings"]["stream"]["reason"]
     assert result["cause"] == "stack is UPDATE_ROLLBACK_FAILED"
@@ -95,7 +109,7 @@ def test_a_failure_before_apply_marks_pending_settings_not_attempted() -> None:
 
 def test_dry_run_reports_the_plan_without_changing_anything() -> None:
     request = {**REQUEST, "dryRun": True}
-    result = build_report({"request": request, "plan": PLAN, "poll": {"table": {"name": "t"}}}, EXECUTION)
+    result = built({"request": request, "plan": PLAN, "poll": {"table": {"name": "t"}}})
     assert result["succeeded"] is True
     report = result["report"]
     assert report["outcome"] == "planned"

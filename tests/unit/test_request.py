@@ -34,7 +34,10 @@ def aws() -> Iterator[Aws]:
 
 
 def run(aws: Aws, raw: Any) -> dict[str, Any]:
-    return normalize(aws, raw, region="us-east-1", account=ACCOUNT, started_at=STARTED, default_settings=NAMES)
+    """The request (or why it is ignored) as the state machine receives it."""
+    return normalize(
+        aws, raw, region="us-east-1", account=ACCOUNT, started_at=STARTED, default_settings=NAMES
+    ).to_dict()
 
 
 def test_point_in_time_restore_by_name(aws: Aws) -> None:
@@ -100,11 +103,11 @@ def test_manual_input(aws: Aws) -> None:
 def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: Aws) -> None:
     event = load_event("cloudtrail_restore_pitr_by_name")
     common = {"region": "us-east-1", "account": ACCOUNT, "started_at": STARTED, "default_settings": NAMES}
-    assert normalize(aws, event, triggers_disabled=True, **common)["triggersDisabled"] is True
+    assert normalize(aws, event, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is True
     manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
-    assert normalize(aws, manual, triggers_disabled=True, **common)["triggersDisabled"] is True
+    assert normalize(aws, manual, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is True
     chosen = {**manual, "triggersDisabled": False}
-    assert normalize(aws, chosen, triggers_disabled=True, **common)["triggersDisabled"] is False
+    assert normalize(aws, chosen, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is False
 
 
 def test_manual_input_lists_every_problem(aws: Aws) -> None:

@@ -95,7 +95,7 @@ def test_diff_reports_wanted_and_found() -> None:
 
 def test_plan_orders_selected_settings_and_carries_the_wanted_state() -> None:
     source = {"settings": {"ttl": {"enabled": True, "attributeName": "x"}, "tags": {"tags": []}}}
-    items = plan_settings(["ttl", "tags"], source, RETARGET)
+    items = [item.to_dict() for item in plan_settings(["ttl", "tags"], source, RETARGET)]
     assert items == [
         {"setting": "tags", "status": "pending", "wanted": {"tags": []}},
         {"setting": "ttl", "status": "pending", "wanted": {"enabled": True, "attributeName": "x"}},
@@ -104,7 +104,7 @@ def test_plan_orders_selected_settings_and_carries_the_wanted_state() -> None:
 
 def test_plan_skips_triggers_without_stream_and_autoscaling_on_demand() -> None:
     source = {"settings": {"triggers": {"mappings": []}, "autoscaling": {"targets": []}}}
-    items = plan_settings(["triggers", "autoscaling"], source, RETARGET)
+    items = [item.to_dict() for item in plan_settings(["triggers", "autoscaling"], source, RETARGET)]
     assert items == [
         {"setting": "triggers", "status": "skipped", "reason": "needs stream, which is not selected"},
         {

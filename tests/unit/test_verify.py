@@ -8,15 +8,25 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from restore_sync.aws import Aws
+from restore_sync.aws import Aws, TableRef
+from restore_sync.contracts import PlanItem, Request, SettingResult
 from restore_sync.workflow.verify import verify
 
-REQUEST = {"targetTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders-restored"}
+REQUEST = Request.for_tables(
+    TableRef("orders-restored", "us-east-1", "123456789012"),
+    TableRef("orders", "us-east-1", "123456789012"),
+    trigger="manual",
+    settings=("stream", "ttl", "deletion_protection", "autoscaling"),
+    dry_run=False,
+    requested_at="2026-11-20T10:00:00Z",
+    triggers_disabled=False,
+    settings_from="auto",
+)
 ITEMS = [
-    {"setting": "ttl", "status": "pending", "wanted": {"enabled": True, "attributeName": "expiresAt"}},
-    {"setting": "deletion_protection", "status": "pending", "wanted": {"enabled": False}},
-    {"setting": "stream", "status": "pending", "wanted": {"enabled": True, "viewType": "KEYS_ONLY"}},
-    {"setting": "autoscaling", "status": "skipped", "reason": "on-demand"},
+    PlanItem(setting="ttl", status="pending", wanted={"enabled": True, "attributeName": "expiresAt"}),
+    PlanItem(setting="deletion_protection", status="pending", wanted={"enabled": False}),
+    PlanItem(setting="stream", status="pending", wanted={"enabled": True, "viewType": "KEYS_ONLY"}),
+    PlanItem(setting="autoscaling", status="skipped", reason="on-demand"),
 ]
 
 
@@ -34,9 +44,9 @@ def aws() -> Iterator[Aws]:
 
 def test_a_setting_the_target_lacks_is_drift(aws: Aws) -> None:
     results = [
-        {"setting": "ttl", "status": "applied"},
-        {"setting": "deletion_protection", "status": "unchanged"},
-        {"setting": "stream", "status": "failed", "reason": "boom"},
+        SettingResult(setting="ttl", status="applied"),
+        SettingResult(setting="deletion_protection", status="unchanged"),
+        SettingResult(setting="stream", status="failed", reason="boom"),
     ]
     outcome = verify(aws, REQUEST, ITEMS, results)
     assert outcome["drift"] == [
@@ -54,5 +64,8 @@ def test_a_target_that_has_what_was_wanted_has_no_drift(aws: Aws) -> None:
     boto3.client("dynamodb", region_name="us-east-1").update_time_to_live(
         TableName="orders-restored", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
     )
-    results = [{"setting": "ttl", "status": "applied"}, {"setting": "deletion_protection", "status": "unchanged"}]
+    results = [
+        SettingResult(setting="ttl", status="applied"),
+        SettingResult(setting="deletion_protection", status="unchanged"),
+    ]
     assert verify(aws, REQUEST, ITEMS, results)["drift"] == []

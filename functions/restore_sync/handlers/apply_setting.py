@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from restore_sync.contracts import Contract, PlanItem, Request, SettingResult
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.stack import StackOps
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplySettingInput(Contract):
+    """The Map's ItemSelector: one plan item, the request, the target's table document and its stack."""
+
+    item: PlanItem
+    request: Request
+    target: dict[str, Any]
+    stack: dict[str, Any]
+    execution: str
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    rt = runtime(event, context)
-    item = event["item"]
-    if item["status"] == "skipped":
-        result = {"setting": item["setting"], "status": "skipped", "reason": item["reason"]}
+    step = ApplySettingInput.from_dict(event)
+    rt = runtime(context, step.execution)
+    item = step.item
+    if item.wanted is None:
+        # Skipped by the plan: its result is the plan's reason.
+        result = SettingResult(setting=item.setting, status="skipped", reason=item.reason)
     else:
-        ops = StackOps(rt.aws, event["stack"]["stack"], rt.config.cfn_role_arn)
-        result = ops.apply(item["setting"], item["wanted"], event["target"])
-    metrics.add_metric(name=f"Setting{result['status'].capitalize()}", unit=MetricUnit.Count, value=1)
-    logger.info("setting done", extra=result)
-    return result
+        ops = StackOps(rt.aws, step.stack["stack"], rt.config.cfn_role_arn)
+        result = ops.apply(item.setting, item.wanted, step.target)
+    metrics.add_metric(name=f"Setting{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    output = result.to_dict()
+    logger.info("setting done", extra={**output, "table": step.request.target_table_arn})
+    return output

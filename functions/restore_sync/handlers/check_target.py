@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from restore_sync.contracts import Contract, Request
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.check import check_target
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckTargetInput(Contract):
+    """The Task's Parameters: the request, how many polls came before, and the state's entered time."""
+
+    request: Request
+    attempt: int
+    now: str
+    execution: str
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    rt = runtime(event, context)
+    step = CheckTargetInput.from_dict(event)
+    rt = runtime(context, step.execution)
     result = check_target(
         rt.aws,
-        event["request"],
-        attempt=int(event["attempt"]),
-        now=event["now"],
+        step.request,
+        attempt=step.attempt,
+        now=step.now,
         backoff=rt.config.backoff,
         grace_seconds=rt.config.grace_seconds,
     )

@@ -31,9 +31,9 @@ def _aws(region: str, endpoint: str | None) -> Aws:
     return Aws(region=region)
 
 
-def runtime(event: dict[str, Any], context: Any) -> Runtime:
+def runtime(context: Any, execution: str | None) -> Runtime:
     """Sets the execution id as the correlation id and reads the configuration: the edge of every handler."""
-    logger.set_correlation_id(event.get("execution"))
+    logger.set_correlation_id(execution)
     region = os.environ["AWS_REGION"]
     account = str(context.invoked_function_arn).split(":")[4]
     return Runtime(

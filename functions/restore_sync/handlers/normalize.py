@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from restore_sync.contracts import Contract, Ignored
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.request import normalize
+
+
+@dataclass(frozen=True, kw_only=True)
+class NormalizeInput(Contract):
+    """The Task's Parameters: the execution's input as it came (any JSON), and when the execution started."""
+
+    input: Any
+    started_at: str
+    execution: str
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    rt = runtime(event, context)
-    request = normalize(
+    step = NormalizeInput.from_dict(event)
+    rt = runtime(context, step.execution)
+    result = normalize(
         rt.aws,
-        event["input"],
+        step.input,
         region=rt.region,
         account=rt.account,
-        started_at=event["startedAt"],
+        started_at=step.started_at,
         default_settings=rt.config.settings,
         triggers_disabled=rt.config.triggers_disabled,
     )
     metrics.add_metric(
-        name="RequestsIgnored" if request["ignored"] else "RequestsAccepted", unit=MetricUnit.Count, value=1
+        name="RequestsIgnored" if isinstance(result, Ignored) else "RequestsAccepted", unit=MetricUnit.Count, value=1
     )
+    request = result.to_dict()
     logger.info("request normalized", extra={"request": request})
     return request

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from restore_sync.aws import TableRef
+from restore_sync.contracts import Contract, Request
 from restore_sync.handlers.common import logger, metrics, runtime, settings_history
 from restore_sync.workflow.source import restore_point, source_settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadSourceInput(Contract):
+    """The Task's Parameters: the request."""
+
+    request: Request
+    execution: str
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    rt = runtime(event, context)
-    request = event["request"]
-    point = restore_point(rt.aws, TableRef.from_arn(request["targetTableArn"]), request["requestedAt"])
-    chosen = source_settings(rt.aws, settings_history(rt), request, point)
+    step = ReadSourceInput.from_dict(event)
+    rt = runtime(context, step.execution)
+    point = restore_point(rt.aws, step.request.target, step.request.requested_at)
+    chosen = source_settings(rt.aws, settings_history(rt), step.request, point)
     metrics.add_metric(name=f"SettingsFrom{chosen['settingsFrom'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("source settings chosen", extra={k: v for k, v in chosen.items() if k != "document"})
     return chosen

@@ -28,7 +28,7 @@ _http = urllib3.PoolManager()
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    recorder = Recorder(runtime(event, context), context, datetime.now(UTC))
+    recorder = Recorder(runtime(context, event.get("execution")), context, datetime.now(UTC))
     if "RequestType" in event and "ResponseURL" in event:
         return recorder.custom_resource(event)
     if event.get("detail-type") == SCHEDULED:

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from restore_sync.contracts import Contract, Plan, Request, SettingResult
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.verify import verify
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyInput(Contract):
+    """The Task's Parameters: the request, the plan, and the Map's results (one per plan item)."""
+
+    request: Request
+    plan: Plan
+    results: tuple[SettingResult, ...]
+    execution: str
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    rt = runtime(event, context)
-    result = verify(rt.aws, event["request"], event["plan"]["items"], event["results"])
+    step = VerifyInput.from_dict(event)
+    rt = runtime(context, step.execution)
+    result = verify(rt.aws, step.request, step.plan.items, step.results)
     metrics.add_metric(name="DriftFound", unit=MetricUnit.Count, value=len(result["drift"]))
     logger.info("target verified", extra={"drift": result["drift"]})
     return result

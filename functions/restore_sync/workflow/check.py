@@ -8,7 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from restore_sync.aws import Aws, TableRef, error_code
+from restore_sync.aws import Aws, error_code
+from restore_sync.contracts import Request
 from restore_sync.errors import TargetTableUnavailable
 from restore_sync.settings.document import describe
 from restore_sync.table import unready_parts
@@ -21,7 +22,7 @@ DEAD_ENDS = ("DELETING", "ARCHIVING", "ARCHIVED", "INACCESSIBLE_ENCRYPTION_CREDE
 
 def check_target(
     aws: Aws,
-    request: dict[str, Any],
+    request: Request,
     *,
     attempt: int,
     now: str,
@@ -34,8 +35,8 @@ def check_target(
     `now` is the state machine's clock (the state's entered time), so the horizon and the grace period are
     measured on the same clock as the Wait states. Raises TargetTableUnavailable when waiting is pointless.
     """
-    target = TableRef.from_arn(request["targetTableArn"])
-    elapsed = (instant(now) - instant(request["requestedAt"])).total_seconds()
+    target = request.target
+    elapsed = (instant(now) - instant(request.requested_at)).total_seconds()
     try:
         table: dict[str, Any] | None = describe(aws, target)
     except ClientError as error:

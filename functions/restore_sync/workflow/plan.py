@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from restore_sync.aws import TableRef
+from restore_sync.contracts import PlanItem, Request
 from restore_sync.settings import REGISTRY, Retarget, ordered
 
 
-def retarget_for(request: dict[str, Any], target: dict[str, Any]) -> Retarget:
+def retarget_for(request: Request, target: dict[str, Any]) -> Retarget:
     """The source and target of a request, with the target's table document and the request's options."""
     return Retarget(
-        source=TableRef.from_arn(request["sourceTableArn"]),
-        target=TableRef.from_arn(request["targetTableArn"]),
+        source=request.source,
+        target=request.target,
         target_table=target,
-        triggers_disabled=bool(request.get("triggersDisabled", False)),
+        triggers_disabled=request.triggers_disabled,
     )
 
 
-def plan_settings(selected: list[str], source: dict[str, Any], retarget: Retarget) -> list[dict[str, Any]]:
+def plan_settings(selected: list[str] | tuple[str, ...], source: dict[str, Any], retarget: Retarget) -> list[PlanItem]:
     """One item per selected setting, in apply order: `pending` with the wanted state, or `skipped` with a reason."""
-    items: list[dict[str, Any]] = []
+    items: list[PlanItem] = []
     for name in ordered(selected):
         setting = REGISTRY[name]
         missing = [need for need in setting.needs if need not in selected]
@@ -31,8 +31,8 @@ def plan_settings(selected: list[str], source: dict[str, Any], retarget: Retarge
         else:
             reason = setting.not_applicable(retarget.target_table)
         if reason:
-            items.append({"setting": name, "status": "skipped", "reason": reason})
+            items.append(PlanItem(setting=name, status="skipped", reason=reason))
         else:
             wanted = setting.wanted(source["settings"][name], retarget)
-            items.append({"setting": name, "status": "pending", "wanted": wanted})
+            items.append(PlanItem(setting=name, status="pending", wanted=wanted))
     return items

@@ -17,11 +17,11 @@ import jsonschema
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated_errors
+from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request
 from restore_sync.errors import UnusableEvent, ValidationError
 from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
-from restore_sync.workflow.source import DEFAULT_MODE
 
 # On the source table: `none` opts it out; `all`, or setting names separated by spaces or `+` (tag values cannot
 # hold commas), choose what restores of it copy.
@@ -45,8 +45,8 @@ def normalize(
     started_at: str,
     default_settings: tuple[str, ...],
     triggers_disabled: bool = False,
-) -> dict[str, Any]:
-    """The request, or `{"ignored": True, "reason": ...}` for an event restore-sync has nothing to do with.
+) -> Request | Ignored:
+    """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
 
     Raises ValidationError (manual input), listing every problem, or UnusableEvent; nothing is touched.
     """
@@ -57,17 +57,22 @@ def normalize(
     else:
         return _from_manual(aws, raw, region, account, started_at, default_settings, triggers_disabled)
     if isinstance(found, str):
-        return ignored(found)
+        return Ignored(reason=found)
     target, source, requested_at, trigger = found
     tagged = _tagged_settings(aws, source)
     if tagged == OPT_OUT:
-        return ignored(f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}")
-    settings = list(default_settings) if tagged is None else [s for s in default_settings if s in tagged]
-    return _request(target, source, settings, False, requested_at, trigger, triggers_disabled, DEFAULT_MODE)
-
-
-def ignored(reason: str) -> dict[str, Any]:
-    return {"ignored": True, "reason": reason}
+        return Ignored(reason=f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}")
+    settings = default_settings if tagged is None else tuple(s for s in default_settings if s in tagged)
+    return Request.for_tables(
+        target,
+        source,
+        trigger=trigger,
+        settings=settings,
+        dry_run=False,
+        requested_at=str(requested_at),
+        triggers_disabled=triggers_disabled,
+        settings_from=DEFAULT_SETTINGS_FROM,
+    )
 
 
 Found = tuple[TableRef, TableRef, Any, str] | str
@@ -132,7 +137,7 @@ def _from_manual(
     started_at: str,
     default_settings: tuple[str, ...],
     triggers_disabled: bool,
-) -> dict[str, Any]:
+) -> Request:
     problems = input_problems(raw)
     fields = raw if isinstance(raw, dict) else {}
     target_name = fields.get("targetTableName")
@@ -145,15 +150,15 @@ def _from_manual(
         problems.append(f"target table {target.name} does not exist in {region}")
     if problems or target is None or source is None:
         raise ValidationError(problems)
-    return _request(
+    return Request.for_tables(
         target,
         source,
-        list(fields.get("settings", default_settings)),
-        bool(fields.get("dryRun", False)),
-        started_at,
-        "manual",
-        bool(fields.get("triggersDisabled", triggers_disabled)),
-        str(fields.get("settingsFrom", DEFAULT_MODE)),
+        trigger="manual",
+        settings=tuple(fields.get("settings", default_settings)),
+        dry_run=bool(fields.get("dryRun", False)),
+        requested_at=started_at,
+        triggers_disabled=bool(fields.get("triggersDisabled", triggers_disabled)),
+        settings_from=fields.get("settingsFrom", DEFAULT_SETTINGS_FROM),
     )
 
 
@@ -238,29 +243,3 @@ def _exists(aws: Aws, table: TableRef) -> bool:
             return False
         raise
     return True
-
-
-def _request(
-    target: TableRef,
-    source: TableRef,
-    settings: list[str],
-    dry_run: bool,
-    requested_at: Any,
-    trigger: str,
-    triggers_disabled: bool,
-    settings_from: str,
-) -> dict[str, Any]:
-    return {
-        "ignored": False,
-        "trigger": trigger,
-        "targetTableName": target.name,
-        "targetTableArn": target.arn,
-        "sourceTableName": source.name,
-        "sourceTableArn": source.arn,
-        "region": target.region,
-        "settings": settings,
-        "dryRun": dry_run,
-        "requestedAt": str(requested_at),
-        "triggersDisabled": triggers_disabled,
-        "settingsFrom": settings_from,
-    }

@@ -13,13 +13,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code, translated_errors
+from restore_sync.contracts import Request
 from restore_sync.errors import SettingsUnavailable, SourceTableUnavailable
 from restore_sync.history.store import History, Version
 from restore_sync.settings.document import settings_document
 from restore_sync.timestamps import instant, iso
-
-MODES = ("auto", "snapshot", "live")
-DEFAULT_MODE = "auto"
 
 
 def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
@@ -38,14 +36,14 @@ def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
     return instant(str(moment or fallback))
 
 
-def source_settings(aws: Aws, history: History | None, request: dict[str, Any], point: datetime) -> dict[str, Any]:
+def source_settings(aws: Aws, history: History | None, request: Request, point: datetime) -> dict[str, Any]:
     """`{"settingsFrom": "snapshot" | "live", "document", "restorePoint", "version"?, "note"}`.
 
     Raises SettingsUnavailable when the chosen place has no settings for the request's source.
     """
-    mode = request.get("settingsFrom") or DEFAULT_MODE
-    source = TableRef.from_arn(request["sourceTableArn"])
-    names: list[str] = request["settings"]
+    mode = request.settings_from
+    source = request.source
+    names = list(request.settings)
     why_not_history = "settingsFrom is live"
     if mode != "live":
         version = history.at_or_before(source.arn, point) if history else None

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, error_code, translated_errors
+from restore_sync.contracts import SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
@@ -164,11 +165,11 @@ class StackOps:
 
     # -- one setting -------------------------------------------------------------------------------------
 
-    def apply(self, setting_name: str, wanted: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
-        """Applies one setting through its own UPDATE change set; returns its report entry."""
+    def apply(self, setting_name: str, wanted: dict[str, Any], target: dict[str, Any]) -> SettingResult:
+        """Applies one setting through its own UPDATE change set; returns its result."""
         fragment = REGISTRY[setting_name].fragment(wanted, target)
         if fragment.empty:
-            return {"setting": setting_name, "status": "unchanged", "reason": "not set on the source"}
+            return SettingResult(setting=setting_name, status="unchanged", reason="not set on the source")
         current = self.wait_settled()
         if current is None:
             raise StackUnusable(f"stack {self.stack_name} does not exist: the import step has not run")
@@ -184,7 +185,7 @@ class StackOps:
         # CloudFormation leaves alone unless the template changes them.
         new = merge(old, {**identity_properties(target), **fragment.properties}, fragment.resources)
         if new == old:
-            return {"setting": setting_name, "status": "unchanged", "reason": "already in the stack"}
+            return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
         body = json.dumps(new, sort_keys=True)
         name = change_set_name(setting_name, body)
         change_set = self.change_set(name)
@@ -205,17 +206,17 @@ class StackOps:
             reason = change_set.get("StatusReason", "")
             self._delete_change_set(name)
             if NO_CHANGES in reason:
-                return {"setting": setting_name, "status": "unchanged", "reason": "the table already has it"}
-            return {"setting": setting_name, "status": "failed", "reason": f"change set failed: {reason}"}
+                return SettingResult(setting=setting_name, status="unchanged", reason="the table already has it")
+            return SettingResult(setting=setting_name, status="failed", reason=f"change set failed: {reason}")
         changes = change_set.get("Changes", [])
         refused = refusals(changes)
         if refused:
             self._delete_change_set(name)
-            return {
-                "setting": setting_name,
-                "status": "failed",
-                "reason": "refused by the data-safety guard: " + "; ".join(refused),
-            }
+            return SettingResult(
+                setting=setting_name,
+                status="failed",
+                reason="refused by the data-safety guard: " + "; ".join(refused),
+            )
         if change_set.get("ExecutionStatus") == "AVAILABLE":
             with self._racing(f"executing the change set of {setting_name}"):
                 self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
@@ -223,12 +224,10 @@ class StackOps:
         status = final["StackStatus"] if final else "missing"
         if status not in ("UPDATE_COMPLETE", "IMPORT_COMPLETE"):
             why = (final or {}).get("StackStatusReason") or "see the stack's events"
-            return {
-                "setting": setting_name,
-                "status": "failed",
-                "reason": f"stack update ended {status}: {why}",
-            }
-        return {"setting": setting_name, "status": "applied", "changes": describe_changes(changes, fragment.properties)}
+            return SettingResult(setting=setting_name, status="failed", reason=f"stack update ended {status}: {why}")
+        return SettingResult(
+            setting=setting_name, status="applied", changes=tuple(describe_changes(changes, fragment.properties))
+        )
 
     def _delete_change_set(self, name: str) -> None:
         try:
