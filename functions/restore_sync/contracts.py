@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
 
 from restore_sync.aws import TableRef
+from restore_sync.errors import ContractError
 
 # Where the settings to copy come from (restore_sync.workflow.source): the request's settingsFrom.
 SettingsFrom = Literal["auto", "snapshot", "live"]
@@ -22,18 +23,6 @@ DEFAULT_SETTINGS_FROM: SettingsFrom = "auto"
 SettingStatus = Literal["applied", "unchanged", "skipped", "failed", "planned", "held", "kept"]
 # How a sync ended: a dry run ends `planned`.
 SyncOutcome = Literal["succeeded", "failed", "planned"]
-
-
-class ContractError(ValueError):
-    """Data that does not have a model's shape: a step's input that its Task did not build as agreed.
-
-    The message names the model and lists every problem, each with the path of the field it is about.
-    """
-
-    def __init__(self, model: type, problems: list[str]) -> None:
-        self.model = model
-        self.problems = problems
-        super().__init__(f"{model.__name__}: {'; '.join(problems)}")
 
 
 def wire_name(name: str) -> str:

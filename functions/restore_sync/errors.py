@@ -20,6 +20,19 @@ class ConfigurationError(RestoreSyncError):
     the execution fails into the dead-letter queue, so that an automatic restore is never dropped silently."""
 
 
+class ContractError(RestoreSyncError):
+    """A step's input does not have its model's shape (restore_sync.contracts): the state machine and the handler
+    disagree, a bug or a half-updated deployment. Never retried; it fails into the dead-letter queue.
+
+    The message names the model and lists every problem, each with the path of the field it is about.
+    """
+
+    def __init__(self, model: type, problems: list[str]) -> None:
+        self.model = model
+        self.problems = problems
+        super().__init__(f"{model.__name__}: {'; '.join(problems)}")
+
+
 class UnusableEvent(RestoreSyncError):
     """An event announced a restore but lacks what is needed to act on it (or names a bad table tag)."""
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from restore_sync.contracts import Contract, ContractError, SettingResult
+from restore_sync.contracts import Contract, SettingResult
+from restore_sync.errors import ContractError
 from tests.template.template_artefacts import PLACEHOLDER, ref_target, the_state_machine
 
 State = dict[str, Any]

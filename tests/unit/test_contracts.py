@@ -13,7 +13,6 @@ import pytest
 from restore_sync.aws import TableRef
 from restore_sync.contracts import (
     Contract,
-    ContractError,
     DeadLetter,
     Ignored,
     Outcome,
@@ -24,6 +23,7 @@ from restore_sync.contracts import (
     SettingResult,
     WorkflowState,
 )
+from restore_sync.errors import ContractError
 from restore_sync.handlers.apply_setting import ApplySettingInput
 from restore_sync.handlers.check_target import CheckTargetInput
 from restore_sync.handlers.import_stack import ImportStackInput
