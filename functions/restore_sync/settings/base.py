@@ -42,9 +42,12 @@ class Setting(ABC):
 
     `read` takes the setting from a live table (the source, or the target when verifying); `fragment` is pure:
     it turns a state into template data for the target; `diff` says how an observed state falls short.
+    `reads` are the IAM actions `read` calls (`service:Operation`): the template grants them to every function
+    that reads settings, and a test records what `read` really calls and holds the two equal.
     """
 
     name: ClassVar[str]
+    reads: ClassVar[tuple[str, ...]]
     needs: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod

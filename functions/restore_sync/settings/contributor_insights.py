@@ -13,6 +13,7 @@ ON = ("ENABLED", "ENABLING")
 
 class ContributorInsights(Setting):
     name = "contributor_insights"
+    reads = ("dynamodb:DescribeTable", "dynamodb:DescribeContributorInsights")
 
     def read(self, aws: Aws, table: TableRef) -> State:
         client = aws.client("dynamodb", table.region)
