@@ -27,7 +27,11 @@ class Retarget:
 
 @dataclass(frozen=True)
 class Fragment:
-    """What a setting adds to the governance stack: table properties and extra resources by logical id."""
+    """What a setting adds to the governance stack: table properties and extra resources by logical id.
+
+    `GlobalSecondaryIndexes` is merged index by index (by IndexName): a setting lists only the indexes it concerns,
+    each with its IndexName and the properties it sets; the other properties of those indexes stay as they are.
+    """
 
     properties: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, Any] = field(default_factory=dict)
