@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,37 @@ def ref_target(value: Any) -> tuple[str, str] | None:
             logical_id, attribute = target.split(".", 1) if isinstance(target, str) else target
             return str(logical_id), str(attribute)
     return None
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, statement) for every statement of every policy document in the template."""
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties") or {}
+        documents: list[tuple[str, Any]] = []
+        if resource["Type"] == "AWS::IAM::Role":
+            documents.append((f"{logical_id}.AssumeRolePolicyDocument", properties.get("AssumeRolePolicyDocument")))
+            for index, policy in enumerate(properties.get("Policies", [])):
+                documents.append((f"{logical_id}.Policies[{index}]", policy.get("PolicyDocument")))
+        elif "PolicyDocument" in properties:
+            documents.append((f"{logical_id}.PolicyDocument", properties["PolicyDocument"]))
+        elif "KeyPolicy" in properties:
+            documents.append((f"{logical_id}.KeyPolicy", properties["KeyPolicy"]))
+        for where, document in documents:
+            assert isinstance(document, dict), f"{where}: not a literal policy document"
+            statements = document["Statement"]
+            for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+                yield f"{where}.Statement[{index}]", statement
+
+
+def role_statements(transformed: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(role, statement) for the Allow statements of every role's own policies."""
+    for where, statement in policy_statements(transformed):
+        if ".Policies[" in where and statement.get("Effect") == "Allow":
+            yield where.split(".")[0], statement
 
 
 # What CloudFormation resolves a Ref / GetAtt to, per resource type: a value of the right shape for linting.

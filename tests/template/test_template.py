@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,12 @@ from tests.template.template_artefacts import (
     ROOT,
     TEMPLATE_PATH,
     TOOLS,
+    as_list,
     asl_path,
+    policy_statements,
     ref_target,
     resources_of_type,
+    role_statements,
     source_template,
     the_state_machine,
 )
@@ -116,30 +118,6 @@ def effective_property(template: dict[str, Any], function: dict[str, Any], name:
     """A function property as SAM sees it: the function's own value, else the Globals.Function value."""
     own = function.get("Properties", {}).get(name)
     return own if own is not None else template.get("Globals", {}).get("Function", {}).get(name)
-
-
-def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, statement) for every statement of every policy document in the template."""
-    for logical_id, resource in template["Resources"].items():
-        properties = resource.get("Properties") or {}
-        documents: list[tuple[str, Any]] = []
-        if resource["Type"] == "AWS::IAM::Role":
-            documents.append((f"{logical_id}.AssumeRolePolicyDocument", properties.get("AssumeRolePolicyDocument")))
-            for index, policy in enumerate(properties.get("Policies", [])):
-                documents.append((f"{logical_id}.Policies[{index}]", policy.get("PolicyDocument")))
-        elif "PolicyDocument" in properties:
-            documents.append((f"{logical_id}.PolicyDocument", properties["PolicyDocument"]))
-        elif "KeyPolicy" in properties:
-            documents.append((f"{logical_id}.KeyPolicy", properties["KeyPolicy"]))
-        for where, document in documents:
-            assert isinstance(document, dict), f"{where}: not a literal policy document"
-            statements = document["Statement"]
-            for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
-                yield f"{where}.Statement[{index}]", statement
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def wildcard_actions(where: str, statement: dict[str, Any]) -> list[str]:
@@ -558,13 +536,6 @@ def test_anything_in_the_dead_letter_queue_alerts_a_person(template: dict[str, A
     subscription = template["Resources"]["AlertEmailSubscription"]
     assert subscription["Condition"] == "HasAlertEmail"
     assert ref_target(subscription["Properties"]["Endpoint"]) == ("AlertEmail", "Ref")
-
-
-def role_statements(transformed: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(role, statement) for the Allow statements of every role's own policies."""
-    for where, statement in policy_statements(transformed):
-        if ".Policies[" in where and statement.get("Effect") == "Allow":
-            yield where.split(".")[0], statement
 
 
 def test_only_the_cloudformation_role_can_change_a_table(transformed: dict[str, Any]) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pkgutil
+import re
 from typing import Any
 
 import pytest
 
+from restore_sync import settings
 from restore_sync.aws import TableRef
 from restore_sync.settings import NAMES, REGISTRY, Retarget, ordered
 from restore_sync.workflow.plan import plan_settings
@@ -24,24 +27,45 @@ def fragment(name: str, state: dict[str, Any]) -> dict[str, Any]:
     return result.properties
 
 
-def test_registry_has_the_contract_names_in_apply_order() -> None:
-    assert NAMES == (
-        "tags",
-        "stream",
-        "ttl",
-        "pitr",
-        "deletion_protection",
-        "triggers",
-        "kinesis",
-        "autoscaling",
-        "contributor_insights",
-        "alarms",
-        "resource_policy",
-        "table_class",
-    )
+# The setting names of the contract (design.md): the registry may gain settings, never lose or rename these.
+CONTRACT = (
+    "tags",
+    "stream",
+    "ttl",
+    "pitr",
+    "deletion_protection",
+    "triggers",
+    "kinesis",
+    "autoscaling",
+    "contributor_insights",
+    "alarms",
+    "resource_policy",
+    "table_class",
+)
+# The modules of the settings package that are not settings.
+NOT_SETTINGS = {"base", "document"}
+
+
+def test_every_settings_module_is_one_registered_setting_of_its_own_name() -> None:
+    modules = {info.name for info in pkgutil.iter_modules(settings.__path__)} - NOT_SETTINGS
+    assert sorted(NAMES) == sorted(modules)
+    for name, setting in REGISTRY.items():
+        assert (setting.name, type(setting).__module__) == (name, f"restore_sync.settings.{name}")
+
+
+def test_registry_applies_a_setting_after_the_ones_it_needs_and_keeps_the_contract_order() -> None:
+    for position, name in enumerate(NAMES):
+        assert set(REGISTRY[name].needs) <= set(NAMES[:position]), f"{name} comes before what it needs"
+    assert [name for name in NAMES if name in CONTRACT] == list(CONTRACT)
     assert ordered(["pitr", "tags"]) == ["tags", "pitr"]
     with pytest.raises(KeyError, match="nope"):
         ordered(["nope"])
+
+
+def test_every_setting_declares_its_read_permissions_as_iam_actions() -> None:
+    for name, setting in REGISTRY.items():
+        assert setting.reads, f"{name} declares no read permission"
+        assert all(re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", action) for action in setting.reads), name
 
 
 def test_tags_fragment() -> None:

@@ -38,8 +38,10 @@ REGISTRY: dict[str, Setting] = {
 }
 
 NAMES: tuple[str, ...] = tuple(REGISTRY)
+# Every IAM action a setting's `read` calls: what each function that reads settings must be granted.
+READ_ACTIONS: tuple[str, ...] = tuple(sorted({action for setting in REGISTRY.values() for action in setting.reads}))
 
-__all__ = ["NAMES", "REGISTRY", "Fragment", "Retarget", "Setting", "State", "ordered"]
+__all__ = ["NAMES", "READ_ACTIONS", "REGISTRY", "Fragment", "Retarget", "Setting", "State", "ordered"]
 
 
 def ordered(names: list[str] | tuple[str, ...]) -> list[str]:

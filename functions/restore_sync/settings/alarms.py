@@ -46,6 +46,7 @@ MAX_NAME = 255
 
 class Alarms(Setting):
     name = "alarms"
+    reads = ("cloudwatch:DescribeAlarms",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         alarms = []

@@ -22,6 +22,12 @@ SUSPENDED = ("DynamicScalingInSuspended", "DynamicScalingOutSuspended", "Schedul
 
 class Autoscaling(Setting):
     name = "autoscaling"
+    reads = (
+        "dynamodb:DescribeTable",
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",
+    )
 
     def read(self, aws: Aws, table: TableRef) -> State:
         aas = aws.client("application-autoscaling", table.region)

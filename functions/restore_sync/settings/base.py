@@ -27,7 +27,11 @@ class Retarget:
 
 @dataclass(frozen=True)
 class Fragment:
-    """What a setting adds to the governance stack: table properties and extra resources by logical id."""
+    """What a setting adds to the governance stack: table properties and extra resources by logical id.
+
+    `GlobalSecondaryIndexes` is merged index by index (by IndexName): a setting lists only the indexes it concerns,
+    each with its IndexName and the properties it sets; the other properties of those indexes stay as they are.
+    """
 
     properties: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, Any] = field(default_factory=dict)
@@ -42,9 +46,12 @@ class Setting(ABC):
 
     `read` takes the setting from a live table (the source, or the target when verifying); `fragment` is pure:
     it turns a state into template data for the target; `diff` says how an observed state falls short.
+    `reads` are the IAM actions `read` calls (`service:Operation`): the template grants them to every function
+    that reads settings, and a test records what `read` really calls and holds the two equal.
     """
 
     name: ClassVar[str]
+    reads: ClassVar[tuple[str, ...]]
     needs: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod

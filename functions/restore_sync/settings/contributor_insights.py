@@ -6,13 +6,13 @@ from typing import Any
 
 from restore_sync.aws import Aws, TableRef, translated_errors
 from restore_sync.settings.base import Fragment, Retarget, Setting, State
-from restore_sync.table import table_properties
 
 ON = ("ENABLED", "ENABLING")
 
 
 class ContributorInsights(Setting):
     name = "contributor_insights"
+    reads = ("dynamodb:DescribeTable", "dynamodb:DescribeContributorInsights")
 
     def read(self, aws: Aws, table: TableRef) -> State:
         client = aws.client("dynamodb", table.region)
@@ -41,12 +41,9 @@ class ContributorInsights(Setting):
         if state["table"]:
             properties["ContributorInsightsSpecification"] = {"Enabled": True}
         if state["indexes"]:
-            indexes = table_properties(target).get("GlobalSecondaryIndexes", [])
+            # Only what this setting sets: the stack merges each index into its own by IndexName.
             properties["GlobalSecondaryIndexes"] = [
-                {**index, "ContributorInsightsSpecification": {"Enabled": True}}
-                if index["IndexName"] in state["indexes"]
-                else index
-                for index in indexes
+                {"IndexName": name, "ContributorInsightsSpecification": {"Enabled": True}} for name in state["indexes"]
             ]
         return Fragment(properties=properties)
 

@@ -10,6 +10,7 @@ from restore_sync.settings.base import Fragment, Setting, State
 
 class DeletionProtection(Setting):
     name = "deletion_protection"
+    reads = ("dynamodb:DescribeTable",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         with translated_errors():

@@ -18,6 +18,7 @@ COPIED = ("ACTIVE", "ENABLING", "UPDATING")
 
 class Kinesis(Setting):
     name = "kinesis"
+    reads = ("dynamodb:DescribeKinesisStreamingDestination",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         with translated_errors():

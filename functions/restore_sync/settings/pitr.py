@@ -10,6 +10,7 @@ from restore_sync.settings.base import Fragment, Setting, State
 
 class Pitr(Setting):
     name = "pitr"
+    reads = ("dynamodb:DescribeContinuousBackups",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         with translated_errors():

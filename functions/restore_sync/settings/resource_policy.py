@@ -13,6 +13,7 @@ from restore_sync.settings.base import Fragment, Retarget, Setting, State
 
 class ResourcePolicy(Setting):
     name = "resource_policy"
+    reads = ("dynamodb:GetResourcePolicy",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         try:

@@ -12,6 +12,7 @@ DEFAULT = "STANDARD"
 
 class TableClass(Setting):
     name = "table_class"
+    reads = ("dynamodb:DescribeTable",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         with translated_errors():

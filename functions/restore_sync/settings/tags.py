@@ -12,6 +12,7 @@ RESERVED_PREFIX = "aws:"
 
 class Tags(Setting):
     name = "tags"
+    reads = ("dynamodb:ListTagsOfResource",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         client = aws.client("dynamodb", table.region)

@@ -34,6 +34,7 @@ GONE_STATES = ("Deleting",)
 
 class Triggers(Setting):
     name = "triggers"
+    reads = ("dynamodb:DescribeTable", "lambda:ListEventSourceMappings")
     needs = ("stream",)
 
     def read(self, aws: Aws, table: TableRef) -> State:

@@ -12,6 +12,7 @@ ON = ("ENABLED", "ENABLING")
 
 class Ttl(Setting):
     name = "ttl"
+    reads = ("dynamodb:DescribeTimeToLive",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
         with translated_errors():

@@ -254,12 +254,29 @@ class StackOps:
             raise
 
 
+# Table properties that hold one entry per index, merged entry by entry (by IndexName) instead of replaced.
+PER_INDEX = ("GlobalSecondaryIndexes",)
+
+
 def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
-    """`template` with table properties set and resources added; the input is not modified."""
+    """`template` with table properties set and resources added; the input is not modified.
+
+    A per-index property (GlobalSecondaryIndexes) is merged by IndexName: each index given has its properties set on
+    the template's index of that name, whose other properties stay, so settings that each set a property of the
+    indexes keep each other's work; the template's other indexes stay as they are, and an index the template does
+    not have is added as given."""
     merged = copy.deepcopy(template)
-    merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {}).update(copy.deepcopy(properties))
+    table = merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {})
+    for name, value in copy.deepcopy(properties).items():
+        table[name] = _merge_by_index_name(table[name], value) if name in PER_INDEX and name in table else value
     merged["Resources"].update(copy.deepcopy(resources))
     return merged
+
+
+def _merge_by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    changed = {index["IndexName"]: index for index in changes}
+    kept = [{**index, **changed.pop(index["IndexName"], {})} for index in indexes]
+    return kept + list(changed.values())
 
 
 def describe_changes(changes: list[dict[str, Any]], properties: dict[str, Any]) -> list[dict[str, Any]]:
