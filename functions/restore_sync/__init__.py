@@ -5,5 +5,6 @@
 - `settings/`: one module per setting and the registry of them; the settings document of a table.
 - `history/`: the settings history: its store, the snapshots, the changes that trigger them.
 - Beneath them all: `aws` (clients, table references, transient errors), `errors` (the Retry/Catch contract),
-  `contracts` (the typed shapes the state machine passes between steps), `names`, `table`, `timestamps`.
+  `contracts` (the typed shapes the state machine passes between steps), `events` (the events it acts on),
+  `names`, `table`, `timestamps`.
 """

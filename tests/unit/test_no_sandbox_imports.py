@@ -1,4 +1,5 @@
-"""The code that runs in Lambda (functions/) never imports moto, the sandbox, or test-only packages."""
+"""The code that runs in Lambda (functions/) never imports moto, the sandbox, the operator's tools (a command line,
+an HTTP server, a browser driver) or test-only packages."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 PACKAGE = FUNCTIONS / "restore_sync"
 SANDBOX_PACKAGE = "restore_sync_sandbox"
-# The local AWS, the test tools and the deployment tools: none of them is in the Lambda package.
+# The local AWS, the operator's tools, the test tools and the deployment tools: none of them is in the Lambda package.
 FORBIDDEN = {
     "moto",
     SANDBOX_PACKAGE,
+    "restore_sync_tools",
+    "argparse",
+    "selenium",
     "tests",
     "pytest",
     "_pytest",
