@@ -102,13 +102,46 @@ _SHAPES: dict[tuple[str, str], str] = {
     ("AWS::DynamoDB::Table", "Arn"): "arn:aws:dynamodb:{region}:{account}:table/{stack}-{id}-Q1W2E3R4",
     ("AWS::Serverless::StateMachine", "Ref"): "arn:aws:states:{region}:{account}:stateMachine:{id}-Q1W2E3R4",
     ("AWS::IAM::Role", "Arn"): "arn:aws:iam::{account}:role/{stack}-{id}-Q1W2E3R4",
+    ("AWS::CloudWatch::Alarm", "Arn"): "arn:aws:cloudwatch:{region}:{account}:alarm:{stack}-{id}-Q1W2E3R4",
 }
+# What CloudFormation puts for the pseudo parameters, in this deployment of the tests.
+PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK}
+
+
+def representative(template: dict[str, Any], logical_id: str, attribute: str) -> str:
+    """What a Ref ("Ref") or Fn::GetAtt of the template's resource `logical_id` resolves to, in the right shape."""
+    resources = template["Resources"]
+    assert logical_id in resources, f"no resource {logical_id}"
+    shape = _SHAPES.get((resources[logical_id]["Type"], attribute))
+    assert shape is not None, f"no representative value for {resources[logical_id]['Type']} {attribute}"
+    return shape.format(region=REGION, account=ACCOUNT, stack=STACK, id=logical_id)
+
+
+def resolved(template: dict[str, Any], value: Any) -> str:
+    """A literal, Ref, Fn::GetAtt or Fn::Sub (of pseudo parameters and attributes) as CloudFormation resolves it."""
+    if isinstance(value, str):
+        return value
+    target = ref_target(value)
+    if target is not None:
+        return PSEUDO_PARAMETERS.get(target[0]) or representative(template, *target)
+    assert isinstance(value, dict), f"cannot resolve {value!r}"
+    assert set(value) == {"Fn::Sub"}, f"cannot resolve {value!r}"
+    text = value["Fn::Sub"]
+    assert isinstance(text, str), f"only the one-argument Fn::Sub is understood: {value!r}"
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in PSEUDO_PARAMETERS:
+            return PSEUDO_PARAMETERS[name]
+        logical_id, _, attribute = name.partition(".")
+        return representative(template, logical_id, attribute or "Ref")
+
+    return PLACEHOLDER.sub(variable, text)
 
 
 def representative_substitutions(template: dict[str, Any]) -> dict[str, str]:
     """DefinitionSubstitutions with each value replaced by what CloudFormation would put there (an ARN, a URL)."""
     _, properties = the_state_machine(template)
-    resources = template["Resources"]
     values: dict[str, str] = {}
     for key, value in properties.get("DefinitionSubstitutions", {}).items():
         if isinstance(value, str | int | float):
@@ -116,11 +149,7 @@ def representative_substitutions(template: dict[str, Any]) -> dict[str, str]:
             continue
         target = ref_target(value)
         assert target is not None, f"DefinitionSubstitutions.{key}: only Ref/GetAtt or literals are understood"
-        logical_id, attribute = target
-        assert logical_id in resources, f"DefinitionSubstitutions.{key} names a missing resource {logical_id}"
-        shape = _SHAPES.get((resources[logical_id]["Type"], attribute))
-        assert shape is not None, f"no representative value for {resources[logical_id]['Type']} {attribute}"
-        values[key] = shape.format(region=REGION, account=ACCOUNT, stack=STACK, id=logical_id)
+        values[key] = representative(template, *target)
     return values
 
 
