@@ -4,7 +4,9 @@
 execution ran: DescribeStateMachineForExecution, else DescribeStateMachine of its stateMachineArn) and answers
 the page's two questions: which executions are there, and what happened in one of them. `serving` runs the HTTP
 server on a thread. Only GET and HEAD are served; the page and its script and style are package data, so the
-browser fetches nothing from anywhere else.
+browser fetches nothing from anywhere else. A request must be addressed to the console itself (its Host header
+names 127.0.0.1, localhost or the bound address, with the port): a page elsewhere that points its own name at
+127.0.0.1 (DNS rebinding) would otherwise read the executions through the browser.
 """
 
 from __future__ import annotations
@@ -227,6 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(head=False)
 
     def _answer(self, head: bool) -> None:
+        host = self.headers.get("Host")
+        if (host or "").strip().lower() not in self.server.hosts:
+            logger.warning("request refused: not addressed to the console", extra={"host": host})
+            addresses = " or ".join(f"http://{name}/" for name in sorted(self.server.hosts))
+            text = f"Misdirected request: this console answers only at {addresses}\n"
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, text.encode(), "text/plain; charset=utf-8", head)
+            return
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         console = self.server.console
@@ -282,6 +291,15 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, console: Console, port: int, host: str) -> None:
         self.console = console
         super().__init__((host, port), _Handler)
+        self.hosts = addressed_hosts(str(self.server_address[0]), int(self.server_address[1]))
+
+
+def addressed_hosts(bound: str, port: int) -> frozenset[str]:
+    """The Host headers (lower case) of requests addressed to a console bound to `bound`:`port`: that address,
+    127.0.0.1 or localhost, with the port (which a browser leaves out for port 80 only)."""
+    names = {"127.0.0.1", "localhost", f"[{bound}]" if ":" in bound else bound}
+    hosts = {f"{name}:{port}" for name in names}
+    return frozenset(hosts | names if port == 80 else hosts)
 
 
 def listen(console: Console, port: int = DEFAULT_PORT, host: str = HOST) -> ThreadingHTTPServer:
