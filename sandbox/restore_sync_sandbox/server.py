@@ -3,7 +3,8 @@
 Everything runs in one process: the server's request threads, the Step Functions interpreter, the Lambda
 handlers (in-process) and the code that drives them, so the extensions apply to every call. The process
 environment points boto3 at the server while the sandbox runs (`AWS_ENDPOINT_URL`, dummy credentials, a
-default region), which is how in-process handlers, the CLI and tests reach it.
+default region), which is how in-process handlers, the CLI and tests reach it; and `SSL_CERT_FILE` at a CA bundle
+that also trusts the sandbox's own https endpoints (custom resources' ResponseURL), as AWS's are trusted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from restore_sync_sandbox import clock, extensions
+from restore_sync_sandbox.extensions import cloudformation_custom_resources
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -83,6 +85,9 @@ class Sandbox:
         server.start()
         self._server = server
         self.port = server.get_host_and_port()[1]
+        # Custom resources answer CloudFormation over https, as they must in AWS; the code that answers trusts the
+        # endpoint's local authority through the standard CA bundle variable.
+        responses = cloudformation_custom_resources.serve(self.host)
         self._set_environment(
             {
                 # The Step Functions interpreter calls services at localhost:$MOTO_PORT.
@@ -91,6 +96,7 @@ class Sandbox:
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_DEFAULT_REGION": self.region,
+                "SSL_CERT_FILE": str(responses.authority.bundle),
             }
         )
         return self
@@ -100,6 +106,7 @@ class Sandbox:
         if server is None:
             return
         server.stop()
+        cloudformation_custom_resources.stop_serving()
         for name, value in self._saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -35,10 +35,14 @@ def test_sandbox_points_the_process_at_itself_and_puts_everything_back() -> None
         assert os.environ["AWS_ENDPOINT_URL"] == running.endpoint_url
         assert os.environ["MOTO_PORT"] == str(running.port)
         assert os.environ["AWS_DEFAULT_REGION"] == running.region == "us-east-1"
+        # The CA bundle that trusts the sandbox's https endpoints (test_cloudformation_custom_resources.py).
+        bundle = Path(os.environ["SSL_CERT_FILE"])
+        assert bundle.is_file()
         assert clock.current().virtual
         identity = running.client("sts").get_caller_identity()
         assert identity["Account"] == running.account_id == "123456789012"
     assert dict(os.environ) == before_environment
+    assert not bundle.exists()
     assert clock.current() is before_clock
 
 

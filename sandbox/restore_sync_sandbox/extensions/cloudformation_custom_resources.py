@@ -18,12 +18,18 @@ No response at all: AWS waits one hour, then fails the resource with `CloudForma
 from your Custom Resource...`; here the wait runs on the sandbox clock (RESPONSE_TIMEOUT_SECONDS, see `configure`)
 once the invocation has ended without a response: instant on a virtual clock.
 
+ResponseURL is https, as CloudFormation's pre-signed S3 URLs always are: a PUT over plain http is never answered.
+The sandbox serves it itself (`ResponseEndpoint`, `https://127.0.0.1:<port>/cloudformation_<region>/cfnresponse?...`)
+with a certificate of its local certificate authority (`restore_sync_sandbox.tls`), which the function trusts the
+standard way: the Sandbox starts the endpoint (`serve`) and points `SSL_CERT_FILE` at a bundle holding that
+authority and the CA certificates trusted before, so a handler verifies the certificate and the host name as it does
+against S3, and code that refuses http (the settings history's recorder) runs unchanged.
+
 Where it differs from AWS: each request is answered before the stack operation goes on (moto's CloudFormation is
 synchronous), so CreateStack returns once the resource has its response and the stack is CREATE_COMPLETE (or
 ROLLBACK_COMPLETE) when DescribeStacks first sees it; a handler that raises is invoked once (Lambda's two
-asynchronous retries are not modelled). ResponseURL is the sandbox's own endpoint, `http://127.0.0.1:$MOTO_PORT`
-(the Sandbox sets MOTO_PORT; `configure(endpoint_url=)` overrides), not a presigned S3 URL, so custom resources
-need the threaded server: under plain `mock_aws` there is nothing to PUT to, and the request times out.
+asynchronous retries are not modelled). ResponseURL is the sandbox's endpoint, not S3's, so custom resources need
+it running (the Sandbox runs it; under plain `mock_aws`, a custom resource fails at once, saying so).
 
 moto internals patched: moto's own `CustomModel` (`moto/cloudformation/custom_model.py`) invokes the function in a
 thread with a ResponseURL at `host.docker.internal` (unreachable here), ignores FAILED, has no Update or Delete, and
@@ -31,20 +37,22 @@ lets the response thread finish the stack while it is still being created (`Stac
 remaining resources from that thread). Replaced: `moto.cloudformation.parsing.CustomModel` (the class
 `resource_class_from_type` returns for `Custom::` types) by `CustomResource`, which is also a new
 `CloudFormationModel` subclass for `AWS::CloudFormation::CustomResource` (model-map caches cleared);
-`CloudFormationResponse.process_cfn_response` (the handler of moto's `/cloudformation_<region>/cfnresponse` URL);
 `Stack.create_resources` (wrapped: a failed custom resource rolls the new stack back); `ResourceMap.delete` (wrapped:
 custom resources are deleted first, while their functions still exist, as reverse dependency order does in AWS).
+moto's own response URL (`/cloudformation_<region>/cfnresponse` on its http server) is not used.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import ssl
 import threading
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from moto.awslambda.utils import get_backend as get_lambda_backend
@@ -52,10 +60,10 @@ from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import OutputMap
-from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 
 from restore_sync_sandbox import clock
+from restore_sync_sandbox.tls import LocalAuthority
 
 LOG = logging.getLogger(__name__)
 
@@ -63,6 +71,8 @@ RESOURCE_TYPE = "AWS::CloudFormation::CustomResource"
 MODEL_CACHES = ("get_model_list", "get_model_map", "get_name_type_map")
 # How long CloudFormation waits for a response (AWS: one hour), on the sandbox clock.
 DEFAULT_RESPONSE_TIMEOUT_SECONDS = 3600.0
+# How long the response endpoint waits for a client to say something (its TLS handshake, its request).
+HANDSHAKE_SECONDS = 30.0
 # Wall-clock bound on one in-process invocation (Lambda's longest timeout, plus the in-process queue's wait).
 INVOCATION_WALL_SECONDS = 900.0 + 60.0
 
@@ -70,27 +80,118 @@ _lock = threading.Lock()
 _settings: dict[str, Any] = {}
 _pending: dict[str, _Request] = {}
 _originals: dict[str, Any] = {}
+_serving: list[ResponseEndpoint] = []
+# How many `serve()` calls wait for their `stop_serving()`.
+_users = 0
 
 
-def configure(endpoint_url: str | None = None, response_timeout_seconds: float | None = None) -> None:
-    """Sets where ResponseURLs point (default `http://127.0.0.1:$MOTO_PORT`) and how long, on the sandbox
-    clock, a request without a response waits before it fails (default 3600 s, as in AWS)."""
+def configure(response_timeout_seconds: float | None = None) -> None:
+    """Sets how long, on the sandbox clock, a request without a response waits before it fails (default 3600 s,
+    as in AWS)."""
     with _lock:
-        if endpoint_url is not None:
-            _settings["endpoint_url"] = endpoint_url.rstrip("/")
         if response_timeout_seconds is not None:
             _settings["response_timeout_seconds"] = float(response_timeout_seconds)
 
 
 def reset() -> None:
-    """Back to the defaults of `configure`."""
+    """Back to the defaults of `configure` (the response endpoint keeps running)."""
     with _lock:
         _settings.clear()
 
 
+class ResponseEndpoint:
+    """The https endpoint custom resources PUT their responses to, on `host`, with a certificate of a local
+    authority: `url` is where ResponseURLs point, `authority.bundle` the CA bundle that trusts it."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.authority = LocalAuthority(host)
+        self._server = _TlsServer((host, 0), _ResponseHandler, self.authority.server_context())
+        self.host = host
+        self.port = int(self._server.server_address[1])
+        # A short poll interval: stopping waits for the next poll, and each Sandbox stop stops the endpoint.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="custom-resource-responses", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+        self.authority.remove()
+
+
+class _TlsServer(ThreadingHTTPServer):
+    """Speaks TLS only: each connection's handshake runs in its own request thread, so a slow or plain-http client
+    holds up nobody else, and is dropped."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext) -> None:
+        self.tls = tls
+        super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        request.settimeout(HANDSHAKE_SECONDS)
+        with self.tls.wrap_socket(request, server_side=True) as secured:
+            super().finish_request(secured, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that does not speak TLS (plain http) is refused by the handshake: not the sandbox's error.
+        LOG.debug("response endpoint: connection from %s dropped", client_address, exc_info=True)
+
+
+class _ResponseHandler(BaseHTTPRequestHandler):
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, text = _answer(body)
+        encoded = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(encoded)))
+        self.end_headers()
+        self.wfile.write(encoded)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.debug(format, *args)
+
+
+def serve(host: str = "127.0.0.1") -> ResponseEndpoint:
+    """Starts the response endpoint on `host` (a free port), or returns the one already running; each call is
+    matched by a `stop_serving()`."""
+    global _users
+    with _lock:
+        if not _serving:
+            _serving.append(ResponseEndpoint(host))
+        _users += 1
+        return _serving[0]
+
+
+def stop_serving() -> None:
+    """Stops the response endpoint (removing its certificates) when its last user stops."""
+    global _users
+    with _lock:
+        _users = max(0, _users - 1)
+        if _users:
+            return
+        stopped = list(_serving)
+        _serving.clear()
+    for endpoint in stopped:
+        endpoint.stop()
+
+
 def _endpoint_url() -> str:
-    configured: str | None = _settings.get("endpoint_url")
-    return configured or f"http://127.0.0.1:{os.environ.get('MOTO_PORT') or '5000'}"
+    with _lock:
+        if not _serving:
+            raise ValidationError(
+                message="custom resources need the sandbox's https response endpoint: run them in a Sandbox "
+                "(or start it with restore_sync_sandbox.extensions.cloudformation_custom_resources.serve())"
+            )
+        return _serving[0].url
 
 
 class CustomResourceFailed(ValidationError):
@@ -332,24 +433,23 @@ class CustomResource(CloudFormationModel):
 _failed_creations: set[tuple[str, str]] = set()
 
 
-def _process_cfn_response(self: CloudFormationResponse) -> tuple[int, dict[str, int], str]:
+def _answer(raw: bytes) -> tuple[HTTPStatus, str]:
     """The PUT to a ResponseURL: hands the response to the request waiting for it."""
-    raw = self.body
     try:
-        response = json.loads(raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else (raw or ""))
+        response = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        return 400, {"status": 400}, "the response is not JSON"
+        return HTTPStatus.BAD_REQUEST, "the response is not JSON"
     if not isinstance(response, dict):
-        return 400, {"status": 400}, "the response is not a JSON object"
+        return HTTPStatus.BAD_REQUEST, "the response is not a JSON object"
     with _lock:
         pending = _pending.get(str(response.get("RequestId")))
     if pending is None or response.get("StackId") != pending.stack_id:
-        return 404, {"status": 404}, "no request waits for this response"
+        return HTTPStatus.NOT_FOUND, "no request waits for this response"
     if response.get("LogicalResourceId") != pending.logical_id:
-        return 400, {"status": 400}, "LogicalResourceId does not match the request"
+        return HTTPStatus.BAD_REQUEST, "LogicalResourceId does not match the request"
     pending.response = response
     pending.answered.set()
-    return 200, {"status": 200}, ""
+    return HTTPStatus.OK, ""
 
 
 def _create_resources(self: Any) -> None:
@@ -407,14 +507,12 @@ def install() -> None:
         for name in ("CustomModel",):
             if not hasattr(cfn_parsing, name):
                 raise RuntimeError(f"moto changed: moto.cloudformation.parsing.{name} is gone")
-        for owner, name in ((CloudFormationResponse, "process_cfn_response"), (Stack, "create_resources")):
-            if not callable(getattr(owner, name, None)):
-                raise RuntimeError(f"moto changed: {owner.__name__}.{name} is gone")
+        if not callable(getattr(Stack, "create_resources", None)):
+            raise RuntimeError("moto changed: Stack.create_resources is gone")
         _originals["create_resources"] = Stack.create_resources
         _originals["delete_resources"] = cfn_parsing.ResourceMap.delete
         cfn_parsing.ResourceMap.delete = _delete_resources  # type: ignore[method-assign]
         Stack.create_resources = _create_resources  # type: ignore[method-assign]
-        CloudFormationResponse.process_cfn_response = _process_cfn_response  # type: ignore[method-assign]
         cfn_parsing.CustomModel = CustomResource  # type: ignore[misc,assignment]
         for name in MODEL_CACHES:
             getattr(cfn_parsing, name).cache_clear()

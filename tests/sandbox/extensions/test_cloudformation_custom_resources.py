@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
+import socket
+import ssl
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -13,7 +17,6 @@ from typing import Any
 import pytest
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.models import Stack
-from moto.cloudformation.responses import CloudFormationResponse
 
 from restore_sync_sandbox import deploy
 from restore_sync_sandbox.extensions import cloudformation_custom_resources, lambda_inprocess
@@ -128,7 +131,6 @@ def outputs(stack: dict[str, Any]) -> dict[str, str]:
 
 def test_patched_moto_attributes_still_exist() -> None:
     assert hasattr(cfn_parsing, "CustomModel"), "moto.cloudformation.parsing.CustomModel is gone"
-    assert callable(getattr(CloudFormationResponse, "process_cfn_response", None))
     assert callable(getattr(Stack, "create_resources", None))
     assert cfn_parsing.resource_class_from_type("Custom::Anything") is cloudformation_custom_resources.CustomResource
     assert (
@@ -156,7 +158,9 @@ def test_a_success_response_completes_the_stack_and_getatt_reads_its_data(
     assert request["LogicalResourceId"] == "Greeting"
     assert request["ResourceType"] == resource_type
     assert uuid.UUID(request["RequestId"])
-    assert request["ResponseURL"].startswith(sandbox.endpoint_url)
+    # An https URL, as CloudFormation's pre-signed S3 URLs are; the handler verified its certificate.
+    assert request["ResponseURL"].startswith(f"https://{sandbox.host}:")
+    assert f"/cloudformation_{sandbox.region}/cfnresponse?" in request["ResponseURL"]
     # Scalars arrive as strings, and the ServiceToken is among the properties.
     assert request["ResourceProperties"] == {"ServiceToken": function["arn"], "Name": "world", "Count": "3"}
     assert "PhysicalResourceId" not in request
@@ -290,3 +294,48 @@ def test_a_sam_app_with_a_custom_resource_deploys_through_deploy_app(sandbox: Sa
     stack_outputs = deploy.deploy_app(sandbox, template_path, stack_name=f"app-{uuid.uuid4().hex[:8]}")
 
     assert stack_outputs == {"Greeting": "hello deploy"}
+
+
+def response_endpoint() -> tuple[str, int]:
+    url = urllib.parse.urlsplit(cloudformation_custom_resources.serve().url)
+    cloudformation_custom_resources.stop_serving()  # the Sandbox keeps it running
+    assert url.scheme == "https"
+    assert url.hostname is not None
+    assert url.port is not None
+    return url.hostname, url.port
+
+
+def test_the_response_endpoint_is_trusted_through_the_standard_ca_bundle_and_only_for_its_names(
+    sandbox: Sandbox,
+) -> None:
+    host, port = response_endpoint()
+    trusting = ssl.create_default_context()  # reads SSL_CERT_FILE, as urllib and urllib3 do
+    with socket.create_connection((host, port), timeout=10) as raw, trusting.wrap_socket(raw, server_hostname=host):
+        pass
+    # Verification is real: under another name (S3's), or without the sandbox's authority, the endpoint is refused.
+    untrusting = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    for context, name in (
+        (trusting, "cloudformation-custom-resource-response-useast1.s3.amazonaws.com"),
+        (untrusting, host),
+    ):
+        with (
+            pytest.raises(ssl.SSLCertVerificationError),
+            socket.create_connection((host, port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname=name),
+        ):
+            pass
+
+
+def put_over_plain_http(host: str, port: int) -> int:
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request("PUT", "/cloudformation_us-east-1/cfnresponse", body=b"{}")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_the_response_endpoint_does_not_answer_plain_http(sandbox: Sandbox) -> None:
+    host, port = response_endpoint()
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        put_over_plain_http(host, port)
