@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -78,7 +79,9 @@ class Recorder:
 
         CloudFormation waits for the answer PUT to the ResponseURL, so an answer is always sent. A table that cannot
         be read does not fail the deployment (the daily sweep tries again); a history that cannot be written does.
+        A ResponseURL that is not https is refused before any work (ValueError): CloudFormation's never is one.
         """
+        response_url(event)
         status, reason, data = "SUCCESS", "", {}
         if event["RequestType"] in ("Create", "Update"):
             try:
@@ -100,10 +103,23 @@ def _summary(tally: Tally) -> dict[str, Any]:
     return summary
 
 
+def response_url(event: dict[str, Any]) -> str:
+    """The request's ResponseURL when it is an https URL with a host, as CloudFormation's pre-signed S3 URLs are.
+
+    Anything else (http, another scheme, no host) is logged and refused with ValueError, so the answer, which names
+    the stack and the tables recorded, never travels in clear text or to a place CloudFormation would not send.
+    """
+    url = str(event.get("ResponseURL", ""))
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https" and parts.hostname:
+        return url
+    where = f"{parts.scheme or 'no scheme'}://{parts.hostname or ''}"
+    logger.error("custom resource request refused: its ResponseURL is not https", extra={"responseUrl": where})
+    raise ValueError(f"refused to answer a custom resource request: its ResponseURL is not https ({where})")
+
+
 def _respond(event: dict[str, Any], status: str, reason: str, data: dict[str, Any]) -> None:
-    url = str(event["ResponseURL"])
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(f"not an HTTP(S) ResponseURL: {url[:80]!r}")
+    url = response_url(event)
     body = json.dumps(
         {
             "Status": status,
