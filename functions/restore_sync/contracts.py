@@ -241,11 +241,15 @@ class Request(Contract):
 
 @dataclass(frozen=True, kw_only=True)
 class Ignored(Contract):
-    """What Normalize returns for a start restore-sync has nothing to do with (a failed call, an opted-out source)."""
+    """What Normalize returns for a start restore-sync has nothing to do with (a failed call, an opted-out source):
+    why, and the tables when it knows them."""
 
     FIXED: ClassVar[dict[str, Any]] = {"ignored": True}
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"target", "source"})
 
     reason: str
+    target: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

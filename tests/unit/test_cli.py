@@ -78,6 +78,8 @@ def test_start_options_become_the_documented_input() -> None:
         "triggersDisabled": True,
         "settingsFrom": "snapshot",
     }
+    adopting = cli.parser().parse_args(["plan", "--target", "t-plain", "--source", "t", "--adopt-unrestored"])
+    assert cli.execution_input(adopting, dry_run=True)["adoptUnrestored"] is True
     plain = cli.parser().parse_args(["start", "--target", "t-restored", "--source", "t"])
     assert cli.execution_input(plain, dry_run=True) == {
         "targetTableName": "t-restored",
