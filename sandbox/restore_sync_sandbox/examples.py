@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from restore_sync_sandbox.extensions import eventbridge_targets
+from restore_sync_sandbox.extensions import cloudtrail_events, eventbridge_targets
 
 Clients = Callable[[str], Any]
 
@@ -98,6 +98,21 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     put_items(ddb, name, items)
     settled()
     return made
+
+
+def restore_unannounced(ddb: Any, target: str, **restore: Any) -> None:
+    """Restores a table where no trail sees it: like a restore made before restore-sync was deployed, it starts
+    no execution, and only a manual start makes it whole. `restore` holds RestoreTableToPointInTime's source
+    (`SourceTableName` or `SourceTableArn`; the latest restorable time unless `RestoreDateTime`) or
+    RestoreTableFromBackup's `BackupArn`."""
+    if "BackupArn" in restore:
+        with cloudtrail_events.untracked("dynamodb", ["RestoreTableFromBackup"]):
+            ddb.restore_table_from_backup(TargetTableName=target, **restore)
+        return
+    if "RestoreDateTime" not in restore:
+        restore = {"UseLatestRestorableTime": True, **restore}
+    with cloudtrail_events.untracked("dynamodb", ["RestoreTableToPointInTime"]):
+        ddb.restore_table_to_point_in_time(TargetTableName=target, **restore)
 
 
 def settled() -> None:
