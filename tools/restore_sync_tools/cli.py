@@ -122,7 +122,9 @@ def print_report(output: Output, report: dict[str, Any] | None, *, as_json: bool
         output.print()
         output.print(f"outcome: {report.get('outcome')}   target: {report.get('target')}")
         if report.get("outcome") == "ignored":
-            output.print(f"reason: {report.get('reason', '')}")
+            # Nothing was read or touched: there is no setting to show, only why.
+            output.print(f"ignored: {report.get('reason', '')}")
+            return
         for line in report_summary(report):
             output.print(line)
 

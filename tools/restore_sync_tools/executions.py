@@ -137,7 +137,18 @@ def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
     if described["status"] == "SUCCEEDED":
         output = json.loads(described.get("output") or "null")
         if isinstance(output, dict) and output.get("ignored"):
-            return {"outcome": "ignored", "reason": output.get("reason", ""), "execution": described["executionArn"]}
+            # Executions of deployments before the ignored report ended with Normalize's {"ignored", "reason"}.
+            return {
+                "target": output.get("target"),
+                "source": output.get("source"),
+                "settingsFrom": None,
+                "outcome": "ignored",
+                "reason": output.get("reason", ""),
+                "settings": {},
+                "drift": [],
+                "stack": None,
+                "execution": described["executionArn"],
+            }
         return output if isinstance(output, dict) else None
     if described["status"] == "RUNNING":
         return None
