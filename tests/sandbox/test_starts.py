@@ -188,8 +188,8 @@ HOSTILE = [
     ({"targetTableName": "menu-copy\n", "sourceTableName": "menu"}, "targetTableName: 'menu-copy\\n' does not match"),
     (
         restore_job(app.arn("menu-copy", account=OTHER_ACCOUNT)),
-        f"the restored table {app.arn('menu-copy', account=OTHER_ACCOUNT)} is a table of account {OTHER_ACCOUNT}, "
-        f"not of this deployment's account {app.ACCOUNT}",
+        f"the restored table {app.arn('menu-copy', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}, "
+        f"not to this deployment's account {app.ACCOUNT}",
     ),
 ]
 
@@ -209,7 +209,7 @@ def test_invalid_or_hostile_input_fails_at_once_and_touches_nothing(
     if "menu" not in ddb.list_tables()["TableNames"]:
         examples.make_source(ddb, "menu", 3)
         restored_copy(sandbox, "menu", "menu-copy")
-        app.plain_table(sandbox, "menu-plain", items=2)
+        examples.make_plain(ddb, "menu-plain", items=2)
     before = {table: untouched(sandbox, table) for table in ("menu-copy", "menu-plain")}
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
 

@@ -204,8 +204,8 @@ def test_manual_input_lists_every_problem(aws: FakeAws) -> None:
         ),
         (
             {"targetTableName": "orders-restored", "sourceTableArn": arn("orders", account=OTHER_ACCOUNT)},
-            f"sourceTableArn {arn('orders', account=OTHER_ACCOUNT)} is a table of account {OTHER_ACCOUNT}, "
-            f"not of this deployment's account {ACCOUNT}",
+            f"sourceTableArn {arn('orders', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}, "
+            f"not to this deployment's account {ACCOUNT}",
         ),
         (
             {"targetTableName": "orders-restored", "sourceTableArn": arn("orders").replace("aws", "aws-cn", 1)},
@@ -250,7 +250,7 @@ def test_a_table_that_was_not_restored_is_adopted_only_when_asked_and_allowed(aw
 def test_a_table_restored_from_another_account_s_table_is_refused(aws: FakeAws) -> None:
     aws.tables["orders-restored"]["RestoreSummary"]["SourceTableArn"] = arn("orders", account=OTHER_ACCOUNT)
     problems = refusal(aws, load_event("cloudtrail_restore_pitr_by_name"))
-    assert f"is a table of account {OTHER_ACCOUNT}, not of this deployment's account {ACCOUNT}" in problems
+    assert f"belongs to account {OTHER_ACCOUNT}, not to this deployment's account {ACCOUNT}" in problems
 
 
 def tag_source(aws: FakeAws, value: str) -> None:
@@ -361,7 +361,7 @@ HOSTILE_EVENTS = [
     ),
     (
         pitr_event(sourceTableArn=arn("orders", account=OTHER_ACCOUNT)),
-        [f"the source the event names {arn('orders', account=OTHER_ACCOUNT)} is a table of account {OTHER_ACCOUNT}"],
+        [f"the source the event names {arn('orders', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}"],
     ),
     (pitr_event(targetTableName="orders-restored\n"), ["'orders-restored\\n' does not match"]),
     (
@@ -370,7 +370,7 @@ HOSTILE_EVENTS = [
     ),
     (
         backup_event(createdResourceArn=arn("orders-restored", account=OTHER_ACCOUNT)),
-        [f"the restored table {arn('orders-restored', account=OTHER_ACCOUNT)} is a table of account {OTHER_ACCOUNT}"],
+        [f"the restored table {arn('orders-restored', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}"],
     ),
     (
         backup_event(createdResourceArn=arn("orders-restored", region="eu-west-1")),
@@ -394,6 +394,13 @@ def test_an_event_that_does_not_describe_a_restore_here_is_refused(
     problems = refusal(aws, event)
     for needle in needles:
         assert needle in problems
+
+
+def test_an_event_naming_a_backup_of_another_account_is_refused_by_name(aws: FakeAws) -> None:
+    event = load_event("cloudtrail_restore_from_backup")
+    foreign = BACKUP.replace(ACCOUNT, OTHER_ACCOUNT)
+    event["detail"]["requestParameters"]["backupArn"] = foreign
+    assert f"the backup the event names {foreign} belongs to account {OTHER_ACCOUNT}" in refusal(aws, event)
 
 
 def test_an_event_naming_another_backup_than_the_one_restored_is_refused(aws: FakeAws) -> None:

@@ -65,18 +65,19 @@ class Home:
     def table(self, name: str) -> TableRef:
         return TableRef(name, self.region, self.account, self.partition)
 
-    def foreign(self, table: TableRef, what: str, *, here: bool = False) -> list[str]:
-        """Why `table` (named `what` in the message) is not one this deployment may use; `here`: nor in its region."""
+    def foreign(self, arn: str, what: str, *, here: bool = False) -> list[str]:
+        """Why the resource `arn` (named `what` in the message) is not one this deployment may use: another
+        partition or account, or with `here`, another region."""
+        _, partition, _, region, account, *_ = arn.split(":") + [""] * 6
         problems = []
-        if table.partition != self.partition:
-            problems.append(f"{what} {table.arn} is in partition {table.partition}, not in {self.partition}")
-        if table.account != self.account:
+        if partition != self.partition:
+            problems.append(f"{what} {arn} is in partition {partition}, not in {self.partition}")
+        if account != self.account:
             problems.append(
-                f"{what} {table.arn} is a table of account {table.account}, not of this deployment's account "
-                f"{self.account}"
+                f"{what} {arn} belongs to account {account}, not to this deployment's account {self.account}"
             )
-        if here and table.region != self.region:
-            problems.append(f"{what} {table.arn} is in {table.region}, not in this deployment's region {self.region}")
+        if here and region != self.region:
+            problems.append(f"{what} {arn} is in {region}, not in this deployment's region {self.region}")
         return problems
 
 
@@ -133,7 +134,7 @@ def manual_problems(aws: Aws, raw: Any, home: Home, *, adopt_allowed: bool) -> l
     target = home.table(fields["targetTableName"]) if _legal_name(fields.get("targetTableName")) else None
     source = _manual_source(fields, home)
     if source is not None:
-        problems += home.foreign(source, "sourceTableArn")
+        problems += home.foreign(source.arn, "sourceTableArn")
     if target is None:
         return problems
     if source is not None and source.arn == target.arn:
@@ -235,9 +236,11 @@ def _from_event(
 
     claims = _cloudtrail_claims(event, home) if cloudtrail else _backup_claims(event)
     target = claims.target
-    problems = home.foreign(target, "the restored table", here=True)
+    problems = home.foreign(target.arn, "the restored table", here=True)
     if claims.source is not None:
-        problems += home.foreign(claims.source, "the source the event names")
+        problems += home.foreign(claims.source.arn, "the source the event names")
+    if claims.backup is not None:
+        problems += home.foreign(claims.backup, "the backup the event names")
     if problems:
         raise ValidationError(problems)
     if claims.source is not None and claims.source.arn == target.arn:
@@ -392,7 +395,7 @@ def _restored_from(aws: Aws, target: TableRef, summary: dict[str, Any], home: Ho
             f"target table {target.name} was restored, but its RestoreSummary names no source table ({arn!r})"
         )
     source = TableRef.from_arn(arn)
-    foreign = home.foreign(source, "its source")
+    foreign = home.foreign(source.arn, "its source")
     if foreign:
         raise _Unknown(
             f"target table {target.name} was restored from a table restore-sync may not read: {'; '.join(foreign)}"
