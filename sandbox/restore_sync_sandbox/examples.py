@@ -38,17 +38,30 @@ INDEXES = ("by-status", "by-customer.v2")
 CONSUMER_CODE = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 
 
+# Every example table's keys.
+KEY_SCHEMA = ({"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"})
+KEY_ATTRIBUTES = ({"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"})
+
+
+def make_plain(ddb: Any, name: str, items: int) -> None:
+    """An on-demand table with the examples' keys and `items` items, and no setting at all: created, not
+    restored, so restore-sync must leave it alone unless told to adopt it."""
+    ddb.create_table(
+        TableName=name,
+        KeySchema=list(KEY_SCHEMA),
+        AttributeDefinitions=list(KEY_ATTRIBUTES),
+        BillingMode="PAY_PER_REQUEST",
+    )
+    put_items(ddb, name, items)
+
+
 def make_source(ddb: Any, name: str, items: int) -> None:
     """An on-demand table with the settings every table can have: tags, stream, TTL, PITR, deletion protection,
     one global secondary index, and `items` items."""
     ddb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-        ],
+        KeySchema=list(KEY_SCHEMA),
+        AttributeDefinitions=[*KEY_ATTRIBUTES, {"AttributeName": "status", "AttributeType": "S"}],
         GlobalSecondaryIndexes=[_index("by-status", "status", provisioned=False)],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
@@ -68,10 +81,9 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     ddb = clients("dynamodb")
     ddb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        KeySchema=list(KEY_SCHEMA),
         AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
+            *KEY_ATTRIBUTES,
             {"AttributeName": "status", "AttributeType": "S"},
             {"AttributeName": "customer", "AttributeType": "S"},
         ],

@@ -35,34 +35,12 @@ def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | No
     examples.make_source(sandbox.client("dynamodb", region), name, items)
 
 
-def plain_table(sandbox: Sandbox, name: str, items: int = 0) -> str:
-    """A table that was created, not restored (no settings, no RestoreSummary): restore-sync must not change it
-    unless told to adopt it."""
-    ddb = sandbox.client("dynamodb")
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    examples.put_items(ddb, name, items)
-    return name
-
-
 def restored_from_a_forgotten_table(sandbox: Sandbox, source: str, target: str) -> None:
     """`target` restored (unannounced) from `source`, a table deleted since that no trail ever recorded: the
     settings history never saw it, so its settings exist nowhere."""
     ddb = sandbox.client("dynamodb")
     with cloudtrail_events.untracked("dynamodb"):
-        ddb.create_table(
-            TableName=source,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        examples.make_plain(ddb, source, items=1)
         ddb.update_continuous_backups(
             TableName=source, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )

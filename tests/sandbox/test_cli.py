@@ -136,12 +136,7 @@ def plain_table(sandbox: Sandbox) -> Callable[[str], str]:
     """Makes a table with no settings that was created, not restored."""
 
     def make(name: str) -> str:
-        sandbox.client("dynamodb").create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        examples.make_plain(sandbox.client("dynamodb"), name, items=0)
         return name
 
     return make
