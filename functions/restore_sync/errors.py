@@ -39,6 +39,12 @@ class UnusableEvent(RestoreSyncError):
     the execution fails into the dead-letter queue rather than being refused."""
 
 
+class TargetTableNotFound(RestoreSyncError):
+    """A restore event names a table DescribeTable does not find. Right after a table is created DescribeTable may
+    not find it yet (it is eventually consistent), so the state machine retries Normalize for some minutes; then
+    the execution fails into the dead-letter queue, so that a real restore is not dropped silently."""
+
+
 class TargetTableUnavailable(RestoreSyncError):
     """The restored table did not become usable: missing after the grace period, deleted, or past the horizon."""
 

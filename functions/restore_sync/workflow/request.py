@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from restore_sync import schemas
 from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated_errors
 from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request
-from restore_sync.errors import UnusableEvent, ValidationError
+from restore_sync.errors import TargetTableNotFound, UnusableEvent, ValidationError
 from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
@@ -96,7 +96,8 @@ def normalize(
     """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
 
     `adopt_unrestored`: the deployment lets a manual input with `adoptUnrestored: true` adopt a table that was
-    not restored. Raises ValidationError listing every problem, or UnusableEvent; nothing is touched.
+    not restored. Raises ValidationError listing every problem, TargetTableNotFound for an event whose table
+    DescribeTable does not find (yet), or UnusableEvent; nothing is touched.
     """
     home = Home(region, account, partition)
     if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
@@ -246,6 +247,11 @@ def _from_event(
     if claims.source is not None and claims.source.arn == target.arn:
         problems.append(f"the source and the target are the same table ({target.name})")
     description = _description(aws, target)
+    if description is None and not problems:
+        raise TargetTableNotFound(
+            f"target table {target.name} does not exist in {home.region}, though the event reports it restored: "
+            "was the restore cancelled or the table deleted? Start by hand once it exists"
+        )
     if description is None:
         raise ValidationError([*problems, f"target table {target.name} does not exist in {home.region}"])
     summary = description.get("RestoreSummary")
