@@ -6,5 +6,5 @@
 - `history/`: the settings history: its store, the snapshots, the changes that trigger them.
 - Beneath them all: `aws` (clients, table references, transient errors), `errors` (the Retry/Catch contract),
   `contracts` (the typed shapes the state machine passes between steps), `events` (the events it acts on),
-  `names`, `table`, `timestamps`.
+  `schemas` (the JSON Schemas every start is checked against), `names`, `table`, `timestamps`.
 """

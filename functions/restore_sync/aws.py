@@ -36,7 +36,9 @@ TRANSIENT_CODES = frozenset(
     }
 )
 
-_TABLE_ARN = re.compile(r"^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table/([A-Za-z0-9_.-]{3,255})$")
+# Anchored at the true end (`\Z`: Python's `$` would accept a trailing newline) and with ASCII digits only (`\d`
+# matches any Unicode digit).
+_TABLE_ARN = re.compile(r"^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):([0-9]{12}):table/([A-Za-z0-9_.-]{3,255})\Z")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ SettingsFrom = Literal["auto", "snapshot", "live"]
 DEFAULT_SETTINGS_FROM: SettingsFrom = "auto"
 # What happened to one setting (design.md, "Report"); every status but `applied` comes with a reason.
 SettingStatus = Literal["applied", "unchanged", "skipped", "failed", "planned", "held", "kept"]
-# How a sync ended: a dry run ends `planned`.
-SyncOutcome = Literal["succeeded", "failed", "planned"]
+# How a sync ended: a dry run ends `planned`; a start with nothing to do (an opted-out source) `ignored`.
+SyncOutcome = Literal["succeeded", "failed", "planned", "ignored"]
 
 
 def wire_name(name: str) -> str:
@@ -111,7 +111,8 @@ def _parse(value: Any, hint: Any, where: str) -> Any:
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        (inner,) = (arg for arg in args if arg is not type(None))
+        options = [arg for arg in args if arg is not type(None)]
+        inner = _variant(value, options, where) if len(options) > 1 else options[0]
         return _parse(value, inner, where)
     if origin is Literal:
         if value in args and isinstance(value, str):
@@ -137,6 +138,16 @@ def _parse(value: Any, hint: Any, where: str) -> Any:
             return value
         raise _Invalid([f"{where}: expected {_SCALARS[hint]}, got {_kind(value)}"])
     raise TypeError(f"{where}: contracts cannot hold {hint!r}")
+
+
+def _variant(value: Any, options: list[Any], where: str) -> Any:
+    """Which of several models `value` is: the one whose fixed keys it carries (a request's `"ignored": false`)."""
+    for option in options:
+        fixed = option.FIXED if isinstance(option, type) and issubclass(option, Contract) else {}
+        if fixed and isinstance(value, dict) and all(value.get(k) == v for k, v in fixed.items()):
+            return option
+    names = " or ".join(getattr(option, "__name__", str(option)) for option in options)
+    raise _Invalid([f"{where}: expected {names}, got {_shown(value)}"])
 
 
 def _each(items: list[tuple[str, Any]], hint: Any) -> dict[str, Any]:
@@ -241,11 +252,15 @@ class Request(Contract):
 
 @dataclass(frozen=True, kw_only=True)
 class Ignored(Contract):
-    """What Normalize returns for a start restore-sync has nothing to do with (a failed call, an opted-out source)."""
+    """What Normalize returns for a start restore-sync has nothing to do with (a failed call, an opted-out source):
+    why, and the tables when it knows them."""
 
     FIXED: ClassVar[dict[str, Any]] = {"ignored": True}
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"target", "source"})
 
     reason: str
+    target: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,8 +320,11 @@ class SettingResult(Contract):
 class Report(Contract):
     """The report: the execution's output, the dead-letter message's `report`, what `restore-sync status` shows.
 
-    Every key is always written, null when unknown (a failure in the first step knows neither table).
+    Every key is always written, null when unknown (a failure in the first step knows neither table), but
+    `reason`: only an `ignored` execution has one, saying why it had nothing to do.
     """
+
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     target: str | None
     source: str | None
@@ -315,6 +333,7 @@ class Report(Contract):
     restore_point: str | None = None
     settings_version: str | None = None
     outcome: SyncOutcome
+    reason: str | None = None
     settings: dict[str, SettingResult]
     drift: tuple[dict[str, Any], ...]
     stack: str | None
@@ -375,7 +394,7 @@ class WorkflowState(Contract):
     )
 
     input: Any = None
-    request: Request | None = None
+    request: Request | Ignored | None = None
     poll: dict[str, Any] | None = None
     source: dict[str, Any] | None = None
     plan: Plan | None = None

@@ -8,7 +8,8 @@ class RestoreSyncError(Exception):
 
 
 class ValidationError(RestoreSyncError):
-    """A manual start's input cannot be acted on; nothing was touched. The message lists every problem."""
+    """A start's input (manual, or shaped like an event) cannot be acted on: it breaks its schema, or names a table
+    restore-sync may not change; nothing was touched. The message lists every problem."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -34,7 +35,14 @@ class ContractError(RestoreSyncError):
 
 
 class UnusableEvent(RestoreSyncError):
-    """An event announced a restore but lacks what is needed to act on it (or names a bad table tag)."""
+    """A restore event's source has a `restore-sync:settings` tag that names no setting: the restore is real, so
+    the execution fails into the dead-letter queue rather than being refused."""
+
+
+class TargetTableNotFound(RestoreSyncError):
+    """A restore event names a table DescribeTable does not find. Right after a table is created DescribeTable may
+    not find it yet (it is eventually consistent), so the state machine retries Normalize for some minutes; then
+    the execution fails into the dead-letter queue, so that a real restore is not dropped silently."""
 
 
 class TargetTableUnavailable(RestoreSyncError):

@@ -8,8 +8,9 @@ import re
 MAX_STACK_NAME = 128
 _HASH_CHARS = 10
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9-]+")
-_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
-TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+# `\Z`, not `$`: Python's `$` also matches before a trailing newline, so `"orders\n"` would pass.
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*\Z")
+TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}\Z")
 
 
 def short_hash(text: str, chars: int = _HASH_CHARS) -> str:

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from restore_sync_sandbox.extensions import eventbridge_targets
+from restore_sync_sandbox.extensions import cloudtrail_events, eventbridge_targets
 
 Clients = Callable[[str], Any]
 
@@ -38,17 +38,30 @@ INDEXES = ("by-status", "by-customer.v2")
 CONSUMER_CODE = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 
 
+# Every example table's keys.
+KEY_SCHEMA = ({"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"})
+KEY_ATTRIBUTES = ({"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"})
+
+
+def make_plain(ddb: Any, name: str, items: int) -> None:
+    """An on-demand table with the examples' keys and `items` items, and no setting at all: created, not
+    restored, so restore-sync must leave it alone unless told to adopt it."""
+    ddb.create_table(
+        TableName=name,
+        KeySchema=list(KEY_SCHEMA),
+        AttributeDefinitions=list(KEY_ATTRIBUTES),
+        BillingMode="PAY_PER_REQUEST",
+    )
+    put_items(ddb, name, items)
+
+
 def make_source(ddb: Any, name: str, items: int) -> None:
     """An on-demand table with the settings every table can have: tags, stream, TTL, PITR, deletion protection,
     one global secondary index, and `items` items."""
     ddb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-        ],
+        KeySchema=list(KEY_SCHEMA),
+        AttributeDefinitions=[*KEY_ATTRIBUTES, {"AttributeName": "status", "AttributeType": "S"}],
         GlobalSecondaryIndexes=[_index("by-status", "status", provisioned=False)],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
@@ -68,10 +81,9 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     ddb = clients("dynamodb")
     ddb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        KeySchema=list(KEY_SCHEMA),
         AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
+            *KEY_ATTRIBUTES,
             {"AttributeName": "status", "AttributeType": "S"},
             {"AttributeName": "customer", "AttributeType": "S"},
         ],
@@ -98,6 +110,21 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     put_items(ddb, name, items)
     settled()
     return made
+
+
+def restore_unannounced(ddb: Any, target: str, **restore: Any) -> None:
+    """Restores a table where no trail sees it: like a restore made before restore-sync was deployed, it starts
+    no execution, and only a manual start makes it whole. `restore` holds RestoreTableToPointInTime's source
+    (`SourceTableName` or `SourceTableArn`; the latest restorable time unless `RestoreDateTime`) or
+    RestoreTableFromBackup's `BackupArn`."""
+    if "BackupArn" in restore:
+        with cloudtrail_events.untracked("dynamodb", ["RestoreTableFromBackup"]):
+            ddb.restore_table_from_backup(TargetTableName=target, **restore)
+        return
+    if "RestoreDateTime" not in restore:
+        restore = {"UseLatestRestorableTime": True, **restore}
+    with cloudtrail_events.untracked("dynamodb", ["RestoreTableToPointInTime"]):
+        ddb.restore_table_to_point_in_time(TargetTableName=target, **restore)
 
 
 def settled() -> None:

@@ -14,6 +14,7 @@ from restore_sync.settings import NAMES, REGISTRY, Retarget
 from restore_sync.table import table_document
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
+from restore_sync_sandbox.extensions import cloudtrail_events
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools.executions import finished_executions_of, listed_executions_of, new_events
 
@@ -32,6 +33,23 @@ def deploy(sandbox: Sandbox, **parameters: str) -> dict[str, str]:
 def create_source(sandbox: Sandbox, name: str, items: int = 20, region: str | None = None) -> None:
     """A source table with every setting restore-sync copies, a global secondary index, and some items."""
     examples.make_source(sandbox.client("dynamodb", region), name, items)
+
+
+def restored_from_a_forgotten_table(sandbox: Sandbox, source: str, target: str) -> None:
+    """`target` restored (unannounced) from `source`, a table deleted since that no trail ever recorded: the
+    settings history never saw it, so its settings exist nowhere."""
+    ddb = sandbox.client("dynamodb")
+    with cloudtrail_events.untracked("dynamodb"):
+        examples.make_plain(ddb, source, items=1)
+        ddb.update_continuous_backups(
+            TableName=source, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+        examples.restore_unannounced(ddb, target, SourceTableName=source)
+        ddb.delete_table(TableName=source)
+
+
+def arn(table: str, region: str = "us-east-1", account: str = ACCOUNT) -> str:
+    return TableRef(table, region, account).arn
 
 
 # The test's own readers, one per region and sandbox, like a warm function's clients.
@@ -96,6 +114,17 @@ def entered(events: list[dict[str, Any]], state: str) -> int:
     return sum(
         1 for e in events if e["type"].endswith("StateEntered") and e["stateEnteredEventDetails"]["name"] == state
     )
+
+
+def entered_in_time(sandbox: Sandbox, state_machine: str, target: str, state: str) -> None:
+    """Returns once the execution for `target` has entered `state`; fails the test when it does not soon."""
+    sfn = sandbox.client("stepfunctions")
+    for _ in range(POLL_ATTEMPTS):
+        found = listed_executions_of(sfn, state_machine, target)
+        if found and entered(history(sandbox, found[0]["executionArn"]), state):
+            return
+        time.sleep(POLL_SECONDS / 5)
+    raise AssertionError(f"no execution for {target} entered {state}")
 
 
 def dead_letters(sandbox: Sandbox, queue_url: str) -> list[dict[str, Any]]:

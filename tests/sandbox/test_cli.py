@@ -18,10 +18,12 @@ import pytest
 
 from restore_sync.aws import Aws, TableRef
 from restore_sync.settings import REGISTRY
+from restore_sync_sandbox import examples
 from restore_sync_sandbox.cli import serve
 from restore_sync_sandbox.deploy import deploy_app
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools.cli import main
+from tests.sandbox.app import restored_from_a_forgotten_table as forgotten_restore
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "cli-source"
@@ -97,7 +99,10 @@ def test_sandbox_command_serves_the_app_until_stopped() -> None:
 @pytest.fixture(scope="module")
 def app(sandbox: Sandbox) -> dict[str, str]:
     """The app deployed, and a source table with settings to copy."""
-    outputs = deploy_app(sandbox, ROOT / "template.yaml", parameters={"LogLevel": "WARNING"})
+    # Adopting tables that were not restored is allowed here, so that `--adopt-unrestored` can be seen to work.
+    outputs = deploy_app(
+        sandbox, ROOT / "template.yaml", parameters={"LogLevel": "WARNING", "AdoptUnrestoredTables": "true"}
+    )
     ddb = sandbox.client("dynamodb")
     ddb.create_table(
         TableName=SOURCE,
@@ -115,16 +120,23 @@ def app(sandbox: Sandbox) -> dict[str, str]:
 
 
 @pytest.fixture
-def plain_table(sandbox: Sandbox) -> Callable[[str], str]:
-    """Makes a table with no settings (created, not restored: no event starts an execution for it)."""
+def restored_table(sandbox: Sandbox) -> Callable[[str], str]:
+    """Makes a restore of the source with none of its settings, which no trail saw: no event starts an execution
+    for it, only the command line does."""
 
     def make(name: str) -> str:
-        sandbox.client("dynamodb").create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        examples.restore_unannounced(sandbox.client("dynamodb"), name, SourceTableName=SOURCE)
+        return name
+
+    return make
+
+
+@pytest.fixture
+def plain_table(sandbox: Sandbox) -> Callable[[str], str]:
+    """Makes a table with no settings that was created, not restored."""
+
+    def make(name: str) -> str:
+        examples.make_plain(sandbox.client("dynamodb"), name, items=0)
         return name
 
     return make
@@ -144,9 +156,9 @@ def executions(sandbox: Sandbox, app: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def test_start_wait_follows_the_execution_and_prints_the_report(
-    sandbox: Sandbox, app: dict[str, str], plain_table: Callable[[str], str]
+    sandbox: Sandbox, app: dict[str, str], restored_table: Callable[[str], str]
 ) -> None:
-    target = plain_table("cli-synced")
+    target = restored_table("cli-synced")
     code, out, err = run("start", "--target", target, "--source", SOURCE, "--wait")
     assert code == 0, out + err
     lines = out.splitlines()
@@ -206,9 +218,9 @@ def test_aws_errors_are_user_errors_without_a_traceback(sandbox: Sandbox, app: d
 
 
 def test_status_by_target_and_by_arn_give_the_same_report(
-    sandbox: Sandbox, app: dict[str, str], plain_table: Callable[[str], str]
+    sandbox: Sandbox, app: dict[str, str], restored_table: Callable[[str], str]
 ) -> None:
-    target = plain_table("cli-status")
+    target = restored_table("cli-status")
     code, out, _ = run("start", "--target", target, "--source", SOURCE, "--settings", "tags", "ttl", "--wait")
     assert code == 0
     arn = out.splitlines()[0]
@@ -262,9 +274,9 @@ def test_status_of_a_failed_execution_shows_the_report_built_before_the_failure(
     sandbox: Sandbox,
     app: dict[str, str],
     wait_for_execution: Callable[..., dict[str, Any]],
-    plain_table: Callable[[str], str],
 ) -> None:
-    target = plain_table("cli-sourceless")
+    target = "cli-sourceless"
+    forgotten_restore(sandbox, "cli-no-such-source", target)
     started = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=app["StateMachineArn"],
         input=json.dumps({"targetTableName": target, "sourceTableName": "cli-no-such-source"}),
@@ -278,9 +290,9 @@ def test_status_of_a_failed_execution_shows_the_report_built_before_the_failure(
 
 
 def test_plan_shows_what_would_change_and_changes_nothing(
-    sandbox: Sandbox, app: dict[str, str], plain_table: Callable[[str], str]
+    sandbox: Sandbox, app: dict[str, str], restored_table: Callable[[str], str]
 ) -> None:
-    target = plain_table("cli-planned")
+    target = restored_table("cli-planned")
     before = settings_of(sandbox, target)
     code, out, err = run("plan", "--target", target, "--source", SOURCE)
     assert code == 0, out + err
@@ -293,11 +305,29 @@ def test_plan_shows_what_would_change_and_changes_nothing(
 
 
 def test_start_wait_exits_1_when_the_execution_fails_and_still_prints_its_report(
-    sandbox: Sandbox, app: dict[str, str], plain_table: Callable[[str], str]
+    sandbox: Sandbox, app: dict[str, str]
 ) -> None:
-    target = plain_table("cli-orphan")
+    target = "cli-orphan"
+    forgotten_restore(sandbox, "cli-no-such-source", target)
     code, out, err = run("start", "--target", target, "--source", "cli-no-such-source", "--wait")
     assert code == 1, out + err
     assert "execution FAILED" in out
     assert any("Read source settings" in line and "failed: " in line for line in out.splitlines())
     assert '"outcome": "failed"' in out
+
+
+def test_a_table_that_was_not_restored_is_adopted_only_when_the_start_says_so(
+    sandbox: Sandbox, app: dict[str, str], plain_table: Callable[[str], str]
+) -> None:
+    target = plain_table("cli-adopted")
+    before = len(executions(sandbox, app))
+    code, out, err = run("start", "--target", target, "--source", SOURCE, "--wait")
+    assert code == 1
+    assert "target table cli-adopted was not restored" in err
+    assert "(restore-sync start --adopt-unrestored)" in err
+    assert len(executions(sandbox, app)) == before
+
+    code, out, err = run("start", "--target", target, "--source", SOURCE, "--adopt-unrestored", "--wait")
+    assert code == 0, out + err
+    assert "execution SUCCEEDED" in out
+    assert settings_of(sandbox, target) == settings_of(sandbox, SOURCE)

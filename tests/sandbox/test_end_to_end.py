@@ -10,6 +10,7 @@ import pytest
 from restore_sync.aws import TableRef
 from restore_sync.names import change_set_name, stack_name
 from restore_sync.table import import_template, table_document
+from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
@@ -193,21 +194,10 @@ def test_a_partial_run_is_resumed(sandbox: Sandbox, deployed: dict[str, str]) ->
     """A crash after the import change set was created (not executed), and a run that applied only some
     settings: the next run picks both up instead of failing on what exists."""
     app.create_source(sandbox, "stock", items=5)
-    # A table restored before restore-sync was deployed: no restore event, started by hand below.
+    # A table restored where no trail saw it, as before restore-sync was deployed: no restore event, started by
+    # hand below.
     ddb = sandbox.client("dynamodb")
-    source = ddb.describe_table(TableName="stock")["Table"]
-    ddb.create_table(
-        TableName="stock-restored",
-        KeySchema=source["KeySchema"],
-        AttributeDefinitions=source["AttributeDefinitions"],
-        GlobalSecondaryIndexes=[
-            {"IndexName": i["IndexName"], "KeySchema": i["KeySchema"], "Projection": i["Projection"]}
-            for i in source["GlobalSecondaryIndexes"]
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for item in ddb.scan(TableName="stock")["Items"]:
-        ddb.put_item(TableName="stock-restored", Item=item)
+    examples.restore_unannounced(ddb, "stock-restored", SourceTableName="stock")
     # What the import step leaves behind when it dies between creating and executing its change set.
     target = table_document(ddb.describe_table(TableName="stock-restored")["Table"], TableRef.from_arn(ARN))
     body = json.dumps(import_template(target), sort_keys=True)

@@ -135,7 +135,9 @@ def test_a_target_deleted_while_waiting_fails_clearly_and_leaves_nothing(
     ddb = sandbox.client("dynamodb")
     examples.make_source(ddb, "gone", 2)
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
-    restore(sandbox, "gone", "gone-restored", seconds=3600)
+    restore(sandbox, "gone", "gone-restored", seconds=float("inf"))
+    # Once the execution waits for it: the request was made from the restored table.
+    app.entered_in_time(sandbox, deployed["StateMachineArn"], "gone-restored", "Wait before checking again")
     ddb.delete_table(TableName="gone-restored")
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "gone-restored")

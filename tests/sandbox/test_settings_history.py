@@ -157,15 +157,7 @@ def test_live_copies_the_source_as_it_is_now(sandbox: Sandbox, deployed: dict[st
     app.create_source(sandbox, "carts", items=3)
     clock.current().advance(600)
     change_settings(sandbox, "carts")
-    sandbox.client("dynamodb").create_table(
-        TableName="carts-copy",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    examples.restore_unannounced(sandbox.client("dynamodb"), "carts-copy", SourceTableName="carts")
 
     started = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=deployed["StateMachineArn"],
@@ -212,13 +204,9 @@ def test_a_deleted_source_restored_from_its_backup_gets_the_settings_it_had_at_t
 def test_a_table_with_no_history_and_no_source_fails_before_anything_is_touched(
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
-    ddb = sandbox.client("dynamodb")
-    ddb.create_table(
-        TableName="orphan",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    # Restored from a table that is gone, and that no trail ever recorded: "never-existed" as far as the
+    # settings history knows.
+    app.restored_from_a_forgotten_table(sandbox, "never-existed", "orphan")
     examples.settled()
     untouched = app.settings_of(sandbox, "orphan")
 

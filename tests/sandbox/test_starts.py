@@ -40,23 +40,10 @@ def put(sandbox: Sandbox, event: dict[str, Any]) -> None:
     assert response["FailedEntryCount"] == 0
 
 
-def restored_copy(sandbox: Sandbox, source: str, target: str, region: str | None = None) -> None:
-    """A table as a restore leaves it (same keys and index, the items, none of the settings), made without a
-    restore call so that only the event under test announces it."""
-    ddb = sandbox.client("dynamodb", region)
-    described = ddb.describe_table(TableName=source)["Table"]
-    ddb.create_table(
-        TableName=target,
-        KeySchema=described["KeySchema"],
-        AttributeDefinitions=described["AttributeDefinitions"],
-        GlobalSecondaryIndexes=[
-            {"IndexName": i["IndexName"], "KeySchema": i["KeySchema"], "Projection": i["Projection"]}
-            for i in described.get("GlobalSecondaryIndexes", [])
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for item in ddb.scan(TableName=source)["Items"]:
-        ddb.put_item(TableName=target, Item=item)
+def restored_copy(sandbox: Sandbox, source: str, target: str, region: str | None = None, **restore: Any) -> None:
+    """`source` restored to `target` (at the latest restorable time, or from `restore`'s BackupArn) where no trail
+    sees it, so that only the event under test announces it."""
+    examples.restore_unannounced(sandbox.client("dynamodb", region), target, **(restore or {"SourceTableName": source}))
 
 
 def assert_whole(sandbox: Sandbox, execution: dict[str, Any], source: str, target: str) -> None:
@@ -77,7 +64,7 @@ def test_restore_from_backup_event(sandbox: Sandbox, deployed: dict[str, str]) -
     ddb = sandbox.client("dynamodb")
     examples.make_source(ddb, "invoices", 4)
     backup = ddb.create_backup(TableName="invoices", BackupName="invoices-nightly")["BackupDetails"]["BackupArn"]
-    restored_copy(sandbox, "invoices", "invoices-from-backup")
+    restored_copy(sandbox, "invoices", "invoices-from-backup", BackupArn=backup)
     event = load_event("cloudtrail_restore_from_backup")
     event["detail"]["requestParameters"]["backupArn"] = backup
     put(sandbox, event)
@@ -133,7 +120,13 @@ def test_a_source_tagged_none_is_left_alone(sandbox: Sandbox, deployed: dict[str
     )
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "scratch-restored")
     assert execution["status"] == "SUCCEEDED"
-    assert json.loads(execution["output"])["ignored"] is True
+    report = json.loads(execution["output"])
+    assert (report["outcome"], report["target"], report["source"]) == ("ignored", app.arn("scratch-restored"), arn)
+    assert f"source table {arn} is tagged restore-sync:settings=none" in report["reason"]
+    assert report["settings"] == {}
+    events = app.history(sandbox, execution["executionArn"])
+    assert app.entered(events, "Nothing to sync") == 1
+    assert app.entered(events, "Check target table") == 0
     assert stack_name("restore-sync", "scratch-restored") not in app.governance_stacks(sandbox)
     assert app.settings_of(sandbox, "scratch-restored")["ttl"] == {"enabled": False, "attributeName": None}
 
@@ -155,15 +148,69 @@ REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "needle"), REFUSALS, ids=[needle for _, needle in REFUSALS])
-def test_invalid_manual_input_fails_at_once_and_touches_nothing(
+OTHER_ACCOUNT = "999999999999"
+
+
+def restore_call(target: str, source: str, **envelope: Any) -> dict[str, Any]:
+    """A CloudTrail restore call event, as anyone allowed to start an execution can send it as its input."""
+    event = load_event("cloudtrail_restore_pitr_by_name")
+    event["detail"]["requestParameters"] = {"sourceTableName": source, "targetTableName": target}
+    event.update({k: v for k, v in envelope.items() if k != "eventTime"})
+    event["detail"]["recipientAccountId"] = event["account"]
+    event["detail"]["eventTime"] = envelope.get("eventTime", event["time"])
+    return event
+
+
+def restore_job(created: str) -> dict[str, Any]:
+    event = load_event("backup_restore_job_completed")
+    event["detail"].update(createdResourceArn=created, sourceResourceArn=app.arn("menu"))
+    return event
+
+
+# Inputs made to have restore-sync change a table it must not touch, each with the words of its refusal.
+HOSTILE = [
+    ({"targetTableName": "menu-plain", "sourceTableName": "menu"}, "target table menu-plain was not restored"),
+    (
+        {"targetTableName": "menu-plain", "sourceTableName": "menu", "adoptUnrestored": True},
+        "this deployment does not adopt tables that were not restored (menu-plain was not): deploy it with the "
+        "parameter AdoptUnrestoredTables=true",
+    ),
+    (restore_call("menu-copy", "menu-copy"), "the source and the target are the same table (menu-copy)"),
+    (restore_call("menu-plain", "menu"), "target table menu-plain was not restored"),
+    (
+        restore_call("menu-copy", "menu", account=OTHER_ACCOUNT),
+        f"account: the event is from account {OTHER_ACCOUNT}, not this deployment's account {app.ACCOUNT}",
+    ),
+    (
+        restore_call("menu-copy", "menu", eventTime="2099-01-01T00:00:00Z"),
+        "detail.eventTime: 2099-01-01T00:00:00Z is after this execution started",
+    ),
+    ({"targetTableName": "menu-copy\n", "sourceTableName": "menu"}, "targetTableName: 'menu-copy\\n' does not match"),
+    (
+        restore_job(app.arn("menu-copy", account=OTHER_ACCOUNT)),
+        f"the restored table {app.arn('menu-copy', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}, "
+        f"not to this deployment's account {app.ACCOUNT}",
+    ),
+]
+
+
+def untouched(sandbox: Sandbox, table: str) -> tuple[Any, ...]:
+    """Everything a sync could change: the table's description, every setting, every item."""
+    ddb = sandbox.client("dynamodb")
+    items = sorted(json.dumps(item, sort_keys=True) for item in ddb.scan(TableName=table)["Items"])
+    return ddb.describe_table(TableName=table)["Table"], app.settings_of(sandbox, table), items
+
+
+@pytest.mark.parametrize(("raw", "needle"), REFUSALS + HOSTILE, ids=[needle for _, needle in REFUSALS + HOSTILE])
+def test_invalid_or_hostile_input_fails_at_once_and_touches_nothing(
     sandbox: Sandbox, deployed: dict[str, str], raw: Any, needle: str
 ) -> None:
     ddb = sandbox.client("dynamodb")
     if "menu" not in ddb.list_tables()["TableNames"]:
         examples.make_source(ddb, "menu", 3)
         restored_copy(sandbox, "menu", "menu-copy")
-    before = app.settings_of(sandbox, "menu-copy")
+        examples.make_plain(ddb, "menu-plain", items=2)
+    before = {table: untouched(sandbox, table) for table in ("menu-copy", "menu-plain")}
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
 
     started = sandbox.client("stepfunctions").start_execution(
@@ -176,8 +223,8 @@ def test_invalid_manual_input_fails_at_once_and_touches_nothing(
     assert needle in execution["cause"]
     assert not execution["cause"].startswith("{"), "the cause is the message a person reads, not a stack trace"
     assert app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) == []
-    assert stack_name("restore-sync", "menu-copy") not in app.governance_stacks(sandbox)
-    assert app.settings_of(sandbox, "menu-copy") == before
+    assert [s for s in app.governance_stacks(sandbox) if "menu" in s] == []
+    assert {table: untouched(sandbox, table) for table in before} == before
 
 
 def test_a_refusal_lists_every_problem(sandbox: Sandbox, deployed: dict[str, str]) -> None:

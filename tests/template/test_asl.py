@@ -24,7 +24,8 @@ LAMBDA_TRANSIENT = {
     "Lambda.TooManyRequestsException",
     "Lambda.Unknown",
 }
-DOMAIN_TRANSIENT = {"AwsTransient", "StackBusy"}
+# TargetTableNotFound: a table just restored may not be visible to DescribeTable for a few seconds.
+DOMAIN_TRANSIENT = {"AwsTransient", "StackBusy", "TargetTableNotFound"}
 TRANSIENT = LAMBDA_TRANSIENT | {"States.Timeout"} | DOMAIN_TRANSIENT
 # What every Lambda step must at least retry (design.md: throttling, Lambda service errors, timeouts).
 MUST_RETRY = {

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from restore_sync import schemas
 from restore_sync.settings import NAMES, READ_ACTIONS
-from restore_sync.workflow.request import input_schema
 from tests.template.template_artefacts import as_list, ref_target, resources_of_type, role_statements
 
 # The functions that read settings (settings_document or verify): the source, the target, the settings history.
@@ -49,7 +49,7 @@ def test_settings_parameter_offers_the_registrys_names_in_apply_order(template: 
 
 
 def test_input_schema_accepts_exactly_the_registrys_names() -> None:
-    enum = input_schema()["properties"]["settings"]["items"]["enum"]
+    enum = schemas.schema(schemas.MANUAL_INPUT)["properties"]["settings"]["items"]["enum"]
     assert enum == list(NAMES), "functions/restore_sync/schemas/execution-input.schema.json: properties.settings"
 
 

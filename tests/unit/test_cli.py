@@ -78,6 +78,8 @@ def test_start_options_become_the_documented_input() -> None:
         "triggersDisabled": True,
         "settingsFrom": "snapshot",
     }
+    adopting = cli.parser().parse_args(["plan", "--target", "t-plain", "--source", "t", "--adopt-unrestored"])
+    assert cli.execution_input(adopting, dry_run=True)["adoptUnrestored"] is True
     plain = cli.parser().parse_args(["start", "--target", "t-restored", "--source", "t"])
     assert cli.execution_input(plain, dry_run=True) == {
         "targetTableName": "t-restored",
@@ -94,3 +96,13 @@ def test_the_sandbox_commands_are_the_sandbox_packages_found_by_name() -> None:
     assert cli.sandbox_command("demo") is demo.run
     with pytest.raises(cli.UserError, match="sandbox is not installed"):
         cli.sandbox_command("no-such-command")
+
+
+def test_an_ignored_report_prints_its_reason_and_no_settings_table() -> None:
+    out = io.StringIO()
+    report = {"target": "arn:t", "outcome": "ignored", "reason": "tagged restore-sync:settings=none", "settings": {}}
+    cli.print_report(cli.Output(out, io.StringIO()), report, as_json=False)
+    lines = out.getvalue().splitlines()
+    assert "outcome: ignored   target: arn:t" in lines
+    assert lines[-1] == "ignored: tagged restore-sync:settings=none"
+    assert not any(line.startswith("setting") for line in lines)

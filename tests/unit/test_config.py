@@ -30,3 +30,9 @@ def test_an_unknown_setting_is_a_configuration_error_naming_it() -> None:
 def test_a_number_that_is_not_one_is_a_configuration_error_naming_the_variable(name: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
         Config.from_env({name: "ten"})
+
+
+def test_adopting_tables_that_were_not_restored_is_off_unless_the_deployment_says_true() -> None:
+    assert Config.from_env({}).adopt_unrestored is False
+    assert Config.from_env({"ADOPT_UNRESTORED_TABLES": "false"}).adopt_unrestored is False
+    assert Config.from_env({"ADOPT_UNRESTORED_TABLES": "true"}).adopt_unrestored is True

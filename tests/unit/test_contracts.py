@@ -283,3 +283,11 @@ def test_the_workflow_state_reads_what_it_knows_and_leaves_the_rest() -> None:
     assert state.request == REQUEST
     with pytest.raises(ContractError, match=r"results\[0\]\.setting: missing"):
         WorkflowState.from_dict({"results": [{"status": "applied"}]})
+
+
+def test_the_workflow_holds_a_request_or_the_reason_it_is_ignored_told_apart_by_the_ignored_key() -> None:
+    ignored = Ignored(reason="nothing to do", target=TableRef("t", "us-east-1", "123456789012").arn)
+    assert WorkflowState.from_dict({"request": ignored.to_dict()}).request == ignored
+    assert WorkflowState.from_dict({"request": REQUEST.to_dict()}).request == REQUEST
+    with pytest.raises(ContractError, match=r"request: expected Request or Ignored, got \{\"reason\": \"x\"\}"):
+        WorkflowState.from_dict({"request": {"reason": "x"}})

@@ -76,3 +76,15 @@ def test_an_executions_input_is_read_once() -> None:
         executions.latest_execution(sfn, MACHINE, "t-table")
     reads_of_input = [arn for arn in sfn.described if arn.endswith(":e")]
     assert len(reads_of_input) == 1 + 3, "one read of the input, then one DescribeExecution per answer"
+
+
+def test_the_report_of_an_ignored_execution_is_an_ignored_report_whatever_the_deployment_s_age() -> None:
+    arn = f"{MACHINE}:ignored"
+    report = {"target": None, "outcome": "ignored", "reason": "the call failed", "settings": {}, "execution": arn}
+    now = {"executionArn": arn, "status": "SUCCEEDED", "output": json.dumps(report)}
+    assert executions.report_of(None, now) == report
+    # Deployments before the ignored report ended with Normalize's own output.
+    before = {"executionArn": arn, "status": "SUCCEEDED", "output": json.dumps({"ignored": True, "reason": "why"})}
+    older = executions.report_of(None, before)
+    assert older is not None
+    assert (older["outcome"], older["reason"], older["execution"], older["settings"]) == ("ignored", "why", arn, {})

@@ -35,6 +35,11 @@ def test_stack_name_is_valid_for_legal_table_names(table: str) -> None:
     assert "--" not in name
 
 
+def test_a_prefix_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(ValueError, match="stack prefix"):
+        stack_name("rs\n", "orders")
+
+
 def test_stack_name_is_deterministic() -> None:
     assert stack_name("rs", "orders.v2") == stack_name("rs", "orders.v2")
 
@@ -54,7 +59,7 @@ def test_stack_name_keeps_a_readable_part() -> None:
     assert stack_name("rs", "orders.restored_1").startswith("rs-orders-restored-1-")
 
 
-@pytest.mark.parametrize("table", ["ab", "a" * 256, "has space", "slash/no", ""])
+@pytest.mark.parametrize("table", ["ab", "a" * 256, "has space", "slash/no", "", "orders\n", "\norders"])
 def test_illegal_table_names_are_refused(table: str) -> None:
     with pytest.raises(ValueError, match="not a DynamoDB table name"):
         stack_name("rs", table)

@@ -117,3 +117,30 @@ def test_dry_run_reports_the_plan_without_changing_anything() -> None:
     assert report["settings"]["stream"]["changes"] == [{"resource": "Table", "property": "StreamSpecification"}]
     assert report["settings"]["ttl"]["changes"] == []
     assert all(entry.get("reason") for entry in report["settings"].values())
+
+
+def test_an_ignored_start_reports_ignored_with_its_reason_and_tables() -> None:
+    ignored = {
+        "ignored": True,
+        "reason": "source table arn:aws:dynamodb:us-east-1:123456789012:table/s is tagged restore-sync:settings=none",
+        "target": REQUEST["targetTableArn"],
+        "source": REQUEST["sourceTableArn"],
+    }
+    result = built({"input": {"detail-type": "AWS API Call via CloudTrail"}, "request": ignored})
+    assert result == {
+        "succeeded": True,
+        "report": {
+            "target": REQUEST["targetTableArn"],
+            "source": REQUEST["sourceTableArn"],
+            "settingsFrom": None,
+            "restorePoint": None,
+            "settingsVersion": None,
+            "outcome": "ignored",
+            "reason": ignored["reason"],
+            "settings": {},
+            "drift": [],
+            "stack": None,
+            "execution": EXECUTION,
+        },
+    }
+    assert "reason" not in built(state(plan=PLAN, results=[], verification={"drift": []}))["report"]

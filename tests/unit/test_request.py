@@ -1,96 +1,158 @@
-"""Normalize: CloudTrail events and manual input become one request shape, or a clear ValidationError."""
+"""Normalize: every start (CloudTrail and AWS Backup events, manual input) becomes one request shape, is ignored, or
+is refused with a ValidationError naming every problem; the target must be a restored table of this deployment
+whose RestoreSummary names the source."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
+from botocore.exceptions import ClientError
 
-from restore_sync.aws import Aws
-from restore_sync.errors import UnusableEvent, ValidationError
+from restore_sync.errors import TargetTableNotFound, UnusableEvent, ValidationError
 from restore_sync.settings import NAMES
+from restore_sync.timestamps import iso
 from restore_sync.workflow.request import normalize
 from tests.helpers import load_event
 
 ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "999999999999"
+REGION = "us-east-1"
+CREATED = datetime(2026, 11, 20, 10, 0, 0, 250000, tzinfo=UTC)
 STARTED = "2026-11-20T10:00:05.123Z"
+BACKUP = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders/backup/01795600000000-abcdef12"
+
+
+def arn(name: str, region: str = REGION, account: str = ACCOUNT) -> str:
+    return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+
+
+class FakeDynamoDB:
+    """DynamoDB as Normalize reads it: DescribeTable, DescribeBackup and ListTagsOfResource over a few tables."""
+
+    def __init__(self, tables: dict[str, dict[str, Any]], tags: dict[str, dict[str, str]]) -> None:
+        self.tables, self.tags = tables, tags
+        self.backups = {BACKUP: arn("orders")}
+
+    def describe_table(self, TableName: str) -> dict[str, Any]:
+        if TableName not in self.tables:
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "not found"}}, "DescribeTable")
+        return {"Table": copy.deepcopy(self.tables[TableName])}
+
+    def describe_backup(self, BackupArn: str) -> dict[str, Any]:
+        if BackupArn not in self.backups:
+            raise ClientError({"Error": {"Code": "BackupNotFoundException", "Message": "gone"}}, "DescribeBackup")
+        return {"BackupDescription": {"SourceTableDetails": {"TableArn": self.backups[BackupArn]}}}
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "list_tags_of_resource"
+        tags = self.tags
+        return type("Pages", (), {"paginate": staticmethod(lambda ResourceArn: [{"Tags": tags_of(tags, ResourceArn)}])})
+
+
+def tags_of(tags: dict[str, dict[str, str]], resource: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.get(resource, {}).items()]
+
+
+class FakeAws:
+    def __init__(self) -> None:
+        self.tags: dict[str, dict[str, str]] = {}
+        self.tables: dict[str, dict[str, Any]] = {
+            "orders": table("orders"),
+            "orders-restored": table("orders-restored", SourceTableArn=arn("orders")),
+            "orders.restored_2026-11-20": table(
+                "orders.restored_2026-11-20", SourceTableArn=arn("orders", "eu-west-1")
+            ),
+            "invoices-from-backup": table("invoices-from-backup", SourceBackupArn=BACKUP, SourceTableArn=arn("orders")),
+            "plain": table("plain"),
+        }
+
+    def client(self, service: str, region: str | None = None) -> FakeDynamoDB:
+        assert service == "dynamodb"
+        return FakeDynamoDB(self.tables, self.tags)
+
+
+def table(name: str, **restore_summary: Any) -> dict[str, Any]:
+    described: dict[str, Any] = {"TableName": name, "TableArn": arn(name), "CreationDateTime": CREATED}
+    if restore_summary:
+        described["RestoreSummary"] = {"RestoreDateTime": CREATED, "RestoreInProgress": True, **restore_summary}
+    return described
 
 
 @pytest.fixture
-def aws() -> Iterator[Aws]:
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        for name in ("orders", "orders-restored"):
-            ddb.create_table(
-                TableName=name,
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        yield Aws(region="us-east-1")
+def aws() -> FakeAws:
+    return FakeAws()
 
 
-def run(aws: Aws, raw: Any) -> dict[str, Any]:
+def run(aws: FakeAws, raw: Any, **options: Any) -> dict[str, Any]:
     """The request (or why it is ignored) as the state machine receives it."""
-    return normalize(
-        aws, raw, region="us-east-1", account=ACCOUNT, started_at=STARTED, default_settings=NAMES
-    ).to_dict()
+    arguments = {"region": REGION, "account": ACCOUNT, "started_at": STARTED, "default_settings": NAMES, **options}
+    return normalize(aws, raw, **arguments).to_dict()  # type: ignore[arg-type]
 
 
-def test_point_in_time_restore_by_name(aws: Aws) -> None:
+def refusal(aws: FakeAws, raw: Any, **options: Any) -> str:
+    with pytest.raises(ValidationError) as raised:
+        run(aws, raw, **options)
+    return " | ".join(raised.value.problems)
+
+
+def test_point_in_time_restore_by_name(aws: FakeAws) -> None:
     request = run(aws, load_event("cloudtrail_restore_pitr_by_name"))
     assert request == {
         "ignored": False,
         "trigger": "RestoreTableToPointInTime",
         "targetTableName": "orders-restored",
-        "targetTableArn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders-restored",
+        "targetTableArn": arn("orders-restored"),
         "sourceTableName": "orders",
-        "sourceTableArn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders",
-        "region": "us-east-1",
+        "sourceTableArn": arn("orders"),
+        "region": REGION,
         "settings": list(NAMES),
         "dryRun": False,
-        "requestedAt": "2026-11-20T10:00:00Z",
+        "requestedAt": iso(CREATED),
         "triggersDisabled": False,
         "settingsFrom": "auto",
     }
 
 
-def test_point_in_time_restore_by_arn_from_another_region(aws: Aws) -> None:
+def test_point_in_time_restore_by_arn_from_another_region(aws: FakeAws) -> None:
     request = run(aws, load_event("cloudtrail_restore_pitr_by_arn_cross_region"))
-    assert request["sourceTableArn"] == f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"
+    assert request["sourceTableArn"] == arn("orders", "eu-west-1")
     assert request["targetTableName"] == "orders.restored_2026-11-20"
-    assert request["region"] == "us-east-1"
+    assert request["region"] == REGION
 
 
-def test_restore_from_backup_finds_the_source_in_the_backup(aws: Aws) -> None:
-    backup = boto3.client("dynamodb", region_name="us-east-1").create_backup(TableName="orders", BackupName="nightly")
-    event = load_event("cloudtrail_restore_pitr_by_name")
-    event["detail"]["eventName"] = "RestoreTableFromBackup"
-    event["detail"]["requestParameters"] = {
-        "targetTableName": "orders-restored",
-        "backupArn": backup["BackupDetails"]["BackupArn"],
-    }
+def test_restore_from_backup_reads_the_source_from_the_restored_table(aws: FakeAws) -> None:
+    event = load_event("cloudtrail_restore_from_backup")
+    event["detail"]["requestParameters"]["backupArn"] = BACKUP
     request = run(aws, event)
     assert request["trigger"] == "RestoreTableFromBackup"
-    assert request["sourceTableArn"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
+    assert request["sourceTableArn"] == arn("orders")
 
 
-def test_failed_restore_calls_are_ignored(aws: Aws) -> None:
+def test_a_restore_summary_naming_only_the_backup_is_followed_to_the_backup_s_table(aws: FakeAws) -> None:
+    del aws.tables["invoices-from-backup"]["RestoreSummary"]["SourceTableArn"]
+    assert run(aws, {"targetTableName": "invoices-from-backup", "sourceTableName": "orders"})["ignored"] is False
+    aws.tables["invoices-from-backup"]["RestoreSummary"]["SourceBackupArn"] = BACKUP.replace("abcdef12", "00000000")
+    assert "whose table cannot be read (BackupNotFoundException)" in refusal(
+        aws, {"targetTableName": "invoices-from-backup", "sourceTableName": "orders"}
+    )
+
+
+def test_failed_restore_calls_are_ignored(aws: FakeAws) -> None:
     request = run(aws, load_event("cloudtrail_restore_failed"))
     assert request["ignored"] is True
     assert "PointInTimeRecoveryUnavailableException" in request["reason"]
 
 
-def test_other_calls_are_ignored(aws: Aws) -> None:
+def test_other_calls_are_ignored(aws: FakeAws) -> None:
     event = load_event("cloudtrail_restore_pitr_by_name")
     event["detail"]["eventName"] = "CreateTable"
     assert run(aws, event)["ignored"] is True
 
 
-def test_manual_input(aws: Aws) -> None:
+def test_manual_input(aws: FakeAws) -> None:
     request = run(
         aws, {"targetTableName": "orders-restored", "sourceTableName": "orders", "settings": ["ttl"], "dryRun": True}
     )
@@ -100,17 +162,15 @@ def test_manual_input(aws: Aws) -> None:
     assert request["requestedAt"] == STARTED
 
 
-def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: Aws) -> None:
+def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: FakeAws) -> None:
     event = load_event("cloudtrail_restore_pitr_by_name")
-    common = {"region": "us-east-1", "account": ACCOUNT, "started_at": STARTED, "default_settings": NAMES}
-    assert normalize(aws, event, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is True
+    assert run(aws, event, triggers_disabled=True)["triggersDisabled"] is True
     manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
-    assert normalize(aws, manual, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is True
-    chosen = {**manual, "triggersDisabled": False}
-    assert normalize(aws, chosen, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is False
+    assert run(aws, manual, triggers_disabled=True)["triggersDisabled"] is True
+    assert run(aws, {**manual, "triggersDisabled": False}, triggers_disabled=True)["triggersDisabled"] is False
 
 
-def test_manual_input_lists_every_problem(aws: Aws) -> None:
+def test_manual_input_lists_every_problem(aws: FakeAws) -> None:
     with pytest.raises(ValidationError) as raised:
         run(aws, {"targetTableName": "no", "sourceTableName": "orders", "settings": ["ttl", "bogus"], "colour": 1})
     problems = raised.value.problems
@@ -134,14 +194,36 @@ def test_manual_input_lists_every_problem(aws: Aws) -> None:
         ({"targetTableName": "missing-table", "sourceTableName": "orders"}, "does not exist"),
         ({"targetTableName": "orders-restored", "sourceTableName": "orders", "dryRun": "yes"}, "dryRun"),
         ("just a string", "input"),
+        (
+            {"targetTableName": "orders-restored\n", "sourceTableName": "orders"},
+            "targetTableName: 'orders-restored\\n' does not match",
+        ),
+        (
+            {"targetTableName": "orders-restored", "sourceTableArn": arn("orders") + "\n"},
+            "sourceTableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders\\n' does not match",
+        ),
+        (
+            {"targetTableName": "orders-restored", "sourceTableArn": arn("orders", account=OTHER_ACCOUNT)},
+            f"sourceTableArn {arn('orders', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}, "
+            f"not to this deployment's account {ACCOUNT}",
+        ),
+        (
+            {"targetTableName": "orders-restored", "sourceTableArn": arn("orders").replace("aws", "aws-cn", 1)},
+            "is in partition aws-cn, not in aws",
+        ),
+        ({"targetTableName": "plain", "sourceTableName": "orders"}, "target table plain was not restored"),
+        (
+            {"targetTableName": "orders-restored", "sourceTableName": "plain"},
+            f"target table orders-restored was restored from {arn('orders')}, not from the source requested "
+            f"({arn('plain')})",
+        ),
     ],
 )
-def test_invalid_manual_input_is_refused_with_a_reason(aws: Aws, raw: Any, needle: str) -> None:
-    with pytest.raises(ValidationError, match=needle):
-        run(aws, raw)
+def test_invalid_manual_input_is_refused_with_a_reason(aws: FakeAws, raw: Any, needle: str) -> None:
+    assert needle in refusal(aws, raw)
 
 
-def test_a_refusal_names_every_problem_at_once(aws: Aws) -> None:
+def test_a_refusal_names_every_problem_at_once(aws: FakeAws) -> None:
     with pytest.raises(ValidationError) as raised:
         run(aws, {"targetTableName": "missing-table", "sourceTableName": "missing-table", "settings": ["bogus"]})
     text = " | ".join(raised.value.problems)
@@ -151,44 +233,62 @@ def test_a_refusal_names_every_problem_at_once(aws: Aws) -> None:
     assert "target table missing-table does not exist" in text
 
 
-def tag_source(value: str) -> None:
-    boto3.client("dynamodb", region_name="us-east-1").tag_resource(
-        ResourceArn=f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders",
-        Tags=[{"Key": "restore-sync:settings", "Value": value}],
-    )
+def test_a_table_that_was_not_restored_is_adopted_only_when_asked_and_allowed(aws: FakeAws) -> None:
+    raw = {"targetTableName": "plain", "sourceTableName": "orders"}
+    assert "start with adoptUnrestored: true (restore-sync start --adopt-unrestored)" in refusal(aws, raw)
+    asked = {**raw, "adoptUnrestored": True}
+    assert (
+        "adoptUnrestored: this deployment does not adopt tables that were not restored (plain was not): deploy it "
+        "with the parameter AdoptUnrestoredTables=true to allow that"
+    ) in refusal(aws, asked)
+    assert run(aws, asked, adopt_unrestored=True)["targetTableArn"] == arn("plain")
+    # Asking to adopt does not lift the check on a table that was restored.
+    wrong_source = {"targetTableName": "orders-restored", "sourceTableName": "plain", "adoptUnrestored": True}
+    assert "was restored from" in refusal(aws, wrong_source, adopt_unrestored=True)
 
 
-def test_a_source_tagged_none_is_not_synced(aws: Aws) -> None:
-    tag_source("none")
+def test_a_table_restored_from_another_account_s_table_is_refused(aws: FakeAws) -> None:
+    aws.tables["orders-restored"]["RestoreSummary"]["SourceTableArn"] = arn("orders", account=OTHER_ACCOUNT)
+    problems = refusal(aws, load_event("cloudtrail_restore_pitr_by_name"))
+    assert f"belongs to account {OTHER_ACCOUNT}, not to this deployment's account {ACCOUNT}" in problems
+
+
+def tag_source(aws: FakeAws, value: str) -> None:
+    aws.tags[arn("orders")] = {"restore-sync:settings": value}
+
+
+def test_a_source_tagged_none_is_ignored_naming_the_tag_and_the_tables(aws: FakeAws) -> None:
+    tag_source(aws, "none")
     request = run(aws, load_event("cloudtrail_restore_pitr_by_name"))
     assert request["ignored"] is True
     assert "restore-sync:settings=none" in request["reason"]
+    assert (request["target"], request["source"]) == (arn("orders-restored"), arn("orders"))
 
 
-def test_a_source_tag_narrows_the_settings(aws: Aws) -> None:
-    tag_source("ttl stream+triggers")
+def test_a_source_tag_narrows_the_settings(aws: FakeAws) -> None:
+    tag_source(aws, "ttl stream+triggers")
     assert run(aws, load_event("cloudtrail_restore_pitr_by_name"))["settings"] == ["stream", "ttl", "triggers"]
 
 
-def test_a_manual_start_chooses_its_own_settings_whatever_the_tag(aws: Aws) -> None:
-    tag_source("none")
+def test_a_manual_start_chooses_its_own_settings_whatever_the_tag(aws: FakeAws) -> None:
+    tag_source(aws, "none")
     request = run(aws, {"targetTableName": "orders-restored", "sourceTableName": "orders", "settings": ["pitr"]})
     assert request["ignored"] is False
     assert request["settings"] == ["pitr"]
 
 
-def test_a_tag_naming_unknown_settings_is_refused_with_the_way_to_fix_it(aws: Aws) -> None:
-    tag_source("ttl, stream")
+def test_a_tag_naming_unknown_settings_is_refused_with_the_way_to_fix_it(aws: FakeAws) -> None:
+    tag_source(aws, "ttl, stream")
     with pytest.raises(UnusableEvent, match="separated by spaces or '\\+'"):
         run(aws, load_event("cloudtrail_restore_pitr_by_name"))
 
 
-def test_an_aws_backup_restore_job(aws: Aws) -> None:
+def test_an_aws_backup_restore_job(aws: FakeAws) -> None:
     request = run(aws, load_event("backup_restore_job_completed"))
     assert request["trigger"] == "AWSBackupRestoreJob"
-    assert request["targetTableArn"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders-restored"
-    assert request["sourceTableArn"] == f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
-    assert request["requestedAt"] == "2026-11-20T10:00:00.000Z"
+    assert request["targetTableArn"] == arn("orders-restored")
+    assert request["sourceTableArn"] == arn("orders")
+    assert request["requestedAt"] == iso(CREATED)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +299,7 @@ def test_an_aws_backup_restore_job(aws: Aws) -> None:
     ],
 )
 def test_backup_events_that_are_not_a_completed_table_restore_are_ignored(
-    aws: Aws, change: dict[str, Any], reason: str
+    aws: FakeAws, change: dict[str, Any], reason: str
 ) -> None:
     event = load_event("backup_restore_job_completed")
     event["detail"].update(change)
@@ -208,8 +308,119 @@ def test_backup_events_that_are_not_a_completed_table_restore_are_ignored(
     assert reason in request["reason"]
 
 
-def test_a_backup_event_without_the_restored_table_is_unusable(aws: Aws) -> None:
+def test_a_backup_event_without_the_restored_table_is_refused(aws: FakeAws) -> None:
     event = load_event("backup_restore_job_completed")
     del event["detail"]["createdResourceArn"]
-    with pytest.raises(UnusableEvent, match="names no restored table"):
-        run(aws, event)
+    assert "detail: 'createdResourceArn' is a required property" in refusal(aws, event)
+
+
+def pitr_event(**parameters: Any) -> dict[str, Any]:
+    event = load_event("cloudtrail_restore_pitr_by_name")
+    event["detail"]["requestParameters"].update(parameters)
+    return event
+
+
+def backup_event(**detail: Any) -> dict[str, Any]:
+    event = load_event("backup_restore_job_completed")
+    event["detail"].update(detail)
+    return event
+
+
+def with_account(event: dict[str, Any], account: str) -> dict[str, Any]:
+    event["account"] = account
+    event["detail"]["recipientAccountId"] = account
+    return event
+
+
+FUTURE = (CREATED + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+HOSTILE_EVENTS = [
+    (
+        pitr_event(sourceTableName="orders-restored"),
+        [
+            "the source and the target are the same table (orders-restored)",
+            f"the event names the source {arn('orders-restored')}, but orders-restored was restored from "
+            f"{arn('orders')}",
+        ],
+    ),
+    (pitr_event(targetTableName="plain"), ["target table plain was not restored"]),
+    (
+        with_account(pitr_event(), OTHER_ACCOUNT),
+        [
+            f"account: the event is from account {OTHER_ACCOUNT}, not this deployment's account {ACCOUNT}",
+            f"detail.recipientAccountId: the event is from account {OTHER_ACCOUNT}",
+        ],
+    ),
+    (
+        {**pitr_event(), "region": "eu-west-1"},
+        ["region: the event is from eu-west-1, not this deployment's region us-east-1"],
+    ),
+    (
+        {**pitr_event(), "detail": {**pitr_event()["detail"], "eventTime": FUTURE}},
+        [f"detail.eventTime: {FUTURE} is after this execution started ({STARTED})"],
+    ),
+    (
+        pitr_event(sourceTableArn=arn("orders", account=OTHER_ACCOUNT)),
+        [f"the source the event names {arn('orders', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}"],
+    ),
+    (pitr_event(targetTableName="orders-restored\n"), ["'orders-restored\\n' does not match"]),
+    (
+        {**pitr_event(), "targetTableName": "plain"},
+        ["input: Unevaluated properties are not allowed ('targetTableName' was unexpected)"],
+    ),
+    (
+        backup_event(createdResourceArn=arn("orders-restored", account=OTHER_ACCOUNT)),
+        [f"the restored table {arn('orders-restored', account=OTHER_ACCOUNT)} belongs to account {OTHER_ACCOUNT}"],
+    ),
+    (
+        backup_event(createdResourceArn=arn("orders-restored", region="eu-west-1")),
+        ["is in eu-west-1, not in this deployment's region us-east-1"],
+    ),
+    (
+        backup_event(sourceResourceArn=arn("plain")),
+        [f"the event names the source {arn('plain')}, but orders-restored was restored from {arn('orders')}"],
+    ),
+    (
+        backup_event(creationDate=FUTURE),
+        [f"detail.creationDate: {FUTURE} is after this execution started"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("event", "needles"), HOSTILE_EVENTS)
+def test_an_event_that_does_not_describe_a_restore_here_is_refused(
+    aws: FakeAws, event: dict[str, Any], needles: list[str]
+) -> None:
+    problems = refusal(aws, event)
+    for needle in needles:
+        assert needle in problems
+
+
+def test_an_event_whose_table_is_not_found_is_retried_not_refused(aws: FakeAws) -> None:
+    """DescribeTable may not find a table just created: the state machine retries TargetTableNotFound."""
+    with pytest.raises(TargetTableNotFound, match="target table gone does not exist in us-east-1"):
+        run(aws, pitr_event(targetTableName="gone"))
+    # With another reason to refuse the event, it is refused at once.
+    assert "target table gone does not exist" in refusal(
+        aws, pitr_event(targetTableName="gone", sourceTableName="gone")
+    )
+
+
+def test_an_event_naming_a_backup_of_another_account_is_refused_by_name(aws: FakeAws) -> None:
+    event = load_event("cloudtrail_restore_from_backup")
+    foreign = BACKUP.replace(ACCOUNT, OTHER_ACCOUNT)
+    event["detail"]["requestParameters"]["backupArn"] = foreign
+    assert f"the backup the event names {foreign} belongs to account {OTHER_ACCOUNT}" in refusal(aws, event)
+
+
+def test_an_event_naming_another_backup_than_the_one_restored_is_refused(aws: FakeAws) -> None:
+    event = load_event("cloudtrail_restore_from_backup")
+    event["detail"]["requestParameters"].update(targetTableName="orders-restored", backupArn=BACKUP)
+    assert f"the event names the backup {BACKUP}, but orders-restored was restored from a point in time" in refusal(
+        aws, event
+    )
+
+
+def test_the_event_s_time_is_used_for_nothing(aws: FakeAws) -> None:
+    past = pitr_event()
+    past["detail"]["eventTime"] = "2001-01-01T00:00:00Z"
+    assert run(aws, past) == run(aws, load_event("cloudtrail_restore_pitr_by_name"))

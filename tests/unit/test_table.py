@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from restore_sync.aws import TableRef
+import pytest
+
+from restore_sync.aws import TableRef, is_table_arn
 from restore_sync.table import import_template, table_document, unready_parts
 
 REF = TableRef("orders-restored", "us-east-1", "123456789012")
@@ -99,3 +101,19 @@ def test_readiness_waits_for_the_table_and_every_index() -> None:
 def test_table_ref_round_trips_through_its_arn() -> None:
     assert TableRef.from_arn(REF.arn) == REF
     assert TableRef.from_arn("arn:aws:dynamodb:eu-west-1:123456789012:table/a.b_c").region == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders\n",
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026",
+        "arn:aws:dynamodb:us-east-1:١٢٣٤٥٦٧٨٩٠١٢:table/orders",
+        " arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+    ],
+    ids=["trailing newline", "stream", "non-ASCII digits", "leading space"],
+)
+def test_only_a_whole_table_arn_is_one(arn: str) -> None:
+    assert not is_table_arn(arn)
+    with pytest.raises(ValueError, match="not a DynamoDB table ARN"):
+        TableRef.from_arn(arn)

@@ -31,6 +31,7 @@ from restore_sync_tools.executions import (
     new_events,
     report_of,
     session,
+    stack_parameters,
     state_machine_arn,
 )
 from restore_sync_tools.progress import Progress, format_line
@@ -84,6 +85,8 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         raw["triggersDisabled"] = args.triggers == "disabled"
     if getattr(args, "settings_from", None):
         raw["settingsFrom"] = args.settings_from
+    if getattr(args, "adopt_unrestored", False):
+        raw["adoptUnrestored"] = True
     return raw
 
 
@@ -95,21 +98,16 @@ def input_problems(raw: dict[str, Any]) -> list[str]:
     return schema_problems(raw)
 
 
-def table_problems(dynamodb: Any, raw: dict[str, Any]) -> list[str]:
-    """What Normalize would refuse about the tables themselves: a missing target, a source equal to it."""
-    problems: list[str] = []
-    target = raw["targetTableName"]
-    source = raw.get("sourceTableName") or str(raw.get("sourceTableArn", "")).rpartition("/")[2]
-    same_region = "sourceTableName" in raw or f":{dynamodb.meta.region_name}:" in str(raw.get("sourceTableArn"))
-    if source == target and same_region:
-        problems.append(f"the source and the target are the same table ({target})")
-    try:
-        dynamodb.describe_table(TableName=target)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
-        problems.append(f"target table {target} does not exist in {dynamodb.meta.region_name}")
-    return problems
+def table_problems(aws: Any, raw: dict[str, Any], machine_arn: str, parameters: dict[str, str]) -> list[str]:
+    """What Normalize would refuse about the tables themselves (a missing target, one that was not restored or was
+    restored from another table, a source equal to it...), checked by the same function, in the account, region
+    and partition of the deployment's state machine and with its parameters."""
+    from restore_sync.aws import Aws
+    from restore_sync.workflow.request import ADOPT_PARAMETER, Home, manual_problems
+
+    home = Home.of(machine_arn)
+    adopt_allowed = parameters.get(ADOPT_PARAMETER) == "true"
+    return manual_problems(Aws(region=home.region, session=aws), raw, home, adopt_allowed=adopt_allowed)
 
 
 # ---- printing ------------------------------------------------------------------------------------------------
@@ -124,7 +122,9 @@ def print_report(output: Output, report: dict[str, Any] | None, *, as_json: bool
         output.print()
         output.print(f"outcome: {report.get('outcome')}   target: {report.get('target')}")
         if report.get("outcome") == "ignored":
-            output.print(f"reason: {report.get('reason', '')}")
+            # Nothing was read or touched: there is no setting to show, only why.
+            output.print(f"ignored: {report.get('reason', '')}")
+            return
         for line in report_summary(report):
             output.print(line)
 
@@ -143,14 +143,15 @@ def cmd_start(args: argparse.Namespace, output: Output, dry_run: bool = False, w
     problems = input_problems(raw)
     aws = session(args.profile, args.region)
     if not problems:
-        problems = table_problems(aws.client("dynamodb"), raw)
+        cloudformation = aws.client("cloudformation")
+        machine = state_machine_arn(cloudformation, args.stack_name)
+        problems = table_problems(aws, raw, machine, stack_parameters(cloudformation, args.stack_name))
     if problems:
         output.error("the input is not valid:")
         for problem in problems:
             output.error(f"  - {problem}")
         return ExitCode.FAILED
     sfn = aws.client("stepfunctions")
-    machine = state_machine_arn(aws.client("cloudformation"), args.stack_name)
     started = sfn.start_execution(stateMachineArn=machine, input=json.dumps(raw))
     execution_arn = started["executionArn"]
     output.print(execution_arn)
@@ -336,6 +337,12 @@ def parser() -> argparse.ArgumentParser:
     source = tables.add_mutually_exclusive_group(required=True)
     source.add_argument("--source", help="the source table, in the same region")
     source.add_argument("--source-arn", help="the source table's ARN (any region of the account)")
+    tables.add_argument(
+        "--adopt-unrestored",
+        action="store_true",
+        help="the target was not restored and is to be adopted all the same (only where the deployment's "
+        "AdoptUnrestoredTables parameter is true)",
+    )
     tables.add_argument(
         "--settings-from",
         choices=["auto", "snapshot", "live"],

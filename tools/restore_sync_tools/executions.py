@@ -46,6 +46,16 @@ def session(profile: str | None = None, region: str | None = None) -> Any:
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     """The outputs of the deployment stack; a UserError when there is no such stack."""
+    return {o["OutputKey"]: o["OutputValue"] for o in _stack(cloudformation, stack_name).get("Outputs", [])}
+
+
+def stack_parameters(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """The parameters the deployment stack was deployed with; a UserError when there is no such stack."""
+    parameters = _stack(cloudformation, stack_name).get("Parameters", [])
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in parameters}
+
+
+def _stack(cloudformation: Any, stack_name: str) -> dict[str, Any]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
@@ -56,7 +66,7 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
                 "(deploy it with `sam deploy`, or pass --stack-name or --region)"
             ) from error
         raise
-    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return dict(stacks[0])
 
 
 def state_machine_arn(cloudformation: Any, stack_name: str) -> str:
@@ -127,7 +137,18 @@ def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
     if described["status"] == "SUCCEEDED":
         output = json.loads(described.get("output") or "null")
         if isinstance(output, dict) and output.get("ignored"):
-            return {"outcome": "ignored", "reason": output.get("reason", ""), "execution": described["executionArn"]}
+            # Executions of deployments before the ignored report ended with Normalize's {"ignored", "reason"}.
+            return {
+                "target": output.get("target"),
+                "source": output.get("source"),
+                "settingsFrom": None,
+                "outcome": "ignored",
+                "reason": output.get("reason", ""),
+                "settings": {},
+                "drift": [],
+                "stack": None,
+                "execution": described["executionArn"],
+            }
         return output if isinstance(output, dict) else None
     if described["status"] == "RUNNING":
         return None

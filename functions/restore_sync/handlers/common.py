@@ -23,6 +23,7 @@ class Runtime:
     aws: Aws
     region: str
     account: str
+    partition: str
 
 
 @cache
@@ -35,12 +36,14 @@ def runtime(context: Any, execution: str | None) -> Runtime:
     """Sets the execution id as the correlation id and reads the configuration: the edge of every handler."""
     logger.set_correlation_id(execution)
     region = os.environ["AWS_REGION"]
-    account = str(context.invoked_function_arn).split(":")[4]
+    # The function's own ARN says where the deployment is: arn:<partition>:lambda:<region>:<account>:function:...
+    arn = str(context.invoked_function_arn).split(":")
     return Runtime(
         config=Config.from_env(os.environ),
         aws=_aws(region, os.environ.get("AWS_ENDPOINT_URL")),
         region=region,
-        account=account,
+        account=arn[4],
+        partition=arn[1],
     )
 
 

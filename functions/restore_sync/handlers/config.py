@@ -25,6 +25,9 @@ class Config:
     # version is kept.
     history_table: str = ""
     history_retention_days: int = 40
+    # A manual start may adopt a table that was not restored (its input says adoptUnrestored): the deployment's
+    # AdoptUnrestoredTables parameter.
+    adopt_unrestored: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -52,6 +55,7 @@ class Config:
             triggers_disabled=env.get("CREATE_TRIGGERS_DISABLED", "false").lower() == "true",
             history_table=env.get("HISTORY_TABLE", ""),
             history_retention_days=_number(env, "HISTORY_RETENTION_DAYS", cls.history_retention_days),
+            adopt_unrestored=env.get("ADOPT_UNRESTORED_TABLES", "false").lower() == "true",
         )
 
 

@@ -31,9 +31,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         step.input,
         region=rt.region,
         account=rt.account,
+        partition=rt.partition,
         started_at=step.started_at,
         default_settings=rt.config.settings,
         triggers_disabled=rt.config.triggers_disabled,
+        adopt_unrestored=rt.config.adopt_unrestored,
     )
     metrics.add_metric(
         name="RequestsIgnored" if isinstance(result, Ignored) else "RequestsAccepted", unit=MetricUnit.Count, value=1

@@ -8,6 +8,7 @@ from typing import Any
 
 from restore_sync.contracts import (
     DeadLetter,
+    Ignored,
     Outcome,
     Report,
     Request,
@@ -26,6 +27,8 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
     first step leaves only the raw input and the error).
     """
     request = state.request
+    if isinstance(request, Ignored):
+        return Outcome(succeeded=True, report=ignored_report(request, execution))
     plan = state.plan.items if state.plan else ()
     results = {result.setting: result for result in state.results or ()}
     drift = tuple((state.verification or {}).get("drift", []))
@@ -92,6 +95,22 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
             execution=execution,
             redrive=_retry_hint(request),
         ),
+    )
+
+
+def ignored_report(ignored: Ignored, execution: str) -> Report:
+    """The report of a start restore-sync had nothing to do with: outcome `ignored`, why, and the tables when
+    known; no setting was read or touched."""
+    return Report(
+        target=ignored.target,
+        source=ignored.source,
+        settings_from=None,
+        outcome="ignored",
+        reason=ignored.reason,
+        settings={},
+        drift=(),
+        stack=None,
+        execution=execution,
     )
 
 

@@ -1,39 +1,84 @@
 """Normalize: every way an execution starts becomes one request shape, or is ignored, or is refused.
 
 Starts: a CloudTrail event of a successful RestoreTableToPointInTime or RestoreTableFromBackup call, an AWS
-Backup "Restore Job State Change" event of a completed DynamoDB restore, or a manual input (the JSON Schema in
-schemas/execution-input.schema.json). A tag on the source table can opt it out or narrow its settings.
+Backup "Restore Job State Change" event of a completed DynamoDB restore, or a manual input. Whoever may call
+StartExecution can send any of these shapes, so every start is checked the same way before it is used:
+- against its JSON Schema (restore_sync.schemas), whatever its shape;
+- its tables, accounts and regions against the deployment's: a table ARN of another account or partition is
+  refused by name, an event from another account or region too;
+- the target must be a restored table whose DescribeTable RestoreSummary names the source: an event's source is
+  read from there (a source the event names must agree), a manual input's must be the one it requests. A table
+  that was not restored is adopted only on an explicit `adoptUnrestored`, where the deployment allows it;
+- an event's times are never used (the restore's moments come from the table), and a time after the execution
+  started is refused as impossible.
+A refusal (ValidationError) lists every problem, and nothing has been touched. A tag on the source table can opt
+it out of event starts (the execution ends `ignored`, naming the tag) or narrow their settings.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
-from importlib import resources
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeGuard
 
 import jsonschema
 from botocore.exceptions import ClientError
 
+from restore_sync import schemas
 from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated_errors
 from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request
-from restore_sync.errors import UnusableEvent, ValidationError
+from restore_sync.errors import TargetTableNotFound, UnusableEvent, ValidationError
 from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
+from restore_sync.timestamps import instant, iso
 
 # On the source table: `none` opts it out; `all`, or setting names separated by spaces or `+` (tag values cannot
 # hold commas), choose what restores of it copy.
 SETTINGS_TAG = "restore-sync:settings"
 OPT_OUT = "none"
 _TAG_SEPARATORS = re.compile(r"[\s+]+")
+# The deployment parameter that lets a manual start adopt a table that was not restored.
+ADOPT_PARAMETER = "AdoptUnrestoredTables"
+# How far an event's time may lie after the execution's start before it is refused as impossible: AWS's clocks
+# (CloudTrail's, AWS Backup's, Step Functions') agree closely, but not to the millisecond.
+EVENT_CLOCK_SKEW = timedelta(minutes=5)
+_BACKUP_ARN = re.compile(r"^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):([0-9]{12}):table/[A-Za-z0-9_.-]{3,255}/backup/")
 
 
-@cache
-def input_schema() -> dict[str, Any]:
-    text = resources.files("restore_sync").joinpath("schemas/execution-input.schema.json").read_text()
-    return dict(json.loads(text))
+@dataclass(frozen=True)
+class Home:
+    """Where the deployment runs: every table it changes is in this account and partition, every target in this
+    region."""
+
+    region: str
+    account: str
+    partition: str = "aws"
+
+    @classmethod
+    def of(cls, arn: str) -> Home:
+        """The home of the resource `arn` names (the deployment's function or state machine)."""
+        parts = arn.split(":")
+        return cls(region=parts[3], account=parts[4], partition=parts[1])
+
+    def table(self, name: str) -> TableRef:
+        return TableRef(name, self.region, self.account, self.partition)
+
+    def foreign(self, arn: str, what: str, *, here: bool = False) -> list[str]:
+        """Why the resource `arn` (named `what` in the message) is not one this deployment may use: another
+        partition or account, or with `here`, another region."""
+        _, partition, _, region, account, *_ = arn.split(":") + [""] * 6
+        problems = []
+        if partition != self.partition:
+            problems.append(f"{what} {arn} is in partition {partition}, not in {self.partition}")
+        if account != self.account:
+            problems.append(
+                f"{what} {arn} belongs to account {account}, not to this deployment's account {self.account}"
+            )
+        if here and region != self.region:
+            problems.append(f"{what} {arn} is in {region}, not in this deployment's region {self.region}")
+        return problems
 
 
 def normalize(
@@ -45,113 +90,26 @@ def normalize(
     started_at: str,
     default_settings: tuple[str, ...],
     triggers_disabled: bool = False,
+    partition: str = "aws",
+    adopt_unrestored: bool = False,
 ) -> Request | Ignored:
     """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
 
-    Raises ValidationError (manual input), listing every problem, or UnusableEvent; nothing is touched.
+    `adopt_unrestored`: the deployment lets a manual input with `adoptUnrestored: true` adopt a table that was
+    not restored. Raises ValidationError listing every problem, TargetTableNotFound for an event whose table
+    DescribeTable does not find (yet), or UnusableEvent; nothing is touched.
     """
-    if isinstance(raw, dict) and raw.get("detail-type") == CLOUDTRAIL:
-        found = _from_cloudtrail(aws, raw)
-    elif isinstance(raw, dict) and raw.get("detail-type") == BACKUP_RESTORE:
-        found = _from_backup_job(aws, raw)
-    else:
-        return _from_manual(aws, raw, region, account, started_at, default_settings, triggers_disabled)
-    if isinstance(found, str):
-        return Ignored(reason=found)
-    target, source, requested_at, trigger = found
-    tagged = _tagged_settings(aws, source)
-    if tagged == OPT_OUT:
-        return Ignored(reason=f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}")
-    settings = default_settings if tagged is None else tuple(s for s in default_settings if s in tagged)
-    return Request.for_tables(
-        target,
-        source,
-        trigger=trigger,
-        settings=settings,
-        dry_run=False,
-        requested_at=str(requested_at),
-        triggers_disabled=triggers_disabled,
-        settings_from=DEFAULT_SETTINGS_FROM,
-    )
-
-
-Found = tuple[TableRef, TableRef, Any, str] | str
-
-
-def _from_cloudtrail(aws: Aws, event: dict[str, Any]) -> Found:
-    detail = event.get("detail") or {}
-    name = detail.get("eventName")
-    if event.get("source") != "aws.dynamodb" or name not in RESTORE_CALLS:
-        return f"not a DynamoDB restore call: {event.get('source')} {name}"
-    if detail.get("errorCode"):
-        return f"the {name} call failed ({detail['errorCode']}): no table was restored"
-    params = detail.get("requestParameters") or {}
-    region = detail.get("awsRegion") or event.get("region")
-    account = event.get("account") or detail.get("recipientAccountId")
-    target = params.get("targetTableName")
-    if not (isinstance(region, str) and isinstance(account, str) and isinstance(target, str)):
-        raise UnusableEvent(f"the {name} event lacks its region, account or targetTableName")
-    if name == "RestoreTableFromBackup":
-        source = _backup_source(aws, params.get("backupArn"), region)
-    else:
-        source = _event_table(params.get("sourceTableArn") or params.get("sourceTableName"), region, account)
-    return TableRef(target, region, account), source, detail.get("eventTime") or event.get("time"), name
-
-
-def _from_backup_job(aws: Aws, event: dict[str, Any]) -> Found:
-    detail = event.get("detail") or {}
-    status = detail.get("status") or detail.get("state")
-    if event.get("source") != "aws.backup" or detail.get("resourceType") != "DynamoDB":
-        return f"not an AWS Backup restore of a DynamoDB table: {event.get('source')} {detail.get('resourceType')}"
-    if status != "COMPLETED":
-        return f"the AWS Backup restore job is {status}: nothing to sync until it completes"
-    created = detail.get("createdResourceArn")
-    if not isinstance(created, str) or not is_table_arn(created):
-        raise UnusableEvent(f"the restore job event names no restored table: createdResourceArn={created!r}")
-    target = TableRef.from_arn(created)
-    source_arn = detail.get("sourceResourceArn") or _restore_job_source(aws, detail, target.region)
-    if not isinstance(source_arn, str) or not is_table_arn(source_arn):
-        raise UnusableEvent(f"the restore job {detail.get('restoreJobId')} names no source table")
-    requested_at = detail.get("creationDate") or event.get("time")
-    return target, TableRef.from_arn(source_arn), requested_at, "AWSBackupRestoreJob"
-
-
-def _restore_job_source(aws: Aws, detail: dict[str, Any], region: str) -> str | None:
-    """The source of a restore job whose event omits it: the job, else the recovery point's backup."""
-    if detail.get("restoreJobId"):
-        with translated_errors():
-            job = aws.client("backup", region).describe_restore_job(RestoreJobId=detail["restoreJobId"])
-        if job.get("SourceResourceArn"):
-            return str(job["SourceResourceArn"])
-    recovery_point = detail.get("recoveryPointArn")
-    if isinstance(recovery_point, str) and ":dynamodb:" in recovery_point:
-        return _backup_source(aws, recovery_point, region).arn
-    return None
-
-
-def _from_manual(
-    aws: Aws,
-    raw: Any,
-    region: str,
-    account: str,
-    started_at: str,
-    default_settings: tuple[str, ...],
-    triggers_disabled: bool,
-) -> Request:
-    problems = input_problems(raw)
-    fields = raw if isinstance(raw, dict) else {}
-    target_name = fields.get("targetTableName")
-    target = TableRef(target_name, region, account) if _legal_name(target_name) else None
-    source = _manual_source(fields, region, account)
-    # Tables are checked even when the schema already failed, so one refusal names every problem.
-    if target is not None and source is not None and source.arn == target.arn:
-        problems.append(f"the source and the target are the same table ({target.arn})")
-    if target is not None and not _exists(aws, target):
-        problems.append(f"target table {target.name} does not exist in {region}")
-    if problems or target is None or source is None:
+    home = Home(region, account, partition)
+    if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
+        return _from_event(aws, raw, home, started_at, default_settings, triggers_disabled)
+    problems = manual_problems(aws, raw, home, adopt_allowed=adopt_unrestored)
+    if problems:
         raise ValidationError(problems)
+    fields: dict[str, Any] = raw
+    source = _manual_source(fields, home)
+    assert source is not None, "an input without a source has problems"
     return Request.for_tables(
-        target,
+        home.table(fields["targetTableName"]),
         source,
         trigger="manual",
         settings=tuple(fields.get("settings", default_settings)),
@@ -162,20 +120,72 @@ def _from_manual(
     )
 
 
+# ---- manual input ---------------------------------------------------------------------------------------------
+
+
+def manual_problems(aws: Aws, raw: Any, home: Home, *, adopt_allowed: bool) -> list[str]:
+    """Every reason to refuse the manual input `raw`, in words a person can act on; none: it may start.
+
+    The published schema first; the tables are checked even when it already failed, so one refusal names every
+    problem: a source equal to the target, a target that does not exist, was not restored (unless adopted
+    explicitly where the deployment allows it), or was restored from another table than the source requested.
+    """
+    problems = input_problems(raw)
+    fields = raw if isinstance(raw, dict) else {}
+    target = home.table(fields["targetTableName"]) if _legal_name(fields.get("targetTableName")) else None
+    source = _manual_source(fields, home)
+    if source is not None:
+        problems += home.foreign(source.arn, "sourceTableArn")
+    if target is None:
+        return problems
+    if source is not None and source.arn == target.arn:
+        problems.append(f"the source and the target are the same table ({target.name})")
+    description = _description(aws, target)
+    if description is None:
+        return [*problems, f"target table {target.name} does not exist in {home.region}"]
+    summary = description.get("RestoreSummary")
+    adopt = fields.get("adoptUnrestored") is True
+    if summary is None:
+        if not adopt:
+            problems.append(
+                f"target table {target.name} was not restored (its DescribeTable has no RestoreSummary): "
+                "restore-sync changes restored tables only; to adopt a table that was not restored, start with "
+                "adoptUnrestored: true (restore-sync start --adopt-unrestored) in a deployment whose "
+                f"{ADOPT_PARAMETER} parameter is true"
+            )
+        elif not adopt_allowed:
+            problems.append(
+                f"adoptUnrestored: this deployment does not adopt tables that were not restored ({target.name} was "
+                f"not): deploy it with the parameter {ADOPT_PARAMETER}=true to allow that"
+            )
+        return problems
+    try:
+        restored = _restored_from(aws, target, summary, home)
+    except _Unknown as unknown:
+        return [*problems, str(unknown)]
+    if source is not None and restored.arn != source.arn:
+        problems.append(
+            f"target table {target.name} was restored from {restored.arn}, not from the source requested "
+            f"({source.arn}): restore-sync copies a restored table's settings from the table it was restored from"
+        )
+    return problems
+
+
 def input_problems(raw: Any) -> list[str]:
     """Every problem the published input schema finds in a manual input, in words a person can act on."""
-    validator = jsonschema.Draft202012Validator(input_schema())
-    return [_describe(error) for error in sorted(validator.iter_errors(raw), key=lambda e: list(e.path))]
+    return [_describe(error, schemas.MANUAL_INPUT) for error in schemas.errors(schemas.MANUAL_INPUT, raw)]
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    where = ".".join(str(p) for p in error.path) or "input"
-    if error.validator == "oneOf":
-        return f"{where}: give exactly one of sourceTableName or sourceTableArn"
-    if error.validator == "additionalProperties":
-        return f"{where}: {error.message} (allowed: {', '.join(sorted(input_schema()['properties']))})"
-    if error.validator == "enum" and list(error.path)[:1] == ["settings"]:
-        return f"{where}: {error.instance!r} is not a setting (settings: {', '.join(NAMES)})"
+def _describe(error: jsonschema.ValidationError, schema: str) -> str:
+    where = ".".join(str(p) for p in error.absolute_path) or "input"
+    if schema == schemas.MANUAL_INPUT:
+        if error.validator == "oneOf":
+            return f"{where}: give exactly one of sourceTableName or sourceTableArn"
+        if error.validator == "additionalProperties":
+            allowed = ", ".join(sorted(schemas.schema(schema)["properties"]))
+            return f"{where}: {error.message} (allowed: {allowed})"
+        if error.validator == "enum" and list(error.absolute_path)[:1] == ["settings"]:
+            return f"{where}: {error.instance!r} is not a setting (settings: {', '.join(NAMES)})"
     return f"{where}: {error.message}"
 
 
@@ -183,29 +193,235 @@ def _legal_name(name: Any) -> TypeGuard[str]:
     return isinstance(name, str) and bool(TABLE_NAME.match(name))
 
 
-def _manual_source(fields: dict[str, Any], region: str, account: str) -> TableRef | None:
+def _manual_source(fields: dict[str, Any], home: Home) -> TableRef | None:
     arn, name = fields.get("sourceTableArn"), fields.get("sourceTableName")
     if isinstance(arn, str) and is_table_arn(arn):
         return TableRef.from_arn(arn)
     if arn is None and _legal_name(name):
-        return TableRef(name, region, account)
+        return home.table(name)
     return None
 
 
-def _event_table(name_or_arn: Any, region: str, account: str) -> TableRef:
-    if isinstance(name_or_arn, str) and is_table_arn(name_or_arn):
-        return TableRef.from_arn(name_or_arn)
-    if _legal_name(name_or_arn):
-        return TableRef(name_or_arn, region, account)
-    raise UnusableEvent(f"the restore event names no usable source table: {name_or_arn!r}")
+# ---- events ---------------------------------------------------------------------------------------------------
 
 
-def _backup_source(aws: Aws, backup_arn: Any, region: str) -> TableRef:
-    if not isinstance(backup_arn, str):
-        raise UnusableEvent("the restore from a backup names no backup ARN")
-    with translated_errors():
-        description = aws.client("dynamodb", region).describe_backup(BackupArn=backup_arn)["BackupDescription"]
-    return TableRef.from_arn(description["SourceTableDetails"]["TableArn"])
+@dataclass(frozen=True)
+class _Claims:
+    """What an event says about the restore: its target, and the source and backup it names (if any)."""
+
+    target: TableRef
+    source: TableRef | None
+    backup: str | None
+    trigger: str
+
+
+def _from_event(
+    aws: Aws,
+    event: dict[str, Any],
+    home: Home,
+    started_at: str,
+    default_settings: tuple[str, ...],
+    triggers_disabled: bool,
+) -> Request | Ignored:
+    cloudtrail = event["detail-type"] == CLOUDTRAIL
+    schema = schemas.CLOUDTRAIL_RESTORE if cloudtrail else schemas.BACKUP_RESTORE_JOB
+    problems = [_describe(error, schema) for error in schemas.errors(schema, event)]
+    if problems:
+        raise ValidationError(problems)
+    problems = _envelope_problems(event, home, started_at)
+    if problems:
+        raise ValidationError(problems)
+    ignored = _cloudtrail_ignored(event) if cloudtrail else _backup_ignored(event)
+    if ignored:
+        return Ignored(reason=ignored)
+
+    claims = _cloudtrail_claims(event, home) if cloudtrail else _backup_claims(event)
+    target = claims.target
+    problems = home.foreign(target.arn, "the restored table", here=True)
+    if claims.source is not None:
+        problems += home.foreign(claims.source.arn, "the source the event names")
+    if claims.backup is not None:
+        problems += home.foreign(claims.backup, "the backup the event names")
+    if problems:
+        raise ValidationError(problems)
+    if claims.source is not None and claims.source.arn == target.arn:
+        problems.append(f"the source and the target are the same table ({target.name})")
+    description = _description(aws, target)
+    if description is None and not problems:
+        raise TargetTableNotFound(
+            f"target table {target.name} does not exist in {home.region}, though the event reports it restored: "
+            "was the restore cancelled or the table deleted? Start by hand once it exists"
+        )
+    if description is None:
+        raise ValidationError([*problems, f"target table {target.name} does not exist in {home.region}"])
+    summary = description.get("RestoreSummary")
+    if summary is None:
+        raise ValidationError(
+            [
+                *problems,
+                f"target table {target.name} was not restored (its DescribeTable has no RestoreSummary): the event "
+                "does not describe a restore of it",
+            ]
+        )
+    try:
+        source = _restored_from(aws, target, summary, home)
+    except _Unknown as unknown:
+        raise ValidationError([*problems, str(unknown)]) from None
+    if claims.source is not None and claims.source.arn != source.arn:
+        problems.append(
+            f"the event names the source {claims.source.arn}, but {target.name} was restored from {source.arn}"
+        )
+    if claims.backup is not None and claims.backup != summary.get("SourceBackupArn"):
+        restored = summary.get("SourceBackupArn") or "a point in time, not from a backup"
+        problems.append(f"the event names the backup {claims.backup}, but {target.name} was restored from {restored}")
+    if problems:
+        raise ValidationError(problems)
+
+    tagged = _tagged_settings(aws, source)
+    if tagged == OPT_OUT:
+        return Ignored(
+            reason=f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}: its restores are left alone "
+            "(remove the tag, or start by hand, to make this one whole)",
+            target=target.arn,
+            source=source.arn,
+        )
+    settings = default_settings if tagged is None else tuple(s for s in default_settings if s in tagged)
+    return Request.for_tables(
+        target,
+        source,
+        trigger=claims.trigger,
+        settings=settings,
+        dry_run=False,
+        # The restore's moment as DynamoDB recorded it (the target's creation), never the event's time.
+        requested_at=iso(description["CreationDateTime"]),
+        triggers_disabled=triggers_disabled,
+        settings_from=DEFAULT_SETTINGS_FROM,
+    )
+
+
+def _envelope_problems(event: dict[str, Any], home: Home, started_at: str) -> list[str]:
+    """An event of another account or region, or with a time after the execution started, did not happen here."""
+    detail = event["detail"]
+    problems = []
+    accounts = {"account": event["account"], "detail.recipientAccountId": detail.get("recipientAccountId")}
+    for where, account in accounts.items():
+        if account is not None and account != home.account:
+            problems.append(
+                f"{where}: the event is from account {account}, not this deployment's account {home.account}"
+            )
+    regions = {"region": event["region"], "detail.awsRegion": detail.get("awsRegion")}
+    for where, region in regions.items():
+        if region is not None and region != home.region:
+            problems.append(f"{where}: the event is from {region}, not this deployment's region {home.region}")
+    times = {
+        "time": event["time"],
+        **{f"detail.{k}": detail.get(k) for k in ("eventTime", "creationDate", "completionDate")},
+    }
+    latest = instant(started_at) + EVENT_CLOCK_SKEW
+    for where, text in times.items():
+        if text is None:
+            continue
+        try:
+            moment = instant(text)
+        except ValueError:
+            problems.append(f"{where}: {text!r} is not a time")
+            continue
+        if moment > latest:
+            problems.append(
+                f"{where}: {text} is after this execution started ({started_at}): an event cannot report a restore "
+                "that has not happened yet"
+            )
+    return problems
+
+
+def _cloudtrail_ignored(event: dict[str, Any]) -> str | None:
+    detail = event["detail"]
+    name = detail["eventName"]
+    if event["source"] != "aws.dynamodb" or name not in RESTORE_CALLS:
+        return f"not a DynamoDB restore call: {event['source']} {name}"
+    if detail.get("errorCode"):
+        return f"the {name} call failed ({detail['errorCode']}): no table was restored"
+    return None
+
+
+def _backup_ignored(event: dict[str, Any]) -> str | None:
+    detail = event["detail"]
+    if event["source"] != "aws.backup" or detail.get("resourceType") != "DynamoDB":
+        return f"not an AWS Backup restore of a DynamoDB table: {event['source']} {detail.get('resourceType')}"
+    status = detail.get("status") or detail.get("state")
+    if status != "COMPLETED":
+        return f"the AWS Backup restore job is {status}: nothing to sync until it completes"
+    return None
+
+
+def _cloudtrail_claims(event: dict[str, Any], home: Home) -> _Claims:
+    params = event["detail"]["requestParameters"]
+    arn, name = params.get("sourceTableArn"), params.get("sourceTableName")
+    source = TableRef.from_arn(arn) if arn else home.table(name) if name else None
+    return _Claims(home.table(params["targetTableName"]), source, params.get("backupArn"), event["detail"]["eventName"])
+
+
+def _backup_claims(event: dict[str, Any]) -> _Claims:
+    detail = event["detail"]
+    source = detail.get("sourceResourceArn")
+    return _Claims(
+        TableRef.from_arn(detail["createdResourceArn"]),
+        TableRef.from_arn(source) if source else None,
+        None,
+        "AWSBackupRestoreJob",
+    )
+
+
+# ---- the target and what it was restored from -----------------------------------------------------------------
+
+
+class _Unknown(Exception):
+    """What a restored table was restored from cannot be told, or is not a table this deployment may read."""
+
+
+def _description(aws: Aws, table: TableRef) -> dict[str, Any] | None:
+    """DescribeTable's Table, or None when there is no such table."""
+    try:
+        with translated_errors():
+            return dict(aws.client("dynamodb", table.region).describe_table(TableName=table.name)["Table"])
+    except ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def _restored_from(aws: Aws, target: TableRef, summary: dict[str, Any], home: Home) -> TableRef:
+    """The table `target` was restored from, as its RestoreSummary says: SourceTableArn, or the source table of
+    SourceBackupArn's backup; in this deployment's account and partition."""
+    arn = summary.get("SourceTableArn")
+    if not arn:
+        arn = _backup_table(aws, target, summary.get("SourceBackupArn"))
+    if not (isinstance(arn, str) and is_table_arn(arn)):
+        raise _Unknown(
+            f"target table {target.name} was restored, but its RestoreSummary names no source table ({arn!r})"
+        )
+    source = TableRef.from_arn(arn)
+    foreign = home.foreign(source.arn, "its source")
+    if foreign:
+        raise _Unknown(
+            f"target table {target.name} was restored from a table restore-sync may not read: {'; '.join(foreign)}"
+        )
+    return source
+
+
+def _backup_table(aws: Aws, target: TableRef, backup: Any) -> Any:
+    match = _BACKUP_ARN.match(backup) if isinstance(backup, str) else None
+    if match is None:
+        raise _Unknown(f"target table {target.name} was restored, but its RestoreSummary names no source ({backup!r})")
+    try:
+        with translated_errors():
+            described = aws.client("dynamodb", match.group(2)).describe_backup(BackupArn=backup)
+    except ClientError as error:
+        raise _Unknown(
+            f"target table {target.name} was restored from the backup {backup}, whose table cannot be read "
+            f"({error_code(error)})"
+        ) from error
+    return described["BackupDescription"]["SourceTableDetails"].get("TableArn")
 
 
 def _tagged_settings(aws: Aws, source: TableRef) -> list[str] | str | None:
@@ -232,14 +448,3 @@ def _tagged_settings(aws: Aws, source: TableRef) -> list[str] | str | None:
             f"source table {source.arn} has tag {SETTINGS_TAG}={value!r}: {error.args[0]}; "
             f"use {OPT_OUT}, all, or setting names separated by spaces or '+' ({' '.join(NAMES)})"
         ) from error
-
-
-def _exists(aws: Aws, table: TableRef) -> bool:
-    try:
-        with translated_errors():
-            aws.client("dynamodb", table.region).describe_table(TableName=table.name)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return False
-        raise
-    return True

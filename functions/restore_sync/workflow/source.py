@@ -22,7 +22,8 @@ from restore_sync.timestamps import instant, iso
 
 def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
     """The moment the target's data is from: DynamoDB's RestoreSummary.RestoreDateTime (the point in time, or the
-    backup's creation time), for every kind of restore; `fallback` for a table that was not restored."""
+    backup's creation time), for every kind of restore; never an event's time. `fallback` (the request's
+    requestedAt: the start of the execution) only for a table adopted without having been restored."""
     try:
         with translated_errors():
             description = aws.client("dynamodb", target.region).describe_table(TableName=target.name)["Table"]

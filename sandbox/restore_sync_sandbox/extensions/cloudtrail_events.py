@@ -11,7 +11,9 @@ protocol put them (JSON body, query string, or the URI path, like Lambda's `UUID
 responseElements hold the JSON response, and are null for services that answer in XML (CloudWatch's query
 protocol), as CloudTrail logs null for calls such as PutMetricAlarm.
 
-Which calls are recorded is configurable (`track`). By default (DEFAULT_TRACKED): every call that changes a
+Which calls are recorded is configurable (`track`, `untrack`, and `untracked` for the calls of one block: a call
+no trail saw, like a restore made before restore-sync was deployed, or in an account whose trail logs no
+management events). By default (DEFAULT_TRACKED): every call that changes a
 setting restore-sync copies, and the two DynamoDB restores:
 - DynamoDB (dynamodb.amazonaws.com, aws.dynamodb): CreateTable, UpdateTable, DeleteTable, UpdateTimeToLive,
   UpdateContinuousBackups, TagResource, UntagResource, Enable/Disable/UpdateKinesisStreamingDestination,
@@ -47,7 +49,8 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -204,6 +207,23 @@ def untrack(service_name: str, operations: Iterable[str] | None = None) -> None:
             return
         remaining = {op: name for op, name in known.event_names.items() if op not in set(operations)}
         _tracked[service_name] = TrackedService(known.service_name, known.event_source, known.source, remaining)
+
+
+@contextmanager
+def untracked(service_name: str, operations: Iterable[str] | None = None) -> Iterator[None]:
+    """Records none of the given operations of a service (or none of its calls) inside the block; afterwards,
+    exactly what was recorded before it."""
+    with _lock:
+        before = _tracked.get(service_name)
+    untrack(service_name, operations)
+    try:
+        yield
+    finally:
+        with _lock:
+            if before is None:
+                _tracked.pop(service_name, None)
+            else:
+                _tracked[service_name] = before
 
 
 def tracked() -> dict[str, TrackedService]:

@@ -208,6 +208,23 @@ def test_calls_outside_the_selection_are_not_recorded_until_tracked() -> None:
 
 
 @pytest.mark.usefixtures("aws")
+def test_calls_in_an_untracked_block_are_not_recorded_and_the_selection_comes_back_after_it() -> None:
+    create_source(None, "orders")
+    restores = rule_to_queue(None, "restores", RESTORE_PATTERN)
+    selection = cloudtrail_events.tracked()
+    ddb = client("dynamodb")
+    with cloudtrail_events.untracked("dynamodb", ["RestoreTableToPointInTime"]):
+        ddb.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="unseen")
+        assert "RestoreTableToPointInTime" not in cloudtrail_events.tracked()["dynamodb"].event_names
+    assert drain(None, restores) == []
+    assert cloudtrail_events.tracked() == selection
+
+    ddb.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="seen")
+    [event] = drain(None, restores)
+    assert event["detail"]["requestParameters"]["targetTableName"] == "seen"
+
+
+@pytest.mark.usefixtures("aws")
 def test_other_services_can_be_tracked_with_their_own_event_names() -> None:
     everything = rule_to_queue(None, "everything", {"source": ["aws.sqs"]})
     cloudtrail_events.track("sqs", {"CreateQueue": "CreateQueue"})

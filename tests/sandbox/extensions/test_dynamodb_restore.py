@@ -105,6 +105,8 @@ def test_restore_by_name_stays_creating_for_the_configured_time_then_becomes_act
     creating = describe(client, "orders-restored")
     assert creating["TableStatus"] == "CREATING"
     assert creating["RestoreSummary"]["SourceTableArn"] == source_arn
+    # A point-in-time restore names no backup (AWS's SDK examples show SourceTableArn alone).
+    assert "SourceBackupArn" not in creating["RestoreSummary"]
     assert creating["RestoreSummary"]["RestoreInProgress"] is True
     assert isinstance(creating["RestoreSummary"]["RestoreDateTime"], datetime)
     assert [index["IndexStatus"] for index in creating["GlobalSecondaryIndexes"]] == ["CREATING"]
@@ -315,7 +317,9 @@ def test_restore_from_backup_uses_the_backup_billing_mode_and_waits(virtual_cloc
 
     table = describe(client, "from-backup")
     assert table["TableStatus"] == "CREATING"
+    # As AWS's RestoreTableFromBackup example shows: the backup, and the table it is a backup of.
     assert table["RestoreSummary"]["SourceBackupArn"] == backup_arn
+    assert table["RestoreSummary"]["SourceTableArn"] == describe(client, "orders")["TableArn"]
     assert table["RestoreSummary"]["RestoreInProgress"] is True
     assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5

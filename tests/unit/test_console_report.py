@@ -1,0 +1,27 @@
+"""The console's report table: what the page shows of an execution's report."""
+
+from __future__ import annotations
+
+from restore_sync_tools.console.server import report_rows
+
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:sm:run-1"
+
+
+def test_an_ignored_execution_shows_its_outcome_and_reason_and_no_setting() -> None:
+    reason = "source table arn:aws:dynamodb:us-east-1:123456789012:table/s is tagged restore-sync:settings=none"
+    report = {
+        "target": "t",
+        "source": "s",
+        "outcome": "ignored",
+        "reason": reason,
+        "settings": {},
+        "execution": EXECUTION,
+    }
+    assert report_rows(report) == {
+        "outcome": "ignored",
+        "target": "t",
+        "source": "s",
+        "reason": reason,
+        "rows": [],
+        "drift": [],
+    }
