@@ -55,6 +55,7 @@ def test_point_in_time_restore_by_name(aws: Aws) -> None:
         "requestedAt": "2026-11-20T10:00:00Z",
         "triggersDisabled": False,
         "settingsFrom": "auto",
+        "grantRecordedAccess": False,
     }
 
 
@@ -108,6 +109,15 @@ def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: 
     assert normalize(aws, manual, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is True
     chosen = {**manual, "triggersDisabled": False}
     assert normalize(aws, chosen, triggers_disabled=True, **common).to_dict()["triggersDisabled"] is False
+
+
+def test_recorded_access_is_granted_only_when_a_manual_input_says_so(aws: Aws) -> None:
+    assert run(aws, load_event("cloudtrail_restore_pitr_by_name"))["grantRecordedAccess"] is False
+    manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
+    assert run(aws, manual)["grantRecordedAccess"] is False
+    assert run(aws, {**manual, "grantRecordedAccess": True})["grantRecordedAccess"] is True
+    with pytest.raises(ValidationError, match="grantRecordedAccess: 'yes' is not of type 'boolean'"):
+        run(aws, {**manual, "grantRecordedAccess": "yes"})
 
 
 def test_manual_input_lists_every_problem(aws: Aws) -> None:

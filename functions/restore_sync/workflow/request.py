@@ -159,6 +159,7 @@ def _from_manual(
         requested_at=started_at,
         triggers_disabled=bool(fields.get("triggersDisabled", triggers_disabled)),
         settings_from=fields.get("settingsFrom", DEFAULT_SETTINGS_FROM),
+        grant_recorded_access=bool(fields.get("grantRecordedAccess", False)),
     )
 
 
