@@ -212,6 +212,8 @@ class Request(Contract):
     # A request written before these options existed reads as it did then: triggers enabled, settings from auto.
     triggers_disabled: bool = False
     settings_from: SettingsFrom = DEFAULT_SETTINGS_FROM
+    # A resource policy from the history grants what the source's policy no longer grants only when this says so.
+    grant_recorded_access: bool = False
 
     @classmethod
     def for_tables(
@@ -225,6 +227,7 @@ class Request(Contract):
         requested_at: str,
         triggers_disabled: bool,
         settings_from: SettingsFrom,
+        grant_recorded_access: bool = False,
     ) -> Request:
         """The request to make `target` whole with `source`'s settings; names, ARNs and region come from the tables."""
         return cls(
@@ -239,6 +242,7 @@ class Request(Contract):
             requested_at=requested_at,
             triggers_disabled=triggers_disabled,
             settings_from=settings_from,
+            grant_recorded_access=grant_recorded_access,
         )
 
     @property

@@ -83,3 +83,19 @@ class SettingsUnavailable(RestoreSyncError):
 
 class HistoryUnwritable(RestoreSyncError):
     """A version could not be added to the settings history (too large, or the table's history kept changing)."""
+
+
+class HistoryVersionInvalid(RestoreSyncError):
+    """A version read from the settings history is not a document the recorder wrote (edited, or malformed): it
+    is refused, never used. The message names the table and the version, and lists every problem."""
+
+    def __init__(self, table_arn: str, version: str, problems: list[str]) -> None:
+        self.table_arn = table_arn
+        self.version = version
+        self.problems = problems
+        super().__init__(
+            f"the settings history's version {version} of {table_arn} is refused, not used: "
+            f"{'; '.join(problems)}. Nothing was changed. The history was written by something other than "
+            "restore-sync's recorder: find out who (CloudTrail), restore the history table to a point before the "
+            "change, or start again with settingsFrom live to copy the source table as it is now"
+        )

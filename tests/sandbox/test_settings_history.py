@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from restore_sync.aws import TableRef
-from restore_sync.history.store import History
+from restore_sync.history.store import History, canonical, digest
 from restore_sync.names import stack_name
 from restore_sync.timestamps import instant, iso
 from restore_sync_sandbox import clock, examples
@@ -37,6 +38,15 @@ def arn(sandbox: Sandbox, table: str) -> str:
 
 def report_of(execution: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(execution["output"]))
+
+
+def stack_resource(sandbox: Sandbox, logical_id: str) -> str:
+    """The physical id of a resource of the deployment."""
+    resources = sandbox.client("cloudformation").list_stack_resources(StackName="restore-sync")
+    (physical,) = [
+        r["PhysicalResourceId"] for r in resources["StackResourceSummaries"] if r["LogicalResourceId"] == logical_id
+    ]
+    return str(physical)
 
 
 def change_settings(sandbox: Sandbox, table: str) -> None:
@@ -68,6 +78,11 @@ def test_the_history_table_is_protected_and_expires_what_it_no_longer_needs(
     ddb = sandbox.client("dynamodb")
     name = deployed["SettingsHistoryTableName"]
     assert ddb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
+    # Only the recorder's role writes it: the deployed policy names that role by its unique id.
+    role = sandbox.client("iam").get_role(RoleName=stack_resource(sandbox, "SnapshotFunctionRole"))["Role"]
+    policy = json.loads(ddb.get_resource_policy(ResourceArn=arn(sandbox, name))["Policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Condition"] == {"StringNotLike": {"aws:userid": f"{role['RoleId']}:*"}}
     backups = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -103,12 +118,7 @@ def test_snapshots_of_unchanged_settings_add_no_version(
 ) -> None:
     app.create_source(sandbox, "steady", items=1)
     versions = history.versions(arn(sandbox, "steady"))
-    resources = sandbox.client("cloudformation").list_stack_resources(StackName="restore-sync")
-    (function,) = [
-        r["PhysicalResourceId"]
-        for r in resources["StackResourceSummaries"]
-        if r["LogicalResourceId"] == "SnapshotFunction"
-    ]
+    function = stack_resource(sandbox, "SnapshotFunction")
     scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(clock.current().now())}
 
     for _ in range(2):
@@ -176,8 +186,12 @@ def test_a_deleted_source_restored_from_its_backup_gets_the_settings_it_had_at_t
     sandbox: Sandbox, deployed: dict[str, str], history: History
 ) -> None:
     app.create_source(sandbox, "invoices", items=9)
-    at_backup = app.settings_of(sandbox, "invoices")
     ddb = sandbox.client("dynamodb")
+    readers = {"Effect": "Allow", "Principal": {"AWS": app.ACCOUNT}, "Action": "dynamodb:GetItem"}
+    policy = {"Version": "2012-10-17", "Statement": [{**readers, "Resource": arn(sandbox, "invoices")}]}
+    ddb.put_resource_policy(ResourceArn=arn(sandbox, "invoices"), Policy=json.dumps(policy))
+    examples.settled()
+    at_backup = app.settings_of(sandbox, "invoices")
     backup = ddb.create_backup(TableName="invoices", BackupName="invoices-nightly")["BackupDetails"]["BackupArn"]
     clock.current().advance(3600)
     ddb.update_table(TableName="invoices", DeletionProtectionEnabled=False)
@@ -195,6 +209,9 @@ def test_a_deleted_source_restored_from_its_backup_gets_the_settings_it_had_at_t
     report = report_of(execution)
     assert report["settingsFrom"] == "snapshot"
     assert report["settings"]["tags"]["status"] == "applied"
+    assert report["settings"]["resource_policy"]["reason"].startswith(
+        "the source table no longer exists, so the recorded policy cannot be compared"
+    )
     assert app.settings_of(sandbox, "invoices-back") == app.wanted_on_target(
         sandbox, "invoices", "invoices-back", at_backup
     )
@@ -250,3 +267,114 @@ def test_snapshot_only_refuses_a_restore_point_older_than_the_history(
     assert execution["error"] == "SettingsUnavailable"
     assert "settingsFrom is snapshot, but the settings history of" in execution["cause"]
     assert "after the restore point" in execution["cause"]
+
+
+def test_a_history_version_edited_by_hand_is_refused_and_nothing_is_applied(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    app.create_source(sandbox, "audits", items=4)
+    version = history.at_or_before(arn(sandbox, "audits"), clock.current().now())
+    assert version is not None
+    restore_point = clock.current().now()
+    # Someone able to write the history (the sandbox, like moto, does not enforce the table's policy) slips a
+    # CloudFormation intrinsic into a tag, with the digest the recorder would have written.
+    edited = copy.deepcopy(version.document)
+    edited["settings"]["tags"]["tags"][0]["Value"] = {"Fn::ImportValue": "someone-elses-export"}
+    sandbox.client("dynamodb").update_item(
+        TableName=deployed["SettingsHistoryTableName"],
+        Key={"tableArn": {"S": version.table_arn}, "version": {"S": version.key}},
+        UpdateExpression="SET #document = :document, digest = :digest",
+        ExpressionAttributeNames={"#document": "document"},
+        ExpressionAttributeValues={":document": {"S": canonical(edited)}, ":digest": {"S": digest(edited)}},
+    )
+    clock.current().advance(600)
+
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName="audits", TargetTableName="audits-restored", RestoreDateTime=restore_point
+    )
+    untouched = app.settings_of(sandbox, "audits-restored")
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "audits-restored")
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "HistoryVersionInvalid"
+    cause = execution["cause"]
+    assert f"the settings history's version {version.key} of {arn(sandbox, 'audits')} is refused, not used" in cause
+    assert "settings.tags.tags.0.Value: {'Fn::ImportValue': 'someone-elses-export'} is not of type 'string'" in cause
+    assert app.settings_of(sandbox, "audits-restored") == untouched
+    assert stack_name("restore-sync", "audits-restored") not in app.governance_stacks(sandbox)
+    letters = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    (letter,) = [m for m in letters if m.get("report", {}).get("target") == arn(sandbox, "audits-restored")]
+    assert letter["error"] == "HistoryVersionInvalid"
+
+
+def test_access_revoked_after_the_restore_point_is_not_granted_again_unless_asked(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    iam = sandbox.client("iam")
+    reader, analyst = (
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))["Role"]["Arn"]
+        for name in ("reader", "analyst")
+    )
+    ddb = sandbox.client("dynamodb")
+    examples.make_source(ddb, "payroll", 3)
+
+    def grant(*principals: str) -> None:
+        statement = {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "dynamodb:GetItem"}
+        policy = {"Version": "2012-10-17", "Statement": [{**statement, "Resource": arn(sandbox, "payroll")}]}
+        ddb.put_resource_policy(ResourceArn=arn(sandbox, "payroll"), Policy=json.dumps(policy))
+        examples.settled()
+
+    grant(reader, analyst)
+    restore_point = clock.current().now()
+    clock.current().advance(600)
+    grant(reader)  # the analyst's access is revoked on purpose
+    clock.current().advance(600)
+
+    ddb.restore_table_to_point_in_time(
+        SourceTableName="payroll", TargetTableName="payroll-restored", RestoreDateTime=restore_point
+    )
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "payroll-restored")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    entry = report_of(execution)["settings"]["resource_policy"]
+    assert entry["status"] == "applied"
+    assert entry["reason"].startswith(f"not granted to AWS {analyst}: the recorded policy grants them but the source")
+    assert "grantRecordedAccess" in entry["reason"]
+    assert granted_on(sandbox, "payroll-restored") == [reader]
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps(
+            {
+                "targetTableName": "payroll-restored",
+                "sourceTableName": "payroll",
+                "settings": ["resource_policy"],
+                "grantRecordedAccess": True,
+            }
+        ),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    entry = report_of(execution)["settings"]["resource_policy"]
+    assert entry["status"] == "applied"
+    assert entry["reason"] == (
+        f"the recorded policy grants AWS {analyst}, which the source table's policy no longer grants; applied as "
+        "recorded because the request says grantRecordedAccess"
+    )
+    assert granted_on(sandbox, "payroll-restored") == [reader, analyst]
+
+
+# Roles anyone in the account may be allowed to assume: they exist, which a policy naming them needs in AWS.
+TRUST_ACCOUNT = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": app.ACCOUNT}, "Action": "sts:AssumeRole"}],
+}
+
+
+def granted_on(sandbox: Sandbox, table: str) -> list[str]:
+    """The principals the table's resource policy allows, on the table itself (the ARN retargeted)."""
+    policy = json.loads(sandbox.client("dynamodb").get_resource_policy(ResourceArn=arn(sandbox, table))["Policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Resource"] == arn(sandbox, table)
+    return list(statement["Principal"]["AWS"])

@@ -84,10 +84,19 @@ def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str,
 
 
 def role_statements(transformed: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(role, statement) for the Allow statements of every role's own policies."""
+    """(role, statement) for the Allow statements of every role's own policies, and of the policies of the template
+    attached to it (AWS::IAM::Policy)."""
+    attached = {
+        logical_id: [str(ref_target(role)[0]) for role in resource["Properties"]["Roles"] if ref_target(role)]
+        for logical_id, resource in resources_of_type(transformed, "AWS::IAM::Policy").items()
+    }
     for where, statement in policy_statements(transformed):
-        if ".Policies[" in where and statement.get("Effect") == "Allow":
+        if statement.get("Effect") != "Allow":
+            continue
+        if ".Policies[" in where:
             yield where.split(".")[0], statement
+        for role in attached.get(where.split(".")[0], []):
+            yield role, statement
 
 
 # What CloudFormation resolves a Ref / GetAtt to, per resource type: a value of the right shape for linting.

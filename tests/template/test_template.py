@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import json
 import re
 import subprocess
 import sys
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +212,48 @@ def test_settings_history_table_is_protected_and_expires_superseded_versions(tem
     assert retention["Default"] > 35, "superseded versions must outlive the 35-day point-in-time window"
     initial = template["Resources"]["InitialSnapshot"]
     assert ref_target(initial["Properties"]["ServiceToken"]) == ("SnapshotFunction", "Arn")
+
+
+def aws_item_writes() -> set[str]:
+    """The IAM actions of DynamoDB that write items, from AWS's list of the service's actions (shipped with cfn-lint):
+    every action about items, PartiQL statements or writes, but those that only read."""
+    listed = json.loads(resources.files("cfnlint.data.AdditionalSpecs").joinpath("Policies.json").read_text())
+    actions = set(listed["dynamodb"]["Actions"])
+    about_items = {a for a in actions if "item" in a or a.startswith("partiql") or "write" in a}
+    return about_items - {"getitem", "batchgetitem", "conditioncheckitem", "partiqlselect"}
+
+
+def test_only_the_recorder_may_write_the_settings_history(
+    template: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    """Whoever writes the history decides what the next restore applies with the CloudFormation role."""
+    policy = template["Resources"]["SettingsHistoryTable"]["Properties"]["ResourcePolicy"]["PolicyDocument"]
+    (statement,) = as_list(policy["Statement"])
+    assert (statement["Effect"], statement["Principal"], statement["Resource"]) == ("Deny", "*", "*")
+    denied = {action.removeprefix("dynamodb:").lower() for action in statement["Action"]}
+    assert denied == aws_item_writes(), "every way to write an item is denied, and nothing else"
+    # Excepted: sessions of the recorder's role, by the role's unique id (the narrowest a resource policy can name:
+    # Lambda's source function ARN is not available to resource policies).
+    assert statement["Condition"] == {"StringNotLike": {"aws:userid": {"Fn::Sub": "${SnapshotFunctionRole.RoleId}:*"}}}
+    recorder = transformed["Resources"]["SnapshotFunction"]["Properties"]["Role"]
+    assert ref_target(recorder) == ("SnapshotFunctionRole", "Arn")
+    # Changing the policy is not denied: DynamoDB refuses a policy that locks its author (the deployment) out.
+    assert not denied & {"putresourcepolicy", "deleteresourcepolicy"}
+
+    writers = {
+        role
+        for role, granted in role_statements(transformed)
+        if ref_target(granted["Resource"]) == ("SettingsHistoryTable", "Arn")
+        and {a.removeprefix("dynamodb:").lower() for a in as_list(granted["Action"])} & aws_item_writes()
+    }
+    assert writers == {"SnapshotFunctionRole"}
+    # The recorder's first snapshot runs at deploy time: after its access to the history is attached.
+    (access,) = [
+        logical_id
+        for logical_id, resource in resources_of_type(transformed, "AWS::IAM::Policy").items()
+        if [ref_target(role) for role in resource["Properties"]["Roles"]] == [("SnapshotFunctionRole", "Ref")]
+    ]
+    assert template["Resources"]["InitialSnapshot"]["DependsOn"] == access
 
 
 def test_cfn_lint_finds_no_error_and_no_warning(cfn_lint_matches: list[Match]) -> None:

@@ -69,6 +69,7 @@ def test_start_options_become_the_documented_input() -> None:
             "disabled",
             "--settings-from",
             "snapshot",
+            "--grant-recorded-access",
         ]
     )
     assert cli.execution_input(args, dry_run=False) == {
@@ -77,6 +78,7 @@ def test_start_options_become_the_documented_input() -> None:
         "settings": ["ttl", "triggers"],
         "triggersDisabled": True,
         "settingsFrom": "snapshot",
+        "grantRecordedAccess": True,
     }
     adopting = cli.parser().parse_args(["plan", "--target", "t-plain", "--source", "t", "--adopt-unrestored"])
     assert cli.execution_input(adopting, dry_run=True)["adoptUnrestored"] is True

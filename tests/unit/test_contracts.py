@@ -82,8 +82,9 @@ def invocations(events: list[dict[str, Any]], kind: str, part: str) -> Iterator[
 
 
 def written_today(data: Any) -> Any:
-    """A recorded shape with the keys added since, where they are written: a request's triggersDisabled and
-    settingsFrom (false and auto, as it was read then), a report's restorePoint and settingsVersion (null)."""
+    """A recorded shape with the keys added since, where they are written: a request's triggersDisabled,
+    settingsFrom and grantRecordedAccess (false, auto and false, as it was read then), a report's restorePoint and
+    settingsVersion (null)."""
     if isinstance(data, list):
         return [written_today(item) for item in data]
     if not isinstance(data, dict):
@@ -94,6 +95,7 @@ def written_today(data: Any) -> Any:
             **data,
             "triggersDisabled": data.get("triggersDisabled", False),
             "settingsFrom": data.get("settingsFrom", "auto"),
+            "grantRecordedAccess": data.get("grantRecordedAccess", False),
         }
     if {"outcome", "settingsFrom", "drift"} <= data.keys() and "restorePoint" not in data:
         report: dict[str, Any] = {}

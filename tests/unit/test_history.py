@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from restore_sync.errors import HistoryUnwritable
-from restore_sync.history.store import POINTER, History, Pointer, digest
+from restore_sync.errors import HistoryUnwritable, HistoryVersionInvalid
+from restore_sync.history.store import POINTER, History, Pointer, canonical, digest
 from restore_sync.timestamps import instant, iso
 
 REGION = "us-east-1"
@@ -20,10 +21,21 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def document(ttl: str | None = "expires", arn: str = ARN) -> dict[str, Any]:
+    """A settings document of the table with the ARN, holding its TTL setting."""
     return {
         "schemaVersion": 1,
-        "table": {"arn": arn, "name": arn.rsplit("/", 1)[1]},
-        "settings": {"ttl": {"AttributeName": ttl, "Enabled": True} if ttl else {"Enabled": False}},
+        "table": {
+            "arn": arn,
+            "name": arn.rsplit("/", 1)[1],
+            "region": REGION,
+            "account": "123456789012",
+            "billingMode": "PAY_PER_REQUEST",
+            "keySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "attributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "globalSecondaryIndexes": [],
+            "localSecondaryIndexes": [],
+        },
+        "settings": {"ttl": {"enabled": ttl is not None, "attributeName": ttl}},
     }
 
 
@@ -85,7 +97,7 @@ def test_the_version_in_effect_at_a_moment_is_the_latest_at_or_before_it(history
 
     def ttl_at(moment: datetime) -> str | None:
         version = history.at_or_before(ARN, moment)
-        return version.document["settings"]["ttl"]["AttributeName"] if version else None
+        return version.document["settings"]["ttl"]["attributeName"] if version else None
 
     assert ttl_at(T0 - timedelta(seconds=1)) is None
     assert ttl_at(T0) == "a"
@@ -155,7 +167,7 @@ def test_a_concurrent_snapshot_that_lost_the_race_rereads_and_records_nothing_tw
     assert late.record(document("b"), effective_at=T0 + timedelta(minutes=2), read_at=T0, cause="TagResource") == (
         "unchanged"
     )
-    assert [v.document["settings"]["ttl"]["AttributeName"] for v in history.versions(ARN)] == ["a", "b"]
+    assert [v.document["settings"]["ttl"]["attributeName"] for v in history.versions(ARN)] == ["a", "b"]
 
 
 def test_a_document_too_large_for_an_item_is_refused_with_the_reason(history: History) -> None:
@@ -164,3 +176,68 @@ def test_a_document_too_large_for_an_item_is_refused_with_the_reason(history: Hi
     with pytest.raises(HistoryUnwritable, match="more than a history item holds"):
         record(history, huge, T0)
     assert history.versions(ARN) == []
+
+
+def stored(history: History) -> dict[str, Any]:
+    """The one version item of ARN, as DynamoDB holds it."""
+    (item,) = [
+        i
+        for i in history.client.scan(TableName=history.table_name)["Items"]
+        if i["tableArn"]["S"] == ARN and i["version"]["S"] != POINTER
+    ]
+    return dict(item)
+
+
+def edit(history: History, item: dict[str, Any], **attributes: Any) -> None:
+    """Someone with write access to the history table changes a version by hand."""
+    history.client.put_item(TableName=history.table_name, Item={**item, **attributes})
+
+
+def refusal(history: History) -> str:
+    with pytest.raises(HistoryVersionInvalid) as refused:
+        history.at_or_before(ARN, T0 + timedelta(days=1))
+    with pytest.raises(HistoryVersionInvalid):
+        history.versions(ARN)
+    return str(refused.value)
+
+
+def test_a_document_edited_by_hand_is_refused_naming_the_table_and_the_version(history: History) -> None:
+    record(history, document("expires"), T0)
+    item = stored(history)
+    edited = json.loads(item["document"]["S"])
+    edited["settings"]["ttl"]["attributeName"] = "never"
+    edit(history, item, document={"S": json.dumps(edited)})
+
+    message = refusal(history)
+    assert f"version {item['version']['S']} of {ARN} is refused, not used" in message
+    assert "digest: not the digest of the document" in message
+
+
+def test_a_document_edited_with_its_digest_is_refused_where_it_is_not_a_settings_document(history: History) -> None:
+    record(history, document("expires"), T0)
+    item = stored(history)
+    policy = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": 111122223333}, "Action": "dynamodb:*"}]}
+    edited = {**document("expires"), "settings": {"resource_policy": {"policy": policy}, "iam_role": {}}}
+    edit(history, item, document={"S": canonical(edited)}, digest={"S": digest(edited)})
+
+    message = refusal(history)
+    assert "settings: Additional properties are not allowed ('iam_role' was unexpected)" in message
+    assert "settings.resource_policy.policy.Statement.0.Principal.AWS: 111122223333 is not valid" in message
+    assert "digest" not in message.split("refused, not used: ")[1].split(". Nothing")[0]
+
+
+def test_a_malformed_version_item_or_another_tables_document_is_refused(history: History) -> None:
+    record(history, document("expires"), T0)
+    item = stored(history)
+    other = document("expires", arn=ARN.replace("orders", "invoices"))
+    for attributes, problem in (
+        ({"document": {"S": "{not json"}}, "document: not JSON"),
+        ({"document": {"N": "1"}}, "document: missing, or not of type S"),
+        ({"expiresAt": {"S": "soon"}}, "expiresAt: not a number"),
+        (
+            {"document": {"S": canonical(other)}, "digest": {"S": digest(other)}},
+            f"table.arn: the document is of {other['table']['arn']}, not of the table it is kept under",
+        ),
+    ):
+        edit(history, item, **attributes)
+        assert problem in refusal(history)

@@ -204,3 +204,16 @@ def test_the_report_table_says_what_changed_and_why_the_rest_did_not() -> None:
     ]
     assert describe_change({"resource": "Alarm", "action": "Add"}) == "Add Alarm"
     assert table([("a", "b"), ("long", "x")]) == ["a     b", "-     -", "long  x"]
+
+
+def test_the_report_table_says_why_an_applied_setting_differs_from_what_was_recorded() -> None:
+    report = {
+        "settings": {
+            "resource_policy": {
+                "status": "applied",
+                "reason": "not granted to AWS 111122223333",
+                "changes": [{"property": "ResourcePolicy"}],
+            }
+        }
+    }
+    assert report_summary(report)[-1] == "resource_policy  applied  ResourcePolicy (not granted to AWS 111122223333)"

@@ -22,6 +22,7 @@ REQUEST = {
     "requestedAt": "2026-11-20T10:00:00Z",
     "triggersDisabled": False,
     "settingsFrom": "auto",
+    "grantRecordedAccess": False,
 }
 
 
@@ -144,3 +145,24 @@ def test_an_ignored_start_reports_ignored_with_its_reason_and_tables() -> None:
         },
     }
     assert "reason" not in built(state(plan=PLAN, results=[], verification={"drift": []}))["report"]
+
+
+def test_why_an_applied_setting_differs_from_what_was_recorded_is_its_entrys_reason() -> None:
+    """The source step says why (a resource policy without principals revoked since); the entry carries it."""
+    why = "not granted to AWS arn:aws:iam::123456789012:role/analyst: ..."
+    source = {"settingsFrom": "snapshot", "reasons": {"stream": why, "resource_policy": "not planned"}}
+    results = [
+        {"setting": "stream", "status": "applied", "changes": [{"property": "StreamSpecification"}]},
+        {"setting": "ttl", "status": "unchanged", "reason": "not set on the source"},
+        {"setting": "tags", "status": "skipped", "reason": "not selected"},
+    ]
+    report = built(state(plan=PLAN, results=results, verification={"drift": []}, source=source))["report"]
+    assert report["settings"]["stream"] == {
+        "status": "applied",
+        "reason": why,
+        "changes": [{"property": "StreamSpecification"}],
+    }
+    assert "resource_policy" not in report["settings"]
+
+    planned = built({"request": {**REQUEST, "dryRun": True}, "plan": PLAN, "source": source})["report"]
+    assert planned["settings"]["stream"]["reason"] == f"dry run; {why}"

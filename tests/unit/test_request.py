@@ -113,6 +113,7 @@ def test_point_in_time_restore_by_name(aws: FakeAws) -> None:
         "requestedAt": iso(CREATED),
         "triggersDisabled": False,
         "settingsFrom": "auto",
+        "grantRecordedAccess": False,
     }
 
 
@@ -168,6 +169,15 @@ def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: 
     manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
     assert run(aws, manual, triggers_disabled=True)["triggersDisabled"] is True
     assert run(aws, {**manual, "triggersDisabled": False}, triggers_disabled=True)["triggersDisabled"] is False
+
+
+def test_recorded_access_is_granted_only_when_a_manual_input_says_so(aws: FakeAws) -> None:
+    assert run(aws, load_event("cloudtrail_restore_pitr_by_name"))["grantRecordedAccess"] is False
+    manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
+    assert run(aws, manual)["grantRecordedAccess"] is False
+    assert run(aws, {**manual, "grantRecordedAccess": True})["grantRecordedAccess"] is True
+    with pytest.raises(ValidationError, match="grantRecordedAccess: 'yes' is not of type 'boolean'"):
+        run(aws, {**manual, "grantRecordedAccess": "yes"})
 
 
 def test_manual_input_lists_every_problem(aws: FakeAws) -> None:

@@ -87,6 +87,8 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         raw["settingsFrom"] = args.settings_from
     if getattr(args, "adopt_unrestored", False):
         raw["adoptUnrestored"] = True
+    if getattr(args, "grant_recorded_access", False):
+        raw["grantRecordedAccess"] = True
     return raw
 
 
@@ -348,6 +350,12 @@ def parser() -> argparse.ArgumentParser:
         choices=["auto", "snapshot", "live"],
         help="the settings history's version at the restore point (snapshot), the source as it is now (live), or "
         "the history when it has that version, else the live source (auto, the default)",
+    )
+    tables.add_argument(
+        "--grant-recorded-access",
+        action="store_true",
+        help="apply a resource policy from the settings history as recorded, even the principals the source's "
+        "policy no longer grants (default: they are left out, and the report names them)",
     )
 
     start = commands.add_parser(

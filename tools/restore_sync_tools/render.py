@@ -19,6 +19,9 @@ def report_summary(report: dict[str, Any]) -> list[str]:
             why = f"would set {properties} to {brief(entry.get('wanted'))}"
         else:
             why = str(entry.get("reason", ""))
+        if status in ("applied", "planned") and changes and entry.get("reason") not in (None, "dry run"):
+            # What was applied differs from what was asked for (a policy without principals revoked since).
+            why += f" ({entry['reason']})"
         rows.append((str(name), status, why))
     lines = table(rows)
     for drift in report.get("drift") or []:

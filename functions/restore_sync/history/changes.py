@@ -57,8 +57,8 @@ SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
 # Application Auto Scaling makes and deletes the alarms of target-tracking policies itself; restore-sync does not
 # copy them (the policy brings its own), so deleting only those changes nothing copied.
 AUTOSCALING_ALARM_PREFIX = "TargetTracking-"
-_STREAM_ARN = re.compile(r"^(arn:[^:]+:dynamodb:[^:]+:\d{12}:table/[A-Za-z0-9_.-]{3,255})/stream/.+$")
-_SCALABLE_RESOURCE = re.compile(r"^table/([A-Za-z0-9_.-]{3,255})(/index/.+)?$")
+_STREAM_ARN = re.compile(r"^(arn:[^:]+:dynamodb:[^:]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255})/stream/.+\Z")
+_SCALABLE_RESOURCE = re.compile(r"^table/([A-Za-z0-9_.-]{3,255})(/index/.+)?\Z")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import error_code, translated_errors
-from restore_sync.errors import HistoryUnwritable
+from restore_sync.errors import HistoryUnwritable, HistoryVersionInvalid
+from restore_sync.settings.document import document_problems
 from restore_sync.timestamps import instant, iso
 
 POINTER = "latest"
@@ -253,14 +254,41 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+_VERSION_ATTRIBUTES = {"effectiveAt": "S", "readAt": "S", "cause": "S", "digest": "S", "document": "S"}
+
+
 def _version(item: dict[str, Any]) -> Version:
+    """A version as the recorder wrote it, or HistoryVersionInvalid naming the table, the version and every
+    problem: whoever can write the history would otherwise decide what a restore applies."""
+    table_arn, key = item["tableArn"]["S"], item["version"]["S"]
+    problems = [
+        f"{name}: missing, or not of type {kind}"
+        for name, kind in _VERSION_ATTRIBUTES.items()
+        if kind not in item.get(name, {})
+    ]
+    if TTL_ATTRIBUTE in item and "N" not in item[TTL_ATTRIBUTE]:
+        problems.append(f"{TTL_ATTRIBUTE}: not a number")
+    if problems:
+        raise HistoryVersionInvalid(table_arn, key, problems)
+    try:
+        document = json.loads(item["document"]["S"])
+    except ValueError as error:
+        raise HistoryVersionInvalid(table_arn, key, [f"document: not JSON ({error})"]) from error
+    problems = document_problems(document)
+    if digest(document) != item["digest"]["S"]:
+        problems.append("digest: not the digest of the document (the document was changed after it was recorded)")
+    recorded_of = document.get("table", {}).get("arn") if isinstance(document, dict) else None
+    if isinstance(recorded_of, str) and recorded_of != table_arn:
+        problems.append(f"table.arn: the document is of {recorded_of}, not of the table it is kept under")
+    if problems:
+        raise HistoryVersionInvalid(table_arn, key, problems)
     return Version(
-        table_arn=item["tableArn"]["S"],
-        key=item["version"]["S"],
+        table_arn=table_arn,
+        key=key,
         effective_at=item["effectiveAt"]["S"],
         read_at=item["readAt"]["S"],
         cause=item["cause"]["S"],
         digest=item["digest"]["S"],
-        document=json.loads(item["document"]["S"]),
+        document=document,
         expires_at=int(item[TTL_ATTRIBUTE]["N"]) if TTL_ATTRIBUTE in item else None,
     )

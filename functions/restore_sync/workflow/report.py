@@ -55,6 +55,12 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
                 setting=name, status="skipped", reason="not attempted: the workflow stopped before it"
             )
 
+    # Why what was applied differs from what was recorded (a resource policy narrowed to today's grants).
+    for name, why in (source.get("reasons") or {}).items():
+        if name in settings:
+            result = settings[name]
+            settings[name] = dataclasses.replace(result, reason="; ".join(filter(None, (result.reason, why))))
+
     failed = sorted(name for name, result in settings.items() if result.status == "failed")
     if error:
         error_name, cause = str(error.get("Error", "Error")), _cause_message(error.get("Cause"))

@@ -117,6 +117,7 @@ def normalize(
         requested_at=started_at,
         triggers_disabled=bool(fields.get("triggersDisabled", triggers_disabled)),
         settings_from=fields.get("settingsFrom", DEFAULT_SETTINGS_FROM),
+        grant_recorded_access=bool(fields.get("grantRecordedAccess", False)),
     )
 
 

@@ -2,7 +2,10 @@
 
 `settingsFrom` chooses: `snapshot` only the history, `live` only the source table as it is now, `auto` (the
 default) the history when it has a version at or before the restore point, else the live source. When neither
-has the settings, the execution fails here, before anything is touched.
+has the settings, the execution fails here, before anything is touched. A version the history holds that is not
+a settings document the recorder wrote is refused (HistoryVersionInvalid), never used. A resource policy from
+the history grants no principal the source's policy no longer grants, unless the request says
+grantRecordedAccess (workflow/grants.py).
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from restore_sync.aws import Aws, TableRef, error_code, translated_errors
 from restore_sync.contracts import Request
 from restore_sync.errors import SettingsUnavailable, SourceTableUnavailable
 from restore_sync.history.store import History, Version
+from restore_sync.settings import REGISTRY
 from restore_sync.settings.document import settings_document
 from restore_sync.timestamps import instant, iso
+from restore_sync.workflow.grants import recorded_access
+
+POLICY = "resource_policy"
 
 
 def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
@@ -38,9 +45,11 @@ def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
 
 
 def source_settings(aws: Aws, history: History | None, request: Request, point: datetime) -> dict[str, Any]:
-    """`{"settingsFrom": "snapshot" | "live", "document", "restorePoint", "version"?, "note"}`.
+    """`{"settingsFrom": "snapshot" | "live", "document", "restorePoint", "version"?, "note", "reasons"?}`;
+    `reasons` says, per setting, why what is applied differs from what was recorded.
 
-    Raises SettingsUnavailable when the chosen place has no settings for the request's source.
+    Raises SettingsUnavailable when the chosen place has no settings for the request's source, and
+    HistoryVersionInvalid when the history's version is not one the recorder wrote.
     """
     mode = request.settings_from
     source = request.source
@@ -49,7 +58,7 @@ def source_settings(aws: Aws, history: History | None, request: Request, point: 
     if mode != "live":
         version = history.at_or_before(source.arn, point) if history else None
         if version is not None:
-            return _from_version(version, names, point)
+            return _no_more_than_live(aws, request, _from_version(version, names, point))
         why_not_history = _why_no_version(history, source, point)
         if mode == "snapshot":
             raise SettingsUnavailable(
@@ -78,6 +87,28 @@ def _from_version(version: Version, names: list[str], point: datetime) -> dict[s
         "version": version.key,
         "note": f"the version in effect at the restore point: recorded on {version.cause} at {version.effective_at}",
     }
+
+
+def _no_more_than_live(aws: Aws, request: Request, chosen: dict[str, Any]) -> dict[str, Any]:
+    """The settings from the history, with a recorded resource policy narrowed to what the source's policy grants
+    today. The source's policy is read only here: when the settings came from the history and hold a policy."""
+    document = chosen["document"]
+    recorded = document["settings"].get(POLICY)
+    if recorded is None or recorded["policy"] is None:
+        return chosen
+    try:
+        live, exists = REGISTRY[POLICY].read(aws, request.source)["policy"], True
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        live, exists = None, False
+    access = recorded_access(
+        recorded["policy"], live, source_exists=exists, grant_recorded=request.grant_recorded_access
+    )
+    if access.reason is None:
+        return chosen
+    settings = {**document["settings"], POLICY: {"policy": access.policy}}
+    return {**chosen, "document": {**document, "settings": settings}, "reasons": {POLICY: access.reason}}
 
 
 def _why_no_version(history: History | None, source: TableRef, point: datetime) -> str:
