@@ -20,7 +20,7 @@ from types import FrameType
 from typing import Any
 
 from restore_sync_sandbox import fault_spec
-from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, deploy_app
+from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, account_trail, deploy_app
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools.errors import UserError
@@ -86,7 +86,9 @@ def quiet() -> Iterator[None]:
 
 
 def deploy(sandbox: Sandbox, root: Path) -> dict[str, str]:
-    """The app from `root`'s template and definition, deployed as stack restore-sync; returns its outputs."""
+    """The account's trail (account_trail), and the app from `root`'s template and definition deployed as stack
+    restore-sync; returns its outputs."""
+    account_trail(sandbox)
     return deploy_app(sandbox, root / TEMPLATE, DEFAULT_STACK_NAME, {"LogLevel": FUNCTION_LOG_LEVEL})
 
 

@@ -22,9 +22,10 @@ from restore_sync_sandbox.cli import SERVE_LIMIT_SECONDS, app_root, deploy, quie
 from restore_sync_sandbox.examples import RECOVERY_PERIOD_DAYS, TAGS, count_items, make_full_source
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools import doctor
 from restore_sync_tools.console import graph, server
 from restore_sync_tools.errors import UserError
-from restore_sync_tools.executions import follow, report_of, wait_for_execution_of
+from restore_sync_tools.executions import DEFAULT_STACK_NAME, follow, report_of, session, wait_for_execution_of
 from restore_sync_tools.render import brief, report_summary, table
 
 SOURCE = "orders"
@@ -116,6 +117,12 @@ def _run(
     # Deployed after the table exists, as usual: the deployment's first snapshot starts the table's history.
     outputs = deploy(sandbox, root)
     show(f"app deployed from {root / 'template.yaml'} as stack restore-sync; its settings history recorded {SOURCE}")
+    show("")
+    show("restore-sync doctor (what the deployment needs and no test can see):")
+    checks = doctor.gather(session(region=sandbox.region), DEFAULT_STACK_NAME, now=sandbox.clock.now)
+    for line in doctor.rows(checks):
+        show(f"  {line}")
+    show("")
     if console is not None:
         show(f"console: open {_open_console(sandbox, outputs['StateMachineArn'], console)} (read-only)")
 

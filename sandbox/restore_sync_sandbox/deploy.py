@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 DEFAULT_STACK_NAME = "restore-sync"
+# The trail the sandbox account logs management events with (account_trail).
+TRAIL_NAME = "management-events"
 # moto creates stacks synchronously; the bound only guards against a stack that never settles.
 STACK_WAIT_ATTEMPTS = 300
 STACK_WAIT_INTERVAL_SECONDS = 0.1
@@ -175,15 +177,9 @@ def deploy_app(
     region; returns the stack outputs (OutputKey -> OutputValue). Raises DeployError if the stack fails."""
     template_path = Path(template_path)
     parameters = dict(parameters or {})
-    s3 = sandbox.client("s3")
     bucket = f"sandbox-artifacts-{sandbox.account_id}-{sandbox.region}"
-    location = {} if sandbox.region == "us-east-1" else {"LocationConstraint": sandbox.region}
-    try:
-        s3.create_bucket(Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {}))
-    except ClientError as error:
-        # A second app deployed into the same sandbox shares the bucket.
-        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
-            raise
+    # A second app deployed into the same sandbox shares the bucket.
+    _own_bucket(sandbox, bucket)
 
     template = load_template(template_path)
     packaged = package_template(sandbox, template, template_path.parent, bucket, stack_name)
@@ -212,3 +208,32 @@ def deploy_app(
             raise DeployError(f"stack {stack_name} is {status}: {stack.get('StackStatusReason', '')}")
         time.sleep(STACK_WAIT_INTERVAL_SECONDS)
     raise DeployError(f"stack {stack_name} did not reach CREATE_COMPLETE: it is {status}")
+
+
+def account_trail(sandbox: Sandbox, name: str = TRAIL_NAME) -> str:
+    """A multi-region trail logging management events, started, as an account where restore-sync works has
+    (EventBridge sees the restore calls only through one); returns its ARN. Idempotent."""
+    cloudtrail = sandbox.client("cloudtrail")
+    bucket = f"sandbox-trail-{sandbox.account_id}-{sandbox.region}"
+    _own_bucket(sandbox, bucket)
+    try:
+        arn: str = cloudtrail.create_trail(Name=name, S3BucketName=bucket, IsMultiRegionTrail=True)["TrailARN"]
+    except cloudtrail.exceptions.TrailAlreadyExistsException:
+        arn = cloudtrail.get_trail(Name=name)["Trail"]["TrailARN"]
+    cloudtrail.put_event_selectors(
+        TrailName=name, EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}]
+    )
+    cloudtrail.start_logging(Name=name)
+    return arn
+
+
+def _own_bucket(sandbox: Sandbox, bucket: str) -> None:
+    """Creates `bucket` in the sandbox's region unless this account already has it."""
+    location = {} if sandbox.region == "us-east-1" else {"LocationConstraint": sandbox.region}
+    try:
+        sandbox.client("s3").create_bucket(
+            Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {})
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
+            raise

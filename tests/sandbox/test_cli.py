@@ -20,7 +20,7 @@ from restore_sync.aws import Aws, TableRef
 from restore_sync.settings import REGISTRY
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.cli import serve
-from restore_sync_sandbox.deploy import deploy_app
+from restore_sync_sandbox.deploy import TRAIL_NAME, account_trail, deploy_app
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools.cli import main
 from tests.sandbox.app import restored_from_a_forgotten_table as forgotten_restore
@@ -56,6 +56,9 @@ def test_demo_restores_a_table_follows_it_and_exits_0_when_the_target_is_whole()
         assert any(line.split()[:2] == [name, "yes"] for line in out.splitlines()), f"{name} not compared"
     assert "items: 25 in orders, 25 in orders-restored" in out
     assert "demo passed in" in out
+    doctor = out.split("restore-sync doctor", 1)[1].split("restore requested", 1)[0]
+    for check in ("cloudtrail", "rules", "state machine and roles", "dead-letter queue", "settings history"):
+        assert any(line.split()[:1] == [check.split()[0]] and " ok " in line for line in doctor.splitlines()), check
 
 
 def test_sandbox_command_serves_the_app_until_stopped() -> None:
@@ -98,7 +101,8 @@ def test_sandbox_command_serves_the_app_until_stopped() -> None:
 
 @pytest.fixture(scope="module")
 def app(sandbox: Sandbox) -> dict[str, str]:
-    """The app deployed, and a source table with settings to copy."""
+    """The account's trail, the app deployed, and a source table with settings to copy."""
+    account_trail(sandbox)
     # Adopting tables that were not restored is allowed here, so that `--adopt-unrestored` can be seen to work.
     outputs = deploy_app(
         sandbox, ROOT / "template.yaml", parameters={"LogLevel": "WARNING", "AdoptUnrestoredTables": "true"}
@@ -117,6 +121,29 @@ def app(sandbox: Sandbox) -> dict[str, str]:
         TableName=SOURCE, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
     return outputs
+
+
+def test_doctor_is_green_on_a_deployment_whose_trail_logs_management_events(app: dict[str, str]) -> None:
+    code, out, err = run("doctor", "--region", "us-east-1")
+    assert code == 0, out + err
+    header, _, *rows = out.splitlines()[1:]
+    column = header.index("verdict")
+    assert [row[column:].split()[0] for row in rows] == ["ok"] * 5, out
+    assert f"trail {TRAIL_NAME} logs management write events in us-east-1" in out
+
+
+def test_doctor_fails_and_says_what_to_do_when_the_trail_is_stopped(sandbox: Sandbox, app: dict[str, str]) -> None:
+    cloudtrail = sandbox.client("cloudtrail")
+    cloudtrail.stop_logging(Name=TRAIL_NAME)
+    try:
+        code, out, err = run("doctor", "--stack-name", "restore-sync", "--region", "us-east-1")
+    finally:
+        cloudtrail.start_logging(Name=TRAIL_NAME)
+    assert code == 1, out + err
+    row = next(line for line in out.splitlines() if line.startswith("cloudtrail"))
+    assert row.split()[1] == "fail"
+    assert f"trail {TRAIL_NAME} is not logging (aws cloudtrail start-logging --name {TRAIL_NAME})" in row
+    assert "EventBridge never sees a restore" in row
 
 
 @pytest.fixture

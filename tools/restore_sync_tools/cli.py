@@ -16,12 +16,14 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from restore_sync.timestamps import instant
+from restore_sync_tools import doctor
 from restore_sync_tools.errors import UserError
 from restore_sync_tools.executions import (
     DEFAULT_STACK_NAME,
@@ -298,6 +300,16 @@ def cmd_console(args: argparse.Namespace, output: Output) -> ExitCode:
     return ExitCode.OK
 
 
+def cmd_doctor(args: argparse.Namespace, output: Output) -> ExitCode:
+    """One row per check of the deployment; exit 1 when any check fails (a warning does not)."""
+    aws = session(args.profile, args.region)
+    checks = doctor.gather(aws, args.stack_name, now=lambda: datetime.now(UTC))
+    output.print(f"restore-sync doctor: stack {args.stack_name} in {aws.region_name}")
+    for line in doctor.rows(checks):
+        output.print(line)
+    return ExitCode.FAILED if doctor.worst(checks) == "fail" else ExitCode.OK
+
+
 def sandbox_command(name: str) -> Callable[..., int]:
     """The sandbox's command `name`. The sandbox package registers its commands (pyproject.toml's entry points
     of group restore_sync.commands), so the tools never import the sandbox and work where it is not installed."""
@@ -419,6 +431,18 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
     console.add_argument("--profile", help="AWS profile")
     console.set_defaults(handler=cmd_console)
+
+    checkup = commands.add_parser(
+        "doctor",
+        help="what the deployment needs and no test can see: ok / warn / fail per check",
+        description="Check what the deployment needs to work and no test can see: a CloudTrail trail logging "
+        "management write events in the region, the stack's rules enabled, its state machine and roles present, "
+        "the dead-letter queue empty, the settings history recent. Exit 1 when a check fails.",
+    )
+    checkup.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)")
+    checkup.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    checkup.add_argument("--profile", help="AWS profile")
+    checkup.set_defaults(handler=cmd_doctor)
 
     demo = commands.add_parser(
         "demo",
