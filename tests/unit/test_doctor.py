@@ -83,6 +83,13 @@ def test_a_stopped_trail_fails_and_says_to_start_logging() -> None:
     assert "nothing starts" in check.detail
 
 
+def test_a_stopped_shadow_trail_is_named_by_its_arn_in_what_to_do() -> None:
+    shadow = trail("org", home="us-east-1", multi_region=True)
+    check = trail_check(REGION, [TrailAnswers(shadow, {"IsLogging": False}, CLASSIC_ALL)])
+    assert check.verdict == "fail"
+    assert f"start-logging --name {shadow['TrailARN']}" in check.detail
+
+
 def test_a_trail_of_another_region_only_fails() -> None:
     elsewhere = trail("other", home="us-east-1")
     check = trail_check(REGION, [TrailAnswers(elsewhere, {"IsLogging": True}, CLASSIC_ALL)])

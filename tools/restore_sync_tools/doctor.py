@@ -90,10 +90,12 @@ def trail_check(region: str, answers: list[TrailAnswers]) -> Check:
     covering = [a for a in answers if a.trail.get("IsMultiRegionTrail") or a.trail.get("HomeRegion") == region]
     for answer in covering:
         trail = answer.trail.get("Name", answer.trail.get("TrailARN", "?"))
+        # A trail of another home region (a shadow trail) is reached by its ARN only.
+        named = trail if answer.trail.get("HomeRegion", region) == region else answer.trail.get("TrailARN", trail)
         if answer.unreadable:
             unreadable.append(f"trail {trail}: {answer.unreadable}")
         elif not (answer.status or {}).get("IsLogging"):
-            problems.append(f"trail {trail} is not logging (aws cloudtrail start-logging --name {trail})")
+            problems.append(f"trail {trail} is not logging (aws cloudtrail start-logging --name {named})")
         elif not logs_management_writes(answer.selectors or {}):
             problems.append(f"trail {trail} does not log management write events (put-event-selectors)")
         else:
