@@ -55,18 +55,7 @@ def probes(sandbox: Sandbox) -> dict[str, str]:
 
 def delivered(sandbox: Sandbox, queue_url: str, event: dict[str, Any]) -> list[dict[str, Any]]:
     """What the probe queue receives once `event` is put on the probe bus."""
-    response = sandbox.client("events").put_events(
-        Entries=[
-            {
-                "Source": event["source"],
-                "DetailType": event["detail-type"],
-                "Detail": json.dumps(event["detail"]),
-                "Resources": event["resources"],
-                "EventBusName": PROBE_BUS,
-            }
-        ]
-    )
-    assert response["FailedEntryCount"] == 0
+    app.put_event(sandbox, event, PROBE_BUS)
     sqs = sandbox.client("sqs")
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
     for message in messages:
