@@ -171,3 +171,15 @@ def wanted_on_target(
 def settings_history(sandbox: Sandbox, outputs: dict[str, str]) -> History:
     """The deployment's settings history, read as restore-sync reads it."""
     return History(sandbox.client("dynamodb"), outputs["SettingsHistoryTableName"], retention_days=40)
+
+
+def put_event(sandbox: Sandbox, event: dict[str, Any], bus: str = "default") -> None:
+    """Puts an event file (an EventBridge envelope) on a bus of the sandbox's region, as AWS would deliver it."""
+    entry = {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event["detail"]),
+        "Resources": event["resources"],
+        "EventBusName": bus,
+    }
+    assert sandbox.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0

@@ -27,17 +27,7 @@ def put(sandbox: Sandbox, event: dict[str, Any]) -> None:
     """Delivers an event file to the default bus as AWS would, stamped with the sandbox's present time."""
     now = sandbox.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     event["detail"].update({k: now for k in ("eventTime", "creationDate") if k in event["detail"]})
-    response = sandbox.client("events").put_events(
-        Entries=[
-            {
-                "Source": event["source"],
-                "DetailType": event["detail-type"],
-                "Detail": json.dumps(event["detail"]),
-                "Resources": event["resources"],
-            }
-        ]
-    )
-    assert response["FailedEntryCount"] == 0
+    app.put_event(sandbox, event)
 
 
 def restored_copy(sandbox: Sandbox, source: str, target: str, region: str | None = None, **restore: Any) -> None:

@@ -65,9 +65,10 @@ BACKUP_EVENT_PATTERN = {
     "detail": {"status": ["COMPLETED"], "resourceType": ["DynamoDB"]},
 }
 SETTINGS_CHANGES_PATTERN = {
-    "source": sorted(SETTINGS_CALLS),
+    "source": [{"prefix": "aws."}],
     "detail-type": ["AWS API Call via CloudTrail"],
     "detail": {
+        "eventSource": sorted(SETTINGS_CALLS),
         "eventName": [name for names in SETTINGS_CALLS.values() for name in names],
         "errorCode": [{"exists": False}],
     },
@@ -176,7 +177,8 @@ def test_sam_transform_yields_the_state_machine_rule_functions_and_their_roles(t
 def test_settings_changes_rule_matches_exactly_the_calls_the_recorder_knows(template: dict[str, Any]) -> None:
     properties = resources_of_type(template, "AWS::Events::Rule")["SettingsChangesRule"]["Properties"]
     pattern = properties["EventPattern"]
-    assert sorted(pattern["source"]) == SETTINGS_CHANGES_PATTERN["source"]
+    assert pattern["source"] == SETTINGS_CHANGES_PATTERN["source"]
+    assert sorted(pattern["detail"]["eventSource"]) == SETTINGS_CHANGES_PATTERN["detail"]["eventSource"]
     assert pattern["detail-type"] == SETTINGS_CHANGES_PATTERN["detail-type"]
     assert sorted(pattern["detail"]["eventName"]) == sorted(SETTINGS_CHANGES_PATTERN["detail"]["eventName"])
     assert pattern["detail"]["errorCode"] == [{"exists": False}]

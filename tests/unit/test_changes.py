@@ -14,14 +14,21 @@ REGION = "eu-west-1"
 ORDERS = TableRef("orders", REGION, ACCOUNT)
 STREAM = f"{ORDERS.arn}/stream/2026-11-26T10:00:00.000"
 
+# CloudTrail's eventSource of each service whose calls change a copied setting.
+DYNAMODB = "dynamodb.amazonaws.com"
+LAMBDA = "lambda.amazonaws.com"
+AUTOSCALING = "application-autoscaling.amazonaws.com"
+CLOUDWATCH = "monitoring.amazonaws.com"
+
 
 def event(source: str, name: str, params: dict[str, Any], response: Any = None, **detail: Any) -> dict[str, Any]:
     return {
-        "source": source,
+        "source": "aws." + source.split(".")[0],
         "detail-type": "AWS API Call via CloudTrail",
         "account": ACCOUNT,
         "region": REGION,
         "detail": {
+            "eventSource": source,
             "eventName": name,
             "awsRegion": REGION,
             "eventTime": "2026-11-26T10:00:05Z",
@@ -35,18 +42,18 @@ def event(source: str, name: str, params: dict[str, Any], response: Any = None, 
 @pytest.mark.parametrize(
     "found",
     [
-        event("aws.dynamodb", "UpdateTimeToLive", {"tableName": "orders"}),
-        event("aws.dynamodb", "TagResource", {"resourceArn": ORDERS.arn, "tags": []}),
-        event("aws.dynamodb", "PutResourcePolicy", {"resourceArn": STREAM, "policy": "{}"}),
-        event("aws.lambda", "CreateEventSourceMapping20150331", {"eventSourceArn": STREAM, "functionName": "f"}),
-        event("aws.lambda", "DeleteEventSourceMapping20150331", {"uUID": "u"}, {"eventSourceArn": STREAM}),
+        event(DYNAMODB, "UpdateTimeToLive", {"tableName": "orders"}),
+        event(DYNAMODB, "TagResource", {"resourceArn": ORDERS.arn, "tags": []}),
+        event(DYNAMODB, "PutResourcePolicy", {"resourceArn": STREAM, "policy": "{}"}),
+        event(LAMBDA, "CreateEventSourceMapping20150331", {"eventSourceArn": STREAM, "functionName": "f"}),
+        event(LAMBDA, "DeleteEventSourceMapping20150331", {"uUID": "u"}, {"eventSourceArn": STREAM}),
         event(
-            "aws.application-autoscaling",
+            AUTOSCALING,
             "PutScalingPolicy",
             {"serviceNamespace": "dynamodb", "resourceId": "table/orders/index/by-day"},
         ),
         event(
-            "aws.cloudwatch",
+            CLOUDWATCH,
             "PutMetricAlarm",
             {"namespace": "AWS/DynamoDB", "dimensions": [{"name": "TableName", "value": "orders"}]},
         ),
@@ -63,21 +70,21 @@ def test_a_call_names_its_table_whichever_way_it_refers_to_it(found: dict[str, A
 
 
 def test_deleting_a_table_is_a_deletion() -> None:
-    change = changed_tables(event("aws.dynamodb", "DeleteTable", {"tableName": "orders"}))
+    change = changed_tables(event(DYNAMODB, "DeleteTable", {"tableName": "orders"}))
     assert (change.tables, change.deleted) == ([ORDERS], True)
 
 
 @pytest.mark.parametrize(
     ("ignored", "because"),
     [
-        (event("aws.dynamodb", "UpdateTimeToLive", {"tableName": "orders"}, errorCode="ValidationException"), "failed"),
-        (event("aws.dynamodb", "PutItem", {"tableName": "orders"}), "not a settings-changing call"),
-        (event("aws.s3", "PutBucketTagging", {}), "not a settings-changing call"),
-        (event("aws.lambda", "CreateEventSourceMapping20150331", {"eventSourceArn": "arn:aws:sqs:x:1:q"}), "stream"),
-        (event("aws.application-autoscaling", "PutScalingPolicy", {"serviceNamespace": "ecs"}), "not DynamoDB"),
-        (event("aws.cloudwatch", "PutMetricAlarm", {"namespace": "AWS/SQS", "dimensions": []}), "no DynamoDB"),
+        (event(DYNAMODB, "UpdateTimeToLive", {"tableName": "orders"}, errorCode="ValidationException"), "failed"),
+        (event(DYNAMODB, "PutItem", {"tableName": "orders"}), "not a settings-changing call"),
+        (event("s3.amazonaws.com", "PutBucketTagging", {}), "not a settings-changing call"),
+        (event(LAMBDA, "CreateEventSourceMapping20150331", {"eventSourceArn": "arn:aws:sqs:x:1:q"}), "stream"),
+        (event(AUTOSCALING, "PutScalingPolicy", {"serviceNamespace": "ecs"}), "not DynamoDB"),
+        (event(CLOUDWATCH, "PutMetricAlarm", {"namespace": "AWS/SQS", "dimensions": []}), "no DynamoDB"),
         (
-            event("aws.cloudwatch", "DeleteAlarms", {"alarmNames": ["TargetTracking-table/orders-AlarmHigh-1"]}),
+            event(CLOUDWATCH, "DeleteAlarms", {"alarmNames": ["TargetTracking-table/orders-AlarmHigh-1"]}),
             "auto-scaling alarms",
         ),
     ],
@@ -90,7 +97,7 @@ def test_calls_that_change_nothing_copied_are_ignored_with_a_reason(ignored: dic
 
 
 def test_deleting_alarms_by_name_asks_for_a_sweep() -> None:
-    change = changed_tables(event("aws.cloudwatch", "DeleteAlarms", {"alarmNames": ["orders-throttles"]}))
+    change = changed_tables(event(CLOUDWATCH, "DeleteAlarms", {"alarmNames": ["orders-throttles"]}))
     assert (change.sweep, change.tables, change.ignored) == (True, [], None)
 
 
@@ -99,3 +106,9 @@ def test_every_known_call_resolves_or_explains() -> None:
         for name in names:
             change = changed_tables(event(source, name, {}))
             assert change.tables or change.sweep or change.ignored, f"{source} {name}"
+
+
+@pytest.mark.parametrize("source", ["aws.cloudwatch", "aws.monitoring"])
+def test_the_call_is_known_by_its_event_source_whatever_eventbridge_calls_the_service(source: str) -> None:
+    alarm = event(CLOUDWATCH, "DeleteAlarms", {"alarmNames": ["orders-throttles"]})
+    assert changed_tables({**alarm, "source": source}).sweep

@@ -434,3 +434,19 @@ def test_the_event_s_time_is_used_for_nothing(aws: FakeAws) -> None:
     past = pitr_event()
     past["detail"]["eventTime"] = "2001-01-01T00:00:00Z"
     assert run(aws, past) == run(aws, load_event("cloudtrail_restore_pitr_by_name"))
+
+
+def test_a_restore_made_by_aws_backup_names_its_recovery_point_in_the_cloudtrail_record(aws: FakeAws) -> None:
+    # AWS Backup restores a table with RestoreTableFromBackup on the caller's behalf; the record's backupArn, like
+    # the restored table's RestoreSummary.SourceBackupArn, is the recovery point's ARN.
+    point = f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b"
+    aws.tables["invoices-from-backup"]["RestoreSummary"]["SourceBackupArn"] = point
+    event = load_event("cloudtrail_restore_from_backup")
+    event["detail"]["requestParameters"]["backupArn"] = point
+    request = run(aws, event)
+    assert (request["trigger"], request["sourceTableArn"]) == ("RestoreTableFromBackup", arn("orders"))
+    other = point.replace("1f2e3d4c", "00000000")
+    event["detail"]["requestParameters"]["backupArn"] = other
+    assert f"the event names the backup {other}, but invoices-from-backup was restored from {point}" in refusal(
+        aws, event
+    )

@@ -36,6 +36,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         default_settings=rt.config.settings,
         triggers_disabled=rt.config.triggers_disabled,
         adopt_unrestored=rt.config.adopt_unrestored,
+        execution=step.execution,
     )
     metrics.add_metric(
         name="RequestsIgnored" if isinstance(result, Ignored) else "RequestsAccepted", unit=MetricUnit.Count, value=1

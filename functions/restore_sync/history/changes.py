@@ -15,10 +15,12 @@ from restore_sync.aws import TableRef, is_table_arn
 from restore_sync.events import CLOUDTRAIL
 from restore_sync.names import TABLE_NAME
 
-# EventBridge source -> the event names of the calls that change a copied setting. The template's
-# SettingsChangesRule matches exactly these (a test holds them equal).
+# CloudTrail's eventSource -> the event names of the calls that change a copied setting. The template's
+# SettingsChangesRule matches exactly these (a test holds them equal). The record's own eventSource, not
+# EventBridge's `source`: AWS documents eventSource per service, while the `source` EventBridge gives CloudWatch's
+# CloudTrail records is not settled (aws.cloudwatch or aws.monitoring).
 SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
-    "aws.dynamodb": (
+    "dynamodb.amazonaws.com": (
         "CreateTable",
         "UpdateTable",
         "DeleteTable",
@@ -35,7 +37,7 @@ SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
     ),
     # Lambda's names carry its API version as CloudTrail records them today; the plain names too, since AWS has
     # announced it will drop the suffixes.
-    "aws.lambda": (
+    "lambda.amazonaws.com": (
         "CreateEventSourceMapping20150331",
         "UpdateEventSourceMapping20150331",
         "DeleteEventSourceMapping20150331",
@@ -43,7 +45,7 @@ SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
         "UpdateEventSourceMapping",
         "DeleteEventSourceMapping",
     ),
-    "aws.application-autoscaling": (
+    "application-autoscaling.amazonaws.com": (
         "RegisterScalableTarget",
         "DeregisterScalableTarget",
         "PutScalingPolicy",
@@ -51,7 +53,7 @@ SETTINGS_CALLS: dict[str, tuple[str, ...]] = {
         "PutScheduledAction",
         "DeleteScheduledAction",
     ),
-    "aws.cloudwatch": ("PutMetricAlarm", "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions"),
+    "monitoring.amazonaws.com": ("PutMetricAlarm", "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions"),
 }
 
 # Application Auto Scaling makes and deletes the alarms of target-tracking policies itself; restore-sync does not
@@ -75,7 +77,7 @@ class Change:
 
 def changed_tables(event: dict[str, Any]) -> Change:
     detail = event.get("detail") or {}
-    source, name = event.get("source"), str(detail.get("eventName") or "")
+    source, name = detail.get("eventSource"), str(detail.get("eventName") or "")
     if event.get("detail-type") != CLOUDTRAIL or name not in SETTINGS_CALLS.get(str(source), ()):
         return Change(ignored=f"not a settings-changing call: {source} {name}")
     if detail.get("errorCode"):
@@ -88,17 +90,17 @@ def changed_tables(event: dict[str, Any]) -> Change:
     params = detail.get("requestParameters") or {}
     response = detail.get("responseElements") or {}
 
-    if source == "aws.dynamodb":
+    if source == "dynamodb.amazonaws.com":
         table = _table(params.get("tableName") or params.get("resourceArn"), region, account)
         tables = [table] if table else []
         return Change(tables=tables, deleted=name == "DeleteTable", name=name, at=at, ignored=_none_if(tables, name))
-    if source == "aws.lambda":
+    if source == "lambda.amazonaws.com":
         stream = params.get("eventSourceArn") or response.get("eventSourceArn")
         match = _STREAM_ARN.match(stream) if isinstance(stream, str) else None
         if not match:
             return Change(ignored=f"{name} of a mapping that reads no DynamoDB stream", name=name)
         return Change(tables=[TableRef.from_arn(match.group(1))], name=name, at=at)
-    if source == "aws.application-autoscaling":
+    if source == "application-autoscaling.amazonaws.com":
         if params.get("serviceNamespace") != "dynamodb":
             return Change(ignored=f"{name} for {params.get('serviceNamespace')}, not DynamoDB", name=name)
         resource = _SCALABLE_RESOURCE.match(str(params.get("resourceId") or ""))

@@ -33,6 +33,7 @@ from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
 from restore_sync.timestamps import instant, iso
+from restore_sync.workflow.twins import earlier_twin
 
 # On the source table: `none` opts it out; `all`, or setting names separated by spaces or `+` (tag values cannot
 # hold commas), choose what restores of it copy.
@@ -92,16 +93,18 @@ def normalize(
     triggers_disabled: bool = False,
     partition: str = "aws",
     adopt_unrestored: bool = False,
+    execution: str | None = None,
 ) -> Request | Ignored:
     """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
 
     `adopt_unrestored`: the deployment lets a manual input with `adoptUnrestored: true` adopt a table that was
-    not restored. Raises ValidationError listing every problem, TargetTableNotFound for an event whose table
-    DescribeTable does not find (yet), or UnusableEvent; nothing is touched.
+    not restored. `execution`: this execution's ARN; an event start defers to an earlier execution for the same
+    restore (restore_sync.workflow.twins). Raises ValidationError listing every problem, TargetTableNotFound for
+    an event whose table DescribeTable does not find (yet), or UnusableEvent; nothing is touched.
     """
     home = Home(region, account, partition)
     if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
-        return _from_event(aws, raw, home, started_at, default_settings, triggers_disabled)
+        return _from_event(aws, raw, home, started_at, default_settings, triggers_disabled, execution)
     problems = manual_problems(aws, raw, home, adopt_allowed=adopt_unrestored)
     if problems:
         raise ValidationError(problems)
@@ -223,6 +226,7 @@ def _from_event(
     started_at: str,
     default_settings: tuple[str, ...],
     triggers_disabled: bool,
+    execution: str | None = None,
 ) -> Request | Ignored:
     cloudtrail = event["detail-type"] == CLOUDTRAIL
     schema = schemas.CLOUDTRAIL_RESTORE if cloudtrail else schemas.BACKUP_RESTORE_JOB
@@ -286,6 +290,9 @@ def _from_event(
             target=target.arn,
             source=source.arn,
         )
+    twin = earlier_twin(aws, execution, started_at, target, description["CreationDateTime"]) if execution else None
+    if twin:
+        return Ignored(reason=twin, target=target.arn, source=source.arn)
     settings = default_settings if tagged is None else tuple(s for s in default_settings if s in tagged)
     return Request.for_tables(
         target,

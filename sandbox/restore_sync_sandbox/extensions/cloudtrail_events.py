@@ -30,8 +30,11 @@ setting restore-sync copies, and the two DynamoDB restores:
 - Application Auto Scaling (application-autoscaling.amazonaws.com, aws.application-autoscaling):
   RegisterScalableTarget, DeregisterScalableTarget, PutScalingPolicy, DeleteScalingPolicy, PutScheduledAction,
   DeleteScheduledAction, with serviceNamespace and resourceId (`table/NAME` or `table/NAME/index/INDEX`).
-- CloudWatch (monitoring.amazonaws.com, aws.cloudwatch): PutMetricAlarm (alarmName, namespace, dimensions),
-  DeleteAlarms, EnableAlarmActions, DisableAlarmActions (alarmNames).
+- CloudWatch (monitoring.amazonaws.com, aws.monitoring): PutMetricAlarm (alarmName, namespace, dimensions),
+  DeleteAlarms, EnableAlarmActions, DisableAlarmActions (alarmNames). The source follows the EventBridge events
+  reference, "Amazon CloudWatch Monitoring events", which gives CloudWatch's CloudTrail records `source:
+  aws.monitoring` (its alarm state events come as aws.cloudwatch, per "Amazon CloudWatch events"). AWS's pages do
+  not agree everywhere, so restore-sync's rules match the record's eventSource, never this source.
 Recording never changes or breaks the API call: any failure to record is logged and ignored. Only calls that
 reach the API are recorded: resources that moto's CloudFormation creates call the backends directly and emit
 nothing (AWS records those calls too, with invokedBy cloudformation.amazonaws.com).
@@ -72,7 +75,7 @@ EVENT_VERSION = "1.08"
 _SOURCES: dict[str, tuple[str, str]] = {
     "awslambda": ("lambda.amazonaws.com", "aws.lambda"),
     "stepfunctions": ("states.amazonaws.com", "aws.states"),
-    "cloudwatch": ("monitoring.amazonaws.com", "aws.cloudwatch"),
+    "cloudwatch": ("monitoring.amazonaws.com", "aws.monitoring"),
     "application-autoscaling": ("application-autoscaling.amazonaws.com", "aws.application-autoscaling"),
 }
 

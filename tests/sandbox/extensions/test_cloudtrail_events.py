@@ -322,7 +322,7 @@ def test_every_setting_change_of_restore_sync_is_tracked_by_default() -> None:
     selection = cloudtrail_events.tracked()
     assert {name: set(service.event_names.values()) for name, service in selection.items()} == expected
     assert selection["cloudwatch"].event_source == "monitoring.amazonaws.com"
-    assert selection["cloudwatch"].source == "aws.cloudwatch"
+    assert selection["cloudwatch"].source == "aws.monitoring"
 
 
 @pytest.mark.usefixtures("aws")
@@ -551,7 +551,7 @@ def test_auto_scaling_changes_carry_the_resource_id_and_namespace() -> None:
 
 @pytest.mark.usefixtures("aws")
 def test_alarm_changes_are_recorded_as_cloudwatch_events_with_their_names_and_dimensions() -> None:
-    queue_url = settings_rule(None, "aws.cloudwatch")
+    queue_url = settings_rule(None, "aws.monitoring")
     cloudwatch = client("cloudwatch")
     dimensions = [{"Name": "TableName", "Value": "orders"}, {"Name": "GlobalSecondaryIndexName", "Value": "by-sk"}]
 
@@ -571,7 +571,7 @@ def test_alarm_changes_are_recorded_as_cloudwatch_events_with_their_names_and_di
     cloudwatch.delete_alarms(AlarmNames=["orders-throttles"])
 
     events = drain(None, queue_url)
-    assert {event["source"] for event in events} == {"aws.cloudwatch"}
+    assert {event["source"] for event in events} == {"aws.monitoring"}
     named = by_name(events)
     assert set(named) == {"PutMetricAlarm", "DisableAlarmActions", "EnableAlarmActions", "DeleteAlarms"}
     put = named["PutMetricAlarm"]
@@ -593,7 +593,7 @@ def test_query_protocol_calls_are_read_from_their_form_parameters_through_the_se
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        queue_url = settings_rule(endpoint, "aws.cloudwatch")
+        queue_url = settings_rule(endpoint, "aws.monitoring")
         alarm = f"throttles-{uuid.uuid4().hex[:8]}"
         form = {
             "Action": "PutMetricAlarm",
