@@ -192,10 +192,15 @@ def deploy_app(
             ", ".join(f"{logical_id} ({kind})" for logical_id, kind in sorted(skipped.items())),
         )
 
+    # As `sam deploy` does: the template goes to S3 and CloudFormation reads it from there, since a template of
+    # this size is over the 51,200 bytes CloudFormation accepts inline.
+    body = json.dumps(transformed)
+    key = f"{stack_name}/template-{hashlib.sha256(body.encode()).hexdigest()[:16]}.json"
+    sandbox.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
     cloudformation = sandbox.client("cloudformation")
     cloudformation.create_stack(
         StackName=stack_name,
-        TemplateBody=json.dumps(transformed),
+        TemplateURL=f"https://{bucket}.s3.{sandbox.region}.amazonaws.com/{key}",
         Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
