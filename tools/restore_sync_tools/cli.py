@@ -340,10 +340,14 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    aws = _Parser(add_help=False)
-    aws.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)")
-    aws.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    aws.add_argument("--profile", help="AWS profile")
+    # Which deployment, where: every command that talks to a deployed restore-sync.
+    deployment = _Parser(add_help=False)
+    deployment.add_argument(
+        "--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)"
+    )
+    deployment.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    deployment.add_argument("--profile", help="AWS profile")
+    aws = _Parser(add_help=False, parents=[deployment])
     aws.add_argument("--json", action="store_true", help="print the report as JSON only")
 
     tables = _Parser(add_help=False)
@@ -421,27 +425,23 @@ def parser() -> argparse.ArgumentParser:
 
     console = commands.add_parser(
         "console",
+        parents=[deployment],
         help="a local page that shows executions as the Step Functions console does, with the report",
         description="Serve a read-only page on 127.0.0.1: the deployment's executions; for one, the workflow graph "
         "coloured by what each state did, each step's input and output, and the report as a table. It refreshes "
         "while an execution runs. Needs graphviz (`dot`).",
     )
     console.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s)")
-    console.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)")
-    console.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    console.add_argument("--profile", help="AWS profile")
     console.set_defaults(handler=cmd_console)
 
     checkup = commands.add_parser(
         "doctor",
+        parents=[deployment],
         help="what the deployment needs and no test can see: ok / warn / fail per check",
         description="Check what the deployment needs to work and no test can see: a CloudTrail trail logging "
         "management write events in the region, the stack's rules enabled, its state machine and roles present, "
         "the dead-letter queue empty, the settings history recent. Exit 1 when a check fails.",
     )
-    checkup.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="the deployment stack (default: %(default)s)")
-    checkup.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    checkup.add_argument("--profile", help="AWS profile")
     checkup.set_defaults(handler=cmd_doctor)
 
     demo = commands.add_parser(
