@@ -9,11 +9,21 @@ moto internals patched: `moto.awslambda.models.LambdaFunction._invoke_lambda(eve
 logs)`, which moto runs in Docker; it is the one place every invocation goes through.
 
 How code is found: the function's stored zip is unpacked once into a cache directory named by its sha256 and
-put first on `sys.path` while the handler runs. A package of that name may already be imported in this process
-(an editable install of the same source, or an earlier invocation). It is reused only when every already
-imported module of that package has the same bytes as the file of the same name in the unpacked code: then it
-is the deployed code. Otherwise the package is dropped from `sys.modules` and imported again from the unpacked
-code, as a new Lambda sandbox would load new code.
+put first on `sys.path` while the handler runs; the handler's package is imported from there on the function's
+first invocation (a package of that name already imported by this process, such as an editable install of the
+same source, is set aside meanwhile), as a new Lambda sandbox loads the deployed code.
+
+Credentials: like Lambda, each invocation's environment carries temporary credentials of the function's
+execution role (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; session named after the function),
+minted by `iam_identity_policies`, which then allows each call only as that role's policies allow. A function
+whose role does not exist keeps the process's credentials.
+
+Module state is per function: Lambda runs each function in its own sandbox, so clients a handler caches (with
+its role's credentials) must not serve another function. Each function (by ARN and code) keeps its own copy of
+its package's modules, swapped into `sys.modules` while it runs.
+
+Service models are loaded once per process: every botocore session here shares one data loader (the models are
+read-only files), so the clients each function makes for itself cost what a warm container's do.
 
 Limits: handlers share one interpreter, so they run one at a time (see `_FunctionEnvironment`), each with
 its function's environment in its own thread (`os.environ` gains a per-thread overlay); module state survives
@@ -23,6 +33,7 @@ invocations of type Event run synchronously, as moto calls this method inline.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import io
@@ -43,9 +54,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
+import botocore.session
+from botocore.loaders import create_loader as _create_loader
 from moto.awslambda.models import LambdaFunction
 
 from restore_sync_sandbox import clock
+from restore_sync_sandbox.extensions import iam_identity_policies
 
 LOG = logging.getLogger(__name__)
 
@@ -60,7 +75,10 @@ CODE_CACHE = Path(tempfile.gettempdir()) / "restore-sync-sandbox-lambda-code"
 INVOCATION_WAIT_SECONDS = 60.0
 
 _import_lock = threading.RLock()
-_verified_packages: dict[tuple[str, str], bool] = {}
+# Each function's own state, by (function ARN, code digest): its package's modules and boto3's default session.
+_function_modules: dict[tuple[str, str], dict[str, Any]] = {}
+# Each function's role credentials, by (function ARN, role ARN): minted once, as a warm sandbox keeps them.
+_credentials: dict[tuple[str, str], dict[str, str]] = {}
 
 
 @dataclass
@@ -183,43 +201,46 @@ def _unpacked_code(function: LambdaFunction) -> Path:
     return target
 
 
-def _same_source(package: str, code_dir: Path) -> bool:
-    """True when every imported module of `package` is byte-identical to its file in `code_dir`."""
-    for name, module in list(sys.modules.items()):
-        if name != package and not name.startswith(package + "."):
-            continue
-        loaded = getattr(module, "__file__", None)
-        if loaded is None:
-            continue
-        relative = Path(*name.split("."))
-        candidates = [code_dir / relative / "__init__.py", code_dir / relative.with_suffix(".py")]
-        deployed = next((path for path in candidates if path.is_file()), None)
-        if deployed is None or Path(loaded).read_bytes() != deployed.read_bytes():
-            return False
-    return True
+def _package_modules(package: str) -> dict[str, ModuleType]:
+    return {name: module for name, module in sys.modules.items() if name == package or name.startswith(package + ".")}
 
 
-def _load_handler(function: LambdaFunction, code_dir: Path) -> Any:
+@contextmanager
+def _own_modules(function: LambdaFunction, code_dir: Path, package: str) -> Iterator[None]:
+    """While the handler runs, `package` in `sys.modules` is this function's own copy (imported from its code on
+    the first invocation), and so is boto3's default session (which keeps the credentials it first found); what
+    was there before is put back afterwards."""
+    key = (function.function_arn, code_dir.name)
+    with _import_lock:
+        outer = _package_modules(package)
+        for name in outer:
+            del sys.modules[name]
+        own = _function_modules.get(key, {})
+        sys.modules.update(own.get("modules", {}))
+        outer_session, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, own.get("session")
+    try:
+        yield
+    finally:
+        with _import_lock:
+            modules = _package_modules(package)
+            _function_modules[key] = {"modules": modules, "session": boto3.DEFAULT_SESSION}
+            for name in modules:
+                del sys.modules[name]
+            sys.modules.update(outer)
+            boto3.DEFAULT_SESSION = outer_session
+
+
+def _handler_name(function: LambdaFunction) -> tuple[str, str]:
     handler: str = function.handler or ""
     module_name, _, attribute = handler.rpartition(".")
     if not module_name or not attribute:
         raise RuntimeError(f"Bad handler {handler!r}: expected module.function")
-    package = module_name.split(".")[0]
+    return module_name, attribute
+
+
+def _load_handler(function: LambdaFunction) -> Any:
+    module_name, attribute = _handler_name(function)
     with _import_lock:
-        loaded = sys.modules.get(package)
-        if loaded is not None:
-            key = (code_dir.name, package)
-            if key not in _verified_packages:
-                _verified_packages[key] = _same_source(package, code_dir)
-            if not _verified_packages[key]:
-                LOG.warning(
-                    "reloading package %s from the code of Lambda function %s: the imported copy differs",
-                    package,
-                    function.function_name,
-                )
-                for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
-                    del sys.modules[name]
-                _verified_packages[key] = True
         module: ModuleType = importlib.import_module(module_name)
     return getattr(module, attribute)
 
@@ -231,8 +252,19 @@ def _decoded(event: Any) -> Any:
     return event
 
 
+def _role_credentials(function: LambdaFunction) -> dict[str, str]:
+    key = (function.function_arn, str(function.role))
+    if key not in _credentials:
+        minted = iam_identity_policies.role_credentials(
+            function.account_id, function.region, str(function.role), function.function_name
+        )
+        _credentials[key] = minted or {}
+    return _credentials[key]
+
+
 def _runtime_variables(function: LambdaFunction, context: LambdaContext) -> dict[str, str]:
     variables = {str(k): str(v) for k, v in (function.environment_vars or {}).items()}
+    variables.update(_role_credentials(function))
     variables.update(
         {
             "AWS_REGION": function.region,
@@ -282,11 +314,13 @@ def invoke_in_process(self: LambdaFunction, event: str | None = None) -> tuple[s
     errored = False
     try:
         code_dir = _unpacked_code(self)
+        package = _handler_name(self)[0].split(".")[0]
         with _environment.applied(_runtime_variables(self, context), self.function_name):
             sys.path.insert(0, str(code_dir))
             try:
-                handler = _load_handler(self, code_dir)
-                result = handler(_decoded(event), context)
+                with _own_modules(self, code_dir, package):
+                    handler = _load_handler(self)
+                    result = handler(_decoded(event), context)
             finally:
                 # Another call may have put its own directory first meanwhile: remove ours by value.
                 sys.path.remove(str(code_dir))
@@ -317,7 +351,20 @@ def invoke_in_process(self: LambdaFunction, event: str | None = None) -> tuple[s
     return payload, errored, logs
 
 
+def reset() -> None:
+    """Forgets every function's modules and credentials, as new deployments start cold."""
+    with _import_lock:
+        _function_modules.clear()
+        _credentials.clear()
+
+
+@functools.cache
+def _shared_loader(search_paths: str | None) -> Any:
+    return _create_loader(search_paths)
+
+
 def install() -> None:
     """Makes every Lambda invocation in this process run the function's real handler in-process."""
     _thread_environ()
+    botocore.session.create_loader = _shared_loader
     LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]

@@ -14,6 +14,13 @@ TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
+# What its handler needs: the sandbox allows a function's calls only as its role's policies allow.
+COUNT_RUNS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": "arn:aws:dynamodb:*:*:table/faults-*"}
+    ],
+}
 # Counts its runs in a DynamoDB item, so a test sees whether (and how often) the handler really ran.
 HANDLER_SOURCE = """
 import boto3
@@ -57,7 +64,9 @@ def counting_function(sandbox: Sandbox) -> dict[str, Any]:
         archive.writestr(f"{package}/__init__.py", "")
         archive.writestr(f"{package}/handlers.py", HANDLER_SOURCE)
     name = f"fn-{uuid.uuid4().hex[:8]}"
-    role = sandbox.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam = sandbox.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.put_role_policy(RoleName=name, PolicyName="count-runs", PolicyDocument=json.dumps(COUNT_RUNS))
     created: dict[str, Any] = sandbox.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",

@@ -77,7 +77,14 @@ def function(sandbox: Sandbox) -> dict[str, str]:
         archive.writestr(f"{package}/handlers.py", HANDLER_SOURCE)
     name = f"provider-{uuid.uuid4().hex[:8]}"
     queue_url = sandbox.client("sqs").create_queue(QueueName=name)["QueueUrl"]
-    role = sandbox.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam = sandbox.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    record_requests = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": f"arn:aws:sqs:*:*:{name}"}
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="record-requests",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [record_requests]}),
+    )
     created = sandbox.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",

@@ -23,6 +23,12 @@ TRUST = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 
+# What the handlers below call: the sandbox allows a function's calls only as its role's policies allow.
+HANDLER_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["sqs:ListQueues", "lambda:InvokeFunction"], "Resource": "*"}],
+}
+
 HANDLER_SOURCE = """
 import os
 
@@ -68,6 +74,10 @@ def nested(event, context):
 
 def setting(event, context):
     return os.environ.get("SETTING")
+
+
+def caller(event, context):
+    return boto3.client("sts").get_caller_identity()["Arn"]
 """
 
 
@@ -83,7 +93,9 @@ def create_function(
     sandbox: Sandbox, handler: str, code: bytes, region: str | None = None, **extra: Any
 ) -> dict[str, Any]:
     name = f"fn-{uuid.uuid4().hex[:10]}"
-    role = sandbox.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam = sandbox.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.put_role_policy(RoleName=name, PolicyName="handlers", PolicyDocument=json.dumps(HANDLER_POLICY))
     created: dict[str, Any] = sandbox.client("lambda", region=region).create_function(
         FunctionName=name,
         Runtime="python3.12",
@@ -174,7 +186,7 @@ def test_new_code_of_an_imported_package_is_loaded(sandbox: Sandbox, package: st
     assert (first, second) == ("VERSION", "VERSION 2")
 
 
-def test_package_already_imported_from_the_same_source_is_reused(
+def test_a_package_the_process_imported_is_set_aside_while_the_function_runs_its_own(
     sandbox: Sandbox, package: str, tmp_path: Path
 ) -> None:
     # As with an editable install of the CodeUri folder: the same files, imported from elsewhere first.
@@ -189,8 +201,20 @@ def test_package_already_imported_from_the_same_source_is_reused(
 
     result, _ = invoke(sandbox, function["FunctionName"], {})
 
-    assert result["moduleFile"] == imported.__file__
+    assert Path(result["moduleFile"]).is_relative_to(lambda_inprocess.CODE_CACHE)
     assert sys.modules[f"{package}.handlers"] is imported
+
+
+def test_each_function_calls_aws_as_its_own_role_even_with_the_same_code(sandbox: Sandbox, package: str) -> None:
+    code = code_zip(package)
+    first = create_function(sandbox, f"{package}.handlers.caller", code)
+    second = create_function(sandbox, f"{package}.handlers.caller", code)
+
+    # Each handler's boto3 default session (module state of its own sandbox) holds its own role's credentials.
+    answers = [invoke(sandbox, f["FunctionName"], {})[0] for f in (first, second, first)]
+
+    names = [f["FunctionName"] for f in (first, second, first)]
+    assert answers == [f"arn:aws:sts::{sandbox.account_id}:assumed-role/{name}/{name}" for name in names]
 
 
 def step_functions_definition(resource: dict[str, Any], caught: str) -> str:
