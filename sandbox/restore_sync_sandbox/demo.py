@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
@@ -52,13 +53,15 @@ def run(
     show: Callable[[str], None] = print,
     console_port: int | None = None,
     stop: threading.Event | None = None,
+    root: Path | None = None,
 ) -> int:
     """Runs the demo; returns 0 only if the execution succeeded, every setting of the target matches the
     source, and both tables hold the same number of items. With `console_port` (0: any free port) the console
     serves the sandbox from the deployment on and stays open after the demo until `stop` is set (Ctrl-C or
-    SIGTERM set it when this runs in the main thread)."""
+    SIGTERM set it when this runs in the main thread). `root` is the folder of the template to deploy (default:
+    the app's)."""
     began = time.monotonic()
-    root = app_root()
+    root = root or app_root()
     if console_port is not None:
         try:
             graph.dot_command()

@@ -66,6 +66,8 @@ _JSON_PROTOCOLS = frozenset({"json", "rest-json"})
 
 _sessions: dict[str, tuple[str, str, str]] = {}  # access key id -> (account, role ARN, session name)
 _sessions_lock = threading.Lock()
+# Every (role ARN, action) allowed since the last reset: what each role really used.
+_allowed: set[tuple[str, str]] = set()
 
 
 class AccessDenied(ServiceException):
@@ -347,6 +349,8 @@ def decide(
         decision = iam_evaluation.evaluate(request, policies, resource_policy)
         if not decision.allowed:
             return decision.decision, request.action, ",".join(request.resources)
+    with _sessions_lock:
+        _allowed.update((role_arn, request.action) for request in requests)
     return None
 
 
@@ -419,9 +423,16 @@ def _authorised_s3(original: Callable[..., Any]) -> Callable[..., Any]:
     return authorise
 
 
+def allowed_calls() -> set[tuple[str, str]]:
+    """(role ARN, action) of every call allowed since the last reset."""
+    with _sessions_lock:
+        return set(_allowed)
+
+
 def reset() -> None:
     with _sessions_lock:
         _sessions.clear()
+        _allowed.clear()
 
 
 def install() -> None:
