@@ -196,6 +196,23 @@ def _kinesis(clients: Clients, name: str) -> dict[str, str]:
     return {"kinesis": arns[f"{name}-changes"], "kinesisDisabled": arns[f"{name}-changes-old"]}
 
 
+def stream_reader(*tables: str) -> dict[str, Any]:
+    """A consumer role's policy: what Lambda needs to read the streams of `tables` (names, `*` allowed)."""
+    streams = [f"arn:aws:dynamodb:*:*:table/{t}/stream/*" for t in tables]
+    streams += [f"arn:aws:dynamodb:*:*:table/{t}-*/stream/*" for t in tables]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                "Resource": streams,
+            },
+            {"Effect": "Allow", "Action": "dynamodb:ListStreams", "Resource": "*"},
+        ],
+    }
+
+
 def _triggers(clients: Clients, name: str) -> dict[str, str]:
     iam, lam, sqs, ddb = clients("iam"), clients("lambda"), clients("sqs"), clients("dynamodb")
     role_name = f"{name}-consumer"[:64]
@@ -210,6 +227,9 @@ def _triggers(clients: Clients, name: str) -> dict[str, str]:
             }
         ),
     )["Role"]["Arn"]
+    # Lambda maps a stream to a function only if the function's role can read it: these consumers may read the
+    # streams of `name` and of its restored copies (`name-*`).
+    iam.put_role_policy(RoleName=role_name, PolicyName="read-streams", PolicyDocument=json.dumps(stream_reader(name)))
     functions = {}
     for suffix in ("audit", "search-indexer", "archiver"):
         functions[suffix] = lam.create_function(

@@ -16,6 +16,7 @@ from moto import mock_aws
 from moto.awslambda.models import EventSourceMapping, LambdaBackend
 from moto.dynamodb.models import dynamodb_backends
 
+from restore_sync_sandbox.examples import stream_reader
 from restore_sync_sandbox.extensions import (
     cloudformation_changesets,
     cloudformation_dynamodb_table,
@@ -65,6 +66,7 @@ def _function(lam: Any, iam: Any, name: str) -> str:
             }
         ),
     )["Role"]["Arn"]
+    iam.put_role_policy(RoleName=f"{name}-role", PolicyName="streams", PolicyDocument=json.dumps(stream_reader("*")))
     created = lam.create_function(
         FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler", Code={"ZipFile": _zip()}
     )

@@ -1,0 +1,84 @@
+"""SimulatePrincipalPolicy answers what the sandbox's enforcement then does."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+from moto.iam.responses import IamResponse
+
+from restore_sync_sandbox.extensions import iam_policy_simulation
+from restore_sync_sandbox.server import Sandbox
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+STREAM = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+
+
+def role(sandbox: Sandbox, *statements: dict[str, object]) -> str:
+    name = f"sim-{uuid.uuid4().hex[:8]}"
+    iam = sandbox.client("iam")
+    arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(document))
+    return arn
+
+
+def test_moto_gains_the_operations() -> None:
+    iam_policy_simulation.install()
+    assert IamResponse.simulate_principal_policy is iam_policy_simulation.simulate_principal_policy  # type: ignore[attr-defined]
+
+
+def test_each_action_and_resource_gets_its_decision_and_the_statement_that_decided(sandbox: Sandbox) -> None:
+    orders_streams = "arn:aws:dynamodb:*:*:table/orders/stream/*"
+    arn = role(
+        sandbox,
+        {"Sid": "ReadOrders", "Effect": "Allow", "Action": "dynamodb:GetRecords", "Resource": orders_streams},
+        {"Effect": "Deny", "Action": "dynamodb:DescribeStream", "Resource": "*"},
+    )
+
+    results = sandbox.client("iam").simulate_principal_policy(
+        PolicySourceArn=arn,
+        ActionNames=["dynamodb:GetRecords", "dynamodb:DescribeStream", "dynamodb:GetShardIterator"],
+        ResourceArns=[STREAM, STREAM.replace("orders", "orders-restored")],
+    )["EvaluationResults"]
+
+    decisions = {(r["EvalActionName"], r["EvalResourceName"].split("/")[1]): r["EvalDecision"] for r in results}
+    assert decisions == {
+        ("dynamodb:GetRecords", "orders"): "allowed",
+        ("dynamodb:GetRecords", "orders-restored"): "implicitDeny",
+        ("dynamodb:DescribeStream", "orders"): "explicitDeny",
+        ("dynamodb:DescribeStream", "orders-restored"): "explicitDeny",
+        ("dynamodb:GetShardIterator", "orders"): "implicitDeny",
+        ("dynamodb:GetShardIterator", "orders-restored"): "implicitDeny",
+    }
+    assert results[0]["MatchedStatements"] == [{"SourcePolicyId": "identity:ReadOrders", "SourcePolicyType": "role"}]
+
+
+def test_a_resource_policy_takes_part_in_the_simulation(sandbox: Sandbox) -> None:
+    arn = role(sandbox, {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"})
+    deny_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "dynamodb:UpdateTable", "Resource": "*"}],
+    }
+
+    results = sandbox.client("iam").simulate_principal_policy(
+        PolicySourceArn=arn,
+        ActionNames=["dynamodb:UpdateTable", "dynamodb:DescribeTable"],
+        ResourceArns=["arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+        ResourcePolicy=json.dumps(deny_all),
+    )["EvaluationResults"]
+
+    assert [r["EvalDecision"] for r in results] == ["explicitDeny", "allowed"]
+
+
+def test_a_role_that_does_not_exist_is_no_such_entity(sandbox: Sandbox) -> None:
+    with pytest.raises(ClientError) as raised:
+        sandbox.client("iam").simulate_principal_policy(
+            PolicySourceArn="arn:aws:iam::123456789012:role/nobody", ActionNames=["dynamodb:GetRecords"]
+        )
+    assert raised.value.response["Error"]["Code"] == "NoSuchEntity"
