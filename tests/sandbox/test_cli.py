@@ -57,7 +57,8 @@ def test_demo_restores_a_table_follows_it_and_exits_0_when_the_target_is_whole()
     assert "items: 25 in orders, 25 in orders-restored" in out
     assert "demo passed in" in out
     doctor = out.split("restore-sync doctor", 1)[1].split("restore requested", 1)[0]
-    for check in ("cloudtrail", "rules", "state machine and roles", "dead-letter queue", "settings history"):
+    checks = ("cloudtrail", "rules", "state machine and roles", "dead-letter queue", "settings history", "stream")
+    for check in checks:
         assert any(line.split()[:1] == [check.split()[0]] and " ok " in line for line in doctor.splitlines()), check
 
 
@@ -128,7 +129,7 @@ def test_doctor_is_green_on_a_deployment_whose_trail_logs_management_events(app:
     assert code == 0, out + err
     header, _, *rows = out.splitlines()[1:]
     column = header.index("verdict")
-    assert [row[column:].split()[0] for row in rows] == ["ok"] * 5, out
+    assert [row[column:].split()[0] for row in rows] == ["ok"] * 6, out
     assert f"trail {TRAIL_NAME} logs management write events in us-east-1" in out
 
 
@@ -144,6 +145,41 @@ def test_doctor_fails_and_says_what_to_do_when_the_trail_is_stopped(sandbox: San
     assert row.split()[1] == "fail"
     assert f"trail {TRAIL_NAME} is not logging (aws cloudtrail start-logging --name {TRAIL_NAME})" in row
     assert "EventBridge never sees a restore" in row
+
+
+def test_doctor_warns_of_a_trigger_whose_role_reads_only_its_tables_own_stream(
+    sandbox: Sandbox, app: dict[str, str]
+) -> None:
+    name = "cli-scoped"
+    ddb, iam, lam = sandbox.client("dynamodb"), sandbox.client("iam"), sandbox.client("lambda")
+    stream = ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    role = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+    )["Role"]["Arn"]
+    # As CDK's grantStreamRead writes it: this table's stream only.
+    scoped = examples.stream_reader(name)
+    scoped["Statement"][0]["Resource"] = [f"arn:aws:dynamodb:*:*:table/{name}/stream/*"]
+    iam.put_role_policy(RoleName=name, PolicyName="read-own-stream", PolicyDocument=json.dumps(scoped))
+    function = lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="c.h", Code={"ZipFile": examples.consumer_zip()}
+    )["FunctionArn"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=name, StartingPosition="LATEST")
+    try:
+        code, out, err = run("doctor", "--region", "us-east-1")
+    finally:
+        lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    assert code == 0, out + err
+    row = next(line for line in out.splitlines() if line.startswith("stream consumers"))
+    assert row.split()[7] == "warn", row
+    assert f"{name}: function {function} (role {role}) lacks" in row
+    assert f'"Resource":"arn:aws:dynamodb:us-east-1:{sandbox.account_id}:table/{name}*/stream/*"' in row
 
 
 @pytest.fixture

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from restore_sync.aws import TableRef
+from restore_sync.stream_access import StreamAccess
 from restore_sync_tools.doctor import (
     Check,
     TrailAnswers,
+    consumers_check,
     dead_letter_check,
     history_check,
     logs_management_writes,
@@ -209,3 +212,27 @@ def test_any_fail_fails_the_whole_and_a_warning_does_not() -> None:
     assert worst([ok, warn, fail]) == "fail"
     assert worst([ok]) == "ok"
     assert rows([ok])[0].split() == ["check", "verdict", "found,", "and", "what", "to", "do"]
+
+
+ORDERS = TableRef("orders", "us-east-1", "123456789012")
+AUDIT = "arn:aws:lambda:us-east-1:123456789012:function:audit"
+
+
+def test_stream_consumers_are_ok_when_every_role_can_read_a_restored_copy() -> None:
+    readable = StreamAccess(AUDIT, "arn:aws:iam::123456789012:role/audit", denied=())
+
+    assert consumers_check({}).verdict == "ok"
+    assert consumers_check({ORDERS: [readable]}) == Check(
+        "stream consumers can read a restored copy", "ok", "1 triggers on 1 tables: every function's role can read it"
+    )
+
+
+def test_a_role_scoped_to_the_tables_own_stream_warns_with_the_statement_to_add() -> None:
+    scoped = StreamAccess(AUDIT, "arn:aws:iam::123456789012:role/audit", denied=("dynamodb:GetRecords",))
+
+    found = consumers_check({ORDERS: [scoped]})
+
+    assert found.verdict == "warn"
+    assert "orders: function " + AUDIT in found.detail
+    assert "lacks dynamodb:GetRecords" in found.detail
+    assert '"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/orders*/stream/*"' in found.detail

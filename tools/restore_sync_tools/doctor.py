@@ -6,6 +6,7 @@ Only boto3 and the standard library are imported here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from restore_sync.aws import TableRef
+from restore_sync.stream_access import StreamAccess, check, role_of, statement_to_add
 from restore_sync.timestamps import instant
 from restore_sync_tools.executions import stack_outputs
 from restore_sync_tools.render import table
@@ -43,6 +46,34 @@ def rows(checks: list[Check]) -> list[str]:
 def worst(checks: list[Check]) -> Verdict:
     verdicts = {check.verdict for check in checks}
     return "fail" if "fail" in verdicts else "warn" if "warn" in verdicts else "ok"
+
+
+# ---- stream consumers -------------------------------------------------------------------------------------------
+
+
+def consumers_check(accesses: dict[TableRef, list[StreamAccess]]) -> Check:
+    """Whether every function mapped to a table's stream could be mapped to a restored copy's stream: Lambda
+    refuses a mapping whose function's role cannot read the stream, and restore-sync then reports that trigger
+    failed."""
+    name = "stream consumers can read a restored copy"
+    if not accesses:
+        return Check(name, "ok", "no table has stream triggers")
+    blocked = [(table, access) for table, found in accesses.items() for access in found if not access.readable]
+    triggers = sum(len(found) for found in accesses.values())
+    if not blocked:
+        return Check(name, "ok", f"{triggers} triggers on {len(accesses)} tables: every function's role can read it")
+    details = [
+        f"{table.name}: function {access.function_arn} (role {access.role_arn}) lacks {', '.join(access.denied)} on a "
+        f"restored copy's stream; add to the role "
+        f"{json.dumps(statement_to_add(table, f'{table.name}*'), separators=(',', ':'))}"
+        for table, access in blocked
+    ]
+    return Check(
+        name,
+        "warn",
+        f"{len(blocked)} of {triggers} triggers could not be copied (restore-sync would report them failed): "
+        + "; ".join(details),
+    )
 
 
 # ---- CloudTrail -----------------------------------------------------------------------------------------------
@@ -247,7 +278,29 @@ def gather(aws: Any, stack_name: str, now: Callable[[], datetime]) -> list[Check
     checks.append(dead_letter_check(attributes))
     newest = newest_history_read(aws.client("dynamodb"), outputs["SettingsHistoryTableName"])
     checks.append(history_check(newest, now()))
+    checks.append(consumers_check(stream_consumers(aws, now())))
     return checks
+
+
+def stream_consumers(aws: Any, now: datetime) -> dict[TableRef, list[StreamAccess]]:
+    """Each table's stream triggers, with whether the function's role could read a restored copy's stream (a
+    copy named `<table>-restored`: a role scoped to the table's own stream cannot)."""
+    lam, iam = aws.client("lambda"), aws.client("iam")
+    roles: dict[str, str] = {}
+    accesses: dict[TableRef, list[StreamAccess]] = {}
+    for page in lam.get_paginator("list_event_source_mappings").paginate():
+        for mapping in page["EventSourceMappings"]:
+            source = str(mapping.get("EventSourceArn", ""))
+            if ":dynamodb:" not in source or "/stream/" not in source:
+                continue
+            table = TableRef.from_arn(source.split("/stream/")[0])
+            copy = TableRef(f"{table.name}-restored", table.region, table.account, table.partition)
+            stream = f"{copy.arn}/stream/{now:%Y-%m-%dT%H:%M:%S.000}"
+            function = str(mapping["FunctionArn"])
+            if function not in roles:
+                roles[function] = role_of(lam, function)
+            accesses.setdefault(table, []).append(check(iam, function, roles[function], stream))
+    return accesses
 
 
 def _missing(aws: Any, resources: list[dict[str, Any]]) -> dict[str, str]:
