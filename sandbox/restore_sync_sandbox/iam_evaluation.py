@@ -19,12 +19,12 @@ is matched on its action only.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 ALLOWED = "allowed"
@@ -85,7 +85,14 @@ def evaluate(
 
 
 def _document(policy: Mapping[str, Any] | str) -> Mapping[str, Any]:
-    return json.loads(policy) if isinstance(policy, str) else policy
+    return _parsed(policy) if isinstance(policy, str) else policy
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> Mapping[str, Any]:
+    # Every call of a role evaluates the same few documents: parse each text once (never mutated).
+    parsed: Mapping[str, Any] = json.loads(text)
+    return parsed
 
 
 def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -101,7 +108,7 @@ def _listed(value: Any) -> list[str]:
     return [str(value)]
 
 
-@cache
+@functools.cache
 def _pattern(glob: str, ignore_case: bool) -> re.Pattern[str]:
     # IAM wildcards: `*` any run of characters, `?` one character; nothing else is special.
     translated = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
