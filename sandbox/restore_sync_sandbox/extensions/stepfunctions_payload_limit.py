@@ -28,7 +28,7 @@ import json
 import threading
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
@@ -96,8 +96,9 @@ def _refuse_input(env: Environment, state: str, value: Any) -> None:
             env=env,
             error_name=StatesErrorName(typ=DATA_LIMIT_EXCEEDED),
             event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(
-                taskFailedEventDetails=TaskFailedEventDetails(error=DATA_LIMIT_EXCEEDED.to_name(), cause=cause)
+            event_details=cast(
+                EventDetails,
+                {"taskFailedEventDetails": TaskFailedEventDetails(error=DATA_LIMIT_EXCEEDED.to_name(), cause=cause)},
             ),
         )
     )
