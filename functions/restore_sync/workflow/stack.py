@@ -24,6 +24,7 @@ from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 from restore_sync.workflow.guard import refusals
+from restore_sync.workflow.stored import Store
 
 NO_CHANGES = "didn't contain changes"
 GONE = "GONE"
@@ -42,6 +43,8 @@ class StackOps:
     aws: Aws
     stack_name: str
     role_arn: str
+    # The deployment's bucket, for templates over CloudFormation's inline limit ("" : none).
+    bucket: str = ""
     wait_budget_seconds: float = 60.0
     poll_seconds: float = 2.0
     sleep: Callable[[float], None] = time.sleep
@@ -49,6 +52,9 @@ class StackOps:
     @property
     def cfn(self) -> Any:
         return self.aws.client("cloudformation")
+
+    def _template_source(self, change_set: str, body: str) -> dict[str, str]:
+        return Store(self.aws, self.bucket).template_source(self.stack_name, change_set, body)
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -130,7 +136,7 @@ class StackOps:
                     StackName=self.stack_name,
                     ChangeSetName=name,
                     ChangeSetType="IMPORT",
-                    TemplateBody=body,
+                    **self._template_source(name, body),
                     RoleARN=self.role_arn,
                     ResourcesToImport=[
                         {
@@ -195,7 +201,7 @@ class StackOps:
                     StackName=self.stack_name,
                     ChangeSetName=name,
                     ChangeSetType="UPDATE",
-                    TemplateBody=body,
+                    **self._template_source(name, body),
                     RoleARN=self.role_arn,
                     Description=f"restore-sync: {setting_name}",
                 )
