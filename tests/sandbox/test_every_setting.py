@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from restore_sync.aws import Aws, TableRef
 from restore_sync.settings import NAMES
+from restore_sync.settings.document import describe
+from restore_sync.workflow import stack, stored
+from restore_sync.workflow.stack import StackOps
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
@@ -181,3 +185,37 @@ def test_a_large_source_with_a_failing_setting_still_sends_its_full_report_to_th
     assert {settings[name]["status"] for name in ("alarms", "tags", "autoscaling", "resource_policy")} == {"applied"}
     assert len(settings["alarms"]["changes"]) == examples.LARGE_ALARMS
     assert len(app.settings_of(sandbox, "stock-restored")["alarms"]["alarms"]) == examples.LARGE_ALARMS
+
+
+def test_a_template_changed_in_the_bucket_before_cloudformation_reads_it_is_refused(
+    sandbox: Sandbox, deployed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every template goes through the bucket; someone able to write it swaps the apply step's template for another
+    # between the step's PutObject and CloudFormation's read.
+    for module in (stack, stored):
+        monkeypatch.setattr(module, "TEMPLATE_BODY_LIMIT_BYTES", 100)
+    examples.make_plain(sandbox.client("dynamodb"), "journal", items=1)
+    aws = Aws(region=sandbox.region)
+    target = describe(aws, TableRef("journal", sandbox.region, examples.ACCOUNT))
+    ops = StackOps(aws, "restore-sync-journal", deployed["CloudFormationRoleArn"], deployed["ExecutionDataBucketName"])
+    assert ops.ensure_imported(target)["action"] == "imported"
+    written = stored.Store.template_source
+
+    def swapped(self: stored.Store, stack_name: str, change_set: str, body: str) -> dict[str, str]:
+        source = written(self, stack_name, change_set, body)
+        other = json.loads(body)
+        other["Resources"]["Intruder"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "intruder"}}
+        key = source["TemplateURL"].split(".amazonaws.com/", 1)[1]
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(other).encode(), ContentType="application/json")
+        return source
+
+    monkeypatch.setattr(stored.Store, "template_source", swapped)
+
+    result = ops.apply("deletion_protection", {"enabled": True}, target)
+
+    assert (result.status, result.reason) == (
+        "failed",
+        "refused: the template CloudFormation read from the deployment's bucket is not the one written",
+    )
+    assert "QueueUrls" not in sandbox.client("sqs").list_queues(QueueNamePrefix="intruder")
+    assert app.settings_of(sandbox, "journal")["deletion_protection"] == {"enabled": False}

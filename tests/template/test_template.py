@@ -678,6 +678,17 @@ def test_the_execution_data_bucket_refuses_requests_without_tls(template: dict[s
     } in resources
     assert {"Fn::Sub": "${ExecutionDataBucket.Arn}/*"} in resources
     assert not [s for s in statements if s["Effect"] == "Allow"], "access comes from the functions' roles only"
+    # Writing is kept to the steps that write, whatever else a principal of the account is allowed.
+    [writers] = [s for s in statements if s["Effect"] == "Deny" and "StringNotLike" in s.get("Condition", {})]
+    assert (writers["Principal"], as_list(writers["Action"])) == ("*", ["s3:PutObject"])
+    assert writers["Resource"] == {"Fn::Sub": "${ExecutionDataBucket.Arn}/*"}
+    ids = [
+        re.fullmatch(r"\$\{(\w+)\.RoleId\}:\*", sub["Fn::Sub"])
+        for sub in writers["Condition"]["StringNotLike"]["aws:userid"]
+    ]
+    allowed = {match.group(1) for match in ids if match}
+    assert len(allowed) == len(ids)
+    assert allowed == {role for (role, _), actions in BUCKET_GRANTS.items() if "s3:PutObject" in actions}
 
 
 # Who may do what in the execution data bucket, by prefix: templates are written and read (CloudFormation reads a
