@@ -23,6 +23,8 @@ class FakeS3:
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        # What a read of a missing object answers: NoSuchKey, or AccessDenied to a caller that may not list.
+        self.answer = "NoSuchKey"
 
     def put_object(self, *, Bucket: str, Key: str, Body: bytes, ContentType: str) -> dict[str, Any]:
         assert Bucket == BUCKET
@@ -31,7 +33,7 @@ class FakeS3:
 
     def get_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:
         if Bucket != BUCKET or Key not in self.objects:
-            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "gone"}}, "GetObject")
+            raise ClientError({"Error": {"Code": self.answer, "Message": "gone"}}, "GetObject")
         return {"Body": io.BytesIO(self.objects[Key])}
 
 
@@ -78,6 +80,9 @@ def test_a_stored_document_that_changed_or_is_gone_is_refused(s3: FakeS3) -> Non
 
     del s3.objects[reference.key]
     with pytest.raises(StoredDocumentInvalid, match="is gone"):
+        store(s3).load(reference)
+    s3.answer = "AccessDenied"
+    with pytest.raises(StoredDocumentInvalid, match="could not be read"):
         store(s3).load(reference)
 
 

@@ -71,6 +71,12 @@ class Store:
                     f"s3://{stored.bucket}/{stored.key} is gone (the bucket keeps documents for a week): start the "
                     "execution again"
                 ) from error
+            if error_code(error) == "AccessDenied":
+                # S3 answers a missing object with AccessDenied to a caller that may not list the bucket.
+                raise StoredDocumentInvalid(
+                    f"s3://{stored.bucket}/{stored.key} could not be read: it is gone (the bucket keeps documents for "
+                    "a week), or this step's role may not read it; start the execution again, or check the role"
+                ) from error
             raise
         digest = hashlib.sha256(body).hexdigest()
         if digest != stored.sha256 or len(body) != stored.bytes:
