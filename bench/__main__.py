@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import demo, load, waiting
+from bench import demo, large, load, waiting
 
 
 def main() -> None:
@@ -11,6 +11,8 @@ def main() -> None:
     waiting.main()
     print()
     load.main()
+    print()
+    large.main()
 
 
 if __name__ == "__main__":

@@ -268,21 +268,36 @@ class Ignored(Contract):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PlanItem(Contract):
-    """One setting of the plan: `pending` with the state the target should have (`wanted`), or `skipped` with
-    the `reason`; an item has exactly the one of the two its status calls for."""
+class Stored(Contract):
+    """A JSON document kept outside the workflow's state (restore_sync.workflow.stored): where it is, and the
+    SHA-256 and size of its bytes, which reading it checks."""
 
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"wanted", "reason"})
+    bucket: str
+    key: str
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanItem(Contract):
+    """One setting of the plan: `pending` with the state the target should have (`wanted`, or `wantedStored` when
+    it is too large for the workflow's state), or `skipped` with the `reason`; an item has exactly the one of them
+    its status calls for."""
+
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"wanted", "wanted_stored", "reason"})
 
     setting: str
     status: Literal["pending", "skipped"]
     wanted: dict[str, Any] | None = None
+    wanted_stored: Stored | None = None
     reason: str | None = None
 
     def __post_init__(self) -> None:
         pending = self.status == "pending"
         problems = []
-        if pending != (self.wanted is not None):
+        if self.wanted is not None and self.wanted_stored is not None:
+            problems.append("wanted: a plan item holds wanted or wantedStored, not both")
+        elif pending != (self.wanted is not None or self.wanted_stored is not None):
             problems.append("wanted: " + ("missing from a pending item" if pending else "only a pending item has one"))
         if pending == (self.reason is not None):
             problems.append("reason: " + ("only a skipped item has one" if pending else "missing from a skipped item"))

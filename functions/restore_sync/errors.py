@@ -99,3 +99,8 @@ class HistoryVersionInvalid(RestoreSyncError):
             "restore-sync's recorder: find out who (CloudTrail), restore the history table to a point before the "
             "change, or start again with settingsFrom live to copy the source table as it is now"
         )
+
+
+class StoredDocumentInvalid(RestoreSyncError):
+    """A document the workflow kept in the deployment's bucket (restore_sync.workflow.stored) is gone or is not
+    what was stored (its SHA-256 or size differ): it is refused, never used."""

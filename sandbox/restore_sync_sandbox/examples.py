@@ -7,6 +7,7 @@ minutes after the settings it restores, long after their CloudTrail events were 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -110,6 +111,127 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     put_items(ddb, name, items)
     settled()
     return made
+
+
+# The large source: what a well-watched production table carries, past what fits inline anywhere (a governance
+# template over CloudFormation's 51,200 bytes, a settings document over Step Functions' 256 KiB state budget when
+# carried several times).
+LARGE_ALARMS = 100
+LARGE_TAGS = 50
+LARGE_INDEXES = ("by-status", "by-customer", "by-region")
+LARGE_POLICY_BYTES = 20_000
+LARGE_METRICS = (
+    "ReadThrottleEvents",
+    "WriteThrottleEvents",
+    "ConsumedReadCapacityUnits",
+    "ConsumedWriteCapacityUnits",
+    "SuccessfulRequestLatency",
+)
+
+
+def make_large_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
+    """A provisioned table with many settings: LARGE_TAGS tags (DynamoDB's maximum), three GSIs auto-scaled with the
+    table (reads and writes), LARGE_ALARMS alarms on the table and its indexes, and a resource policy of about
+    LARGE_POLICY_BYTES bytes (DynamoDB allows 20 KB), besides TTL and PITR. Returns the table's ARN (`table`) and
+    the policy's size in bytes (`policyBytes`)."""
+    ddb = clients("dynamodb")
+    # Each tracked change would have the settings-history recorder read the whole table again (some 200 times):
+    # the changes are made unseen, and the last one, seen, records them all in one version.
+    with contextlib.ExitStack() as unseen:
+        for service in ("dynamodb", "cloudwatch", "application-autoscaling"):
+            unseen.enter_context(cloudtrail_events.untracked(service))
+        ddb.create_table(
+            TableName=name,
+            KeySchema=list(KEY_SCHEMA),
+            AttributeDefinitions=[
+                *KEY_ATTRIBUTES,
+                *({"AttributeName": index.removeprefix("by-"), "AttributeType": "S"} for index in LARGE_INDEXES),
+            ],
+            GlobalSecondaryIndexes=[
+                _index(index, index.removeprefix("by-"), provisioned=True) for index in LARGE_INDEXES
+            ],
+            BillingMode="PROVISIONED",
+            ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 5},
+            Tags=[{"Key": f"tag-{n:02d}", "Value": f"value of tag {n:02d} for {name}"} for n in range(LARGE_TAGS)],
+        )
+        _common_settings(ddb, name)
+        _large_autoscaling(clients("application-autoscaling"), name)
+        _large_alarms(clients("cloudwatch"), name)
+        put_items(ddb, name, items)
+    table_arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+    policy = json.dumps(_large_policy(table_arn))
+    ddb.put_resource_policy(ResourceArn=table_arn, Policy=policy)
+    settled()
+    return {"table": table_arn, "policyBytes": len(policy.encode())}
+
+
+def _large_autoscaling(aas: Any, name: str) -> None:
+    resources = [(f"table/{name}", "table")] + [(f"table/{name}/index/{index}", "index") for index in LARGE_INDEXES]
+    for resource_id, kind in resources:
+        for unit, metric in (
+            ("Read", "DynamoDBReadCapacityUtilization"),
+            ("Write", "DynamoDBWriteCapacityUtilization"),
+        ):
+            dimension = f"dynamodb:{kind}:{unit}CapacityUnits"
+            aas.register_scalable_target(
+                ServiceNamespace="dynamodb",
+                ResourceId=resource_id,
+                ScalableDimension=dimension,
+                MinCapacity=5,
+                MaxCapacity=500,
+            )
+            aas.put_scaling_policy(
+                PolicyName=f"{metric}-70",
+                ServiceNamespace="dynamodb",
+                ResourceId=resource_id,
+                ScalableDimension=dimension,
+                PolicyType="TargetTrackingScaling",
+                TargetTrackingScalingPolicyConfiguration={
+                    "TargetValue": 70.0,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
+                },
+            )
+
+
+def _large_alarms(cloudwatch: Any, name: str) -> None:
+    for n in range(LARGE_ALARMS):
+        metric = LARGE_METRICS[n % len(LARGE_METRICS)]
+        index = LARGE_INDEXES[n % len(LARGE_INDEXES)] if n % 2 else None
+        dimensions = [{"Name": "TableName", "Value": name}]
+        if index:
+            dimensions.append({"Name": "GlobalSecondaryIndexName", "Value": index})
+        cloudwatch.put_metric_alarm(
+            AlarmName=f"{name}-{metric}-{index or 'table'}-{n:03d}",
+            AlarmDescription=f"{metric} of {index or 'the table'} above {n + 1} (watch {n:03d})",
+            Namespace="AWS/DynamoDB",
+            MetricName=metric,
+            Dimensions=dimensions,
+            Statistic="Average" if metric == "SuccessfulRequestLatency" else "Sum",
+            Period=60 * (1 + n % 5),
+            EvaluationPeriods=1 + n % 3,
+            Threshold=float(n + 1),
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
+        )
+
+
+def _large_policy(table_arn: str) -> dict[str, Any]:
+    """A resource policy of LARGE_POLICY_BYTES bytes at most: read grants to many roles of the account."""
+    statements: list[dict[str, Any]] = []
+    policy: dict[str, Any] = {"Version": "2012-10-17", "Statement": statements}
+    for n in range(1000):
+        statement = {
+            "Sid": f"ReadsForService{n:03d}",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
+            "Resource": [table_arn, f"{table_arn}/index/*"],
+            "Condition": {"StringEquals": {"aws:PrincipalTag/service": f"reporting-service-{n:03d}"}},
+        }
+        if len(json.dumps({**policy, "Statement": [*statements, statement]})) > LARGE_POLICY_BYTES:
+            break
+        statements.append(statement)
+    return policy
 
 
 def restore_unannounced(ddb: Any, target: str, **restore: Any) -> None:

@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from restore_sync.aws import Aws, TableRef
 from restore_sync.settings import NAMES
+from restore_sync.settings.document import describe
+from restore_sync.workflow import stack, stored
+from restore_sync.workflow.stack import StackOps
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
@@ -121,3 +125,97 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     assert "on-demand" in report["settings"]["autoscaling"]["reason"]
     assert statuses(execution) == {**ALL_APPLIED, "autoscaling": "skipped"}
     assert app.settings_of(sandbox, "metrics-restored")["autoscaling"] == {"targets": []}
+
+
+def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_small(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    # 100 alarms, 50 tags, a 20 KB resource policy, three auto-scaled indexes: governance templates over
+    # CloudFormation's inline limit, and a settings document the workflow could not carry inline.
+    made = examples.make_large_source(app.clients(sandbox), "inventory", items=5)
+    restore(sandbox, "inventory", "inventory-restored")
+
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "inventory-restored")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    not_on_the_source = ("stream", "triggers", "kinesis", "contributor_insights", "deletion_protection", "table_class")
+    assert statuses(execution) == {name: "unchanged" if name in not_on_the_source else "applied" for name in NAMES}
+    on_target = app.settings_of(sandbox, "inventory-restored")
+    assert on_target == app.wanted_on_target(sandbox, "inventory", "inventory-restored")
+    assert len(on_target["alarms"]["alarms"]) == examples.LARGE_ALARMS
+    assert len(on_target["tags"]["tags"]) == examples.LARGE_TAGS
+    assert {t["resource"] for t in on_target["autoscaling"]["targets"]} == {
+        "table",
+        *(f"index/{index}" for index in examples.LARGE_INDEXES),
+    }
+    assert made["policyBytes"] > 19_000
+    # The templates too large to send inline went through the bucket; the documents passed by reference.
+    bucket = deployed["ExecutionDataBucketName"]
+    stored = {o["Key"]: o["Size"] for o in sandbox.client("s3").list_objects_v2(Bucket=bucket)["Contents"]}
+    assert [size for key, size in stored.items() if key.startswith("templates/")], stored
+    assert all(size > 51_200 for key, size in stored.items() if key.startswith("templates/"))
+    events = app.history(sandbox, execution["executionArn"])
+    read = next(e for e in events if e.get("stateExitedEventDetails", {}).get("name") == "Read source settings")
+    source = json.loads(read["stateExitedEventDetails"]["output"])["source"]
+    assert "document" not in source
+    assert source["documentStored"]["key"] in stored
+
+
+def test_a_large_source_with_a_failing_setting_still_sends_its_full_report_to_the_dead_letter_queue(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    examples.make_large_source(app.clients(sandbox), "stock", items=5)
+    # A Kinesis destination whose stream is then deleted: that setting fails, every other one is applied.
+    kinesis = sandbox.client("kinesis")
+    kinesis.create_stream(StreamName="stock-changes", ShardCount=1)
+    stream = kinesis.describe_stream(StreamName="stock-changes")["StreamDescription"]["StreamARN"]
+    sandbox.client("dynamodb").enable_kinesis_streaming_destination(TableName="stock", StreamArn=stream)
+    examples.settled()
+    kinesis.delete_stream(StreamName="stock-changes")
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    restore(sandbox, "stock", "stock-restored")
+
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "stock-restored")
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "SettingsFailed")
+    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    settings = message["report"]["settings"]
+    assert settings["kinesis"]["status"] == "failed"
+    assert "stock-changes" in settings["kinesis"]["reason"]
+    assert {settings[name]["status"] for name in ("alarms", "tags", "autoscaling", "resource_policy")} == {"applied"}
+    assert len(settings["alarms"]["changes"]) == examples.LARGE_ALARMS
+    assert len(app.settings_of(sandbox, "stock-restored")["alarms"]["alarms"]) == examples.LARGE_ALARMS
+
+
+def test_a_template_changed_in_the_bucket_before_cloudformation_reads_it_is_refused(
+    sandbox: Sandbox, deployed: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every template goes through the bucket; someone able to write it swaps the apply step's template for another
+    # between the step's PutObject and CloudFormation's read.
+    for module in (stack, stored):
+        monkeypatch.setattr(module, "TEMPLATE_BODY_LIMIT_BYTES", 100)
+    examples.make_plain(sandbox.client("dynamodb"), "journal", items=1)
+    aws = Aws(region=sandbox.region)
+    target = describe(aws, TableRef("journal", sandbox.region, examples.ACCOUNT))
+    ops = StackOps(aws, "restore-sync-journal", deployed["CloudFormationRoleArn"], deployed["ExecutionDataBucketName"])
+    assert ops.ensure_imported(target)["action"] == "imported"
+    written = stored.Store.template_source
+
+    def swapped(self: stored.Store, stack_name: str, change_set: str, body: str) -> dict[str, str]:
+        source = written(self, stack_name, change_set, body)
+        other = json.loads(body)
+        other["Resources"]["Intruder"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "intruder"}}
+        key = source["TemplateURL"].split(".amazonaws.com/", 1)[1]
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(other).encode(), ContentType="application/json")
+        return source
+
+    monkeypatch.setattr(stored.Store, "template_source", swapped)
+
+    result = ops.apply("deletion_protection", {"enabled": True}, target)
+
+    assert (result.status, result.reason) == (
+        "failed",
+        "refused: the template CloudFormation read from the deployment's bucket is not the one written",
+    )
+    assert "QueueUrls" not in sandbox.client("sqs").list_queues(QueueNamePrefix="intruder")
+    assert app.settings_of(sandbox, "journal")["deletion_protection"] == {"enabled": False}

@@ -299,3 +299,26 @@ def test_a_misconfigured_deployment_fails_into_the_dead_letter_queue(
     assert letter["error"] == "ConfigurationError"
     assert "speed" in letter["reason"]
     assert stack_name("restore-sync", "menu-copy") not in app.governance_stacks(sandbox)
+
+
+def test_a_dry_run_of_a_large_source_reports_every_wanted_state_read_back_from_the_bucket(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    examples.make_large_source(app.clients(sandbox), "parcels", items=1)
+    restored_copy(sandbox, "parcels", "parcels-copy")
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps({"targetTableName": "parcels-copy", "sourceTableName": "parcels", "dryRun": True}),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = json.loads(execution["output"])
+    assert report["outcome"] == "planned"
+    alarms = report["settings"]["alarms"]
+    assert alarms["status"] == "planned"
+    assert len(alarms["wanted"]["alarms"]) == examples.LARGE_ALARMS
+    events = app.history(sandbox, execution["executionArn"])
+    plan = next(e for e in events if e.get("stateExitedEventDetails", {}).get("name") == "Plan settings")
+    items = {i["setting"]: i for i in json.loads(plan["stateExitedEventDetails"]["output"])["plan"]["items"]}
+    assert "wanted" not in items["alarms"]
+    assert items["alarms"]["wantedStored"]["bytes"] > 8 * 1024

@@ -627,3 +627,95 @@ def test_stack_operations_reach_only_this_deployments_governance_stacks(transfor
         assert all(":stack/${AWS::StackName}-*/*" in r or ":changeSet/restore-sync-*/*" in r for r in resources), (
             f"{role}: {resources}"
         )
+
+
+def test_the_execution_data_bucket_is_encrypted_private_owned_by_the_account_and_expires(
+    template: dict[str, Any],
+) -> None:
+    properties = template["Resources"]["ExecutionDataBucket"]["Properties"]
+    (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms", "aws:kms:dsse")
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (rule,) = properties["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert not {"Prefix", "Filter"} & set(rule), "every object expires"
+    # Long enough for one execution's steps (after the table is ready, hours at most), short enough to hold no
+    # copy of a table's settings longer than needed.
+    assert 1 <= rule["ExpirationInDays"] <= 14
+    # Every function is told its name; the bucket's permissions decide which may use it.
+    assert ref_target(template["Globals"]["Function"]["Environment"]["Variables"]["DATA_BUCKET"]) == (
+        "ExecutionDataBucket",
+        "Ref",
+    )
+
+
+def test_the_execution_data_bucket_refuses_requests_without_tls(template: dict[str, Any]) -> None:
+    policies = [
+        resource["Properties"]
+        for resource in resources_of_type(template, "AWS::S3::BucketPolicy").values()
+        if ref_target(resource["Properties"]["Bucket"]) == ("ExecutionDataBucket", "Ref")
+    ]
+    assert len(policies) == 1
+    statements = as_list(policies[0]["PolicyDocument"]["Statement"])
+    denials = [
+        s
+        for s in statements
+        if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert len(denials) == 1
+    (deny,) = denials
+    assert deny["Principal"] == "*"
+    assert as_list(deny["Action"]) == ["s3:*"]
+    resources = as_list(deny["Resource"])
+    assert {"Fn::GetAtt": "ExecutionDataBucket.Arn"} in resources or {
+        "Fn::GetAtt": ["ExecutionDataBucket", "Arn"]
+    } in resources
+    assert {"Fn::Sub": "${ExecutionDataBucket.Arn}/*"} in resources
+    assert not [s for s in statements if s["Effect"] == "Allow"], "access comes from the functions' roles only"
+    # Writing is kept to the steps that write, whatever else a principal of the account is allowed.
+    [writers] = [s for s in statements if s["Effect"] == "Deny" and "StringNotLike" in s.get("Condition", {})]
+    assert (writers["Principal"], as_list(writers["Action"])) == ("*", ["s3:PutObject"])
+    assert writers["Resource"] == {"Fn::Sub": "${ExecutionDataBucket.Arn}/*"}
+    ids = [
+        re.fullmatch(r"\$\{(\w+)\.RoleId\}:\*", sub["Fn::Sub"])
+        for sub in writers["Condition"]["StringNotLike"]["aws:userid"]
+    ]
+    allowed = {match.group(1) for match in ids if match}
+    assert len(allowed) == len(ids)
+    assert allowed == {role for (role, _), actions in BUCKET_GRANTS.items() if "s3:PutObject" in actions}
+
+
+# Who may do what in the execution data bucket, by prefix: templates are written and read (CloudFormation reads a
+# TemplateURL with the caller's permissions) by the steps that create change sets; documents by the steps that
+# pass them on or read them back.
+BUCKET_GRANTS = {
+    ("ImportStackFunctionRole", "templates"): {"s3:GetObject", "s3:PutObject"},
+    ("ApplySettingFunctionRole", "templates"): {"s3:GetObject", "s3:PutObject"},
+    ("ApplySettingFunctionRole", "documents"): {"s3:GetObject"},
+    ("ReadSourceFunctionRole", "documents"): {"s3:PutObject"},
+    ("PlanFunctionRole", "documents"): {"s3:GetObject", "s3:PutObject"},
+    ("VerifyFunctionRole", "documents"): {"s3:GetObject", "s3:PutObject"},
+    ("ReportFunctionRole", "documents"): {"s3:GetObject"},
+}
+
+
+def test_only_the_steps_that_need_it_reach_the_execution_data_bucket_each_on_its_prefix(
+    transformed: dict[str, Any],
+) -> None:
+    granted: dict[tuple[str, str], set[str]] = {}
+    for role, statement in role_statements(transformed):
+        actions = {a for a in as_list(statement["Action"]) if a.lower().startswith("s3:")}
+        if not actions:
+            continue
+        assert actions == set(as_list(statement["Action"])), f"{role}: S3 and other actions in one statement"
+        for resource in as_list(statement["Resource"]):
+            match = re.fullmatch(r"\$\{ExecutionDataBucket\.Arn\}/([a-z]+)/\*", resource.get("Fn::Sub", ""))
+            assert match, f"{role} reaches S3 outside the execution data bucket's prefixes: {resource}"
+            granted.setdefault((role, match.group(1)), set()).update(actions)
+    assert granted == BUCKET_GRANTS

@@ -36,3 +36,16 @@ def test_adopting_tables_that_were_not_restored_is_off_unless_the_deployment_say
     assert Config.from_env({}).adopt_unrestored is False
     assert Config.from_env({"ADOPT_UNRESTORED_TABLES": "false"}).adopt_unrestored is False
     assert Config.from_env({"ADOPT_UNRESTORED_TABLES": "true"}).adopt_unrestored is True
+
+
+def test_the_data_bucket_is_read_from_the_environment_and_is_empty_without_one() -> None:
+    assert Config.from_env({}).data_bucket == ""
+    assert Config.from_env({"DATA_BUCKET": "restore-sync-executiondatabucket-1a2b3c"}).data_bucket == (
+        "restore-sync-executiondatabucket-1a2b3c"
+    )
+
+
+@pytest.mark.parametrize("name", ["Upper-Case", "ab", "-starts-with-a-hyphen", "x" * 64, "192.168.0.1", "two..dots"])
+def test_a_data_bucket_that_is_no_bucket_name_is_a_configuration_error_naming_the_variable(name: str) -> None:
+    with pytest.raises(ConfigurationError, match="DATA_BUCKET"):
+        Config.from_env({"DATA_BUCKET": name})

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from restore_sync.contracts import Contract, PlanItem, Request, SettingResult
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.stack import StackOps
+from restore_sync.workflow.stored import Store
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,12 +29,12 @@ class ApplySettingInput(Contract):
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = ApplySettingInput.from_dict(event)
     rt = runtime(context, step.execution)
-    item = step.item
+    item = Store(rt.aws, rt.config.data_bucket).resolved(step.item)
     if item.wanted is None:
         # Skipped by the plan: its result is the plan's reason.
         result = SettingResult(setting=item.setting, status="skipped", reason=item.reason)
     else:
-        ops = StackOps(rt.aws, step.stack["stack"], rt.config.cfn_role_arn)
+        ops = StackOps(rt.aws, step.stack["stack"], rt.config.cfn_role_arn, rt.config.data_bucket)
         result = ops.apply(item.setting, item.wanted, step.target)
     metrics.add_metric(name=f"Setting{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
     output = result.to_dict()

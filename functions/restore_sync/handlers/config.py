@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -11,6 +12,10 @@ from restore_sync.settings import NAMES
 from restore_sync.workflow.backoff import Backoff
 
 _N = TypeVar("_N", int, float)
+# S3's rules for a general purpose bucket's name: 3-63 of lower-case letters, digits, dots and hyphens, starting
+# and ending with a letter or digit, not shaped like an IP address.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,9 @@ class Config:
     # A manual start may adopt a table that was not restored (its input says adoptUnrestored): the deployment's
     # AdoptUnrestoredTables parameter.
     adopt_unrestored: bool = False
+    # The deployment's bucket for templates over CloudFormation's inline limit and documents too large for the
+    # workflow's state (empty: none; everything is sent inline).
+    data_bucket: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -56,6 +64,7 @@ class Config:
             history_table=env.get("HISTORY_TABLE", ""),
             history_retention_days=_number(env, "HISTORY_RETENTION_DAYS", cls.history_retention_days),
             adopt_unrestored=env.get("ADOPT_UNRESTORED_TABLES", "false").lower() == "true",
+            data_bucket=_bucket_name(env, "DATA_BUCKET"),
         )
 
 
@@ -67,3 +76,11 @@ def _number(env: Mapping[str, str], name: str, default: _N) -> _N:
         return type(default)(env[name])
     except ValueError as error:
         raise ConfigurationError(f"environment variable {name}={env[name]!r} is not a number") from error
+
+
+def _bucket_name(env: Mapping[str, str], name: str) -> str:
+    """`env[name]` when it is a valid S3 bucket name ("" when unset); a ConfigurationError naming it otherwise."""
+    value = env.get(name, "")
+    if value and (not _BUCKET_NAME.match(value) or _IP_ADDRESS.match(value) or ".." in value):
+        raise ConfigurationError(f"environment variable {name}={value!r} is not an S3 bucket name")
+    return value

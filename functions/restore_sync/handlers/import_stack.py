@@ -28,7 +28,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = ImportStackInput.from_dict(event)
     rt = runtime(context, step.execution)
     stack = stack_name(rt.config.stack_prefix, step.request.target_table_name)
-    result = StackOps(rt.aws, stack, rt.config.cfn_role_arn).ensure_imported(step.target)
+    result = StackOps(rt.aws, stack, rt.config.cfn_role_arn, rt.config.data_bucket).ensure_imported(step.target)
     metrics.add_metric(
         name="StacksImported" if result["action"] == "imported" else "StacksReused", unit=MetricUnit.Count, value=1
     )

@@ -10,11 +10,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from restore_sync.contracts import Contract, Plan, Request
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.plan import plan_settings, retarget_for
+from restore_sync.workflow.stored import Store
 
 
 @dataclass(frozen=True, kw_only=True)
 class PlanInput(Contract):
-    """The Task's Parameters: the request, the source's settings document and the target's table document."""
+    """The Task's Parameters: the request, the source's settings as Read source settings chose them (the settings
+    document under `document`, or `documentStored` when it was too large for the workflow's state) and the target's
+    table document."""
 
     request: Request
     source: dict[str, Any]
@@ -26,9 +29,12 @@ class PlanInput(Contract):
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = PlanInput.from_dict(event)
-    runtime(context, step.execution)
-    items = plan_settings(step.request.settings, step.source, retarget_for(step.request, step.target))
+    rt = runtime(context, step.execution)
+    store = Store(rt.aws, rt.config.data_bucket)
+    document = store.field(step.source, "document")
+    items = plan_settings(step.request.settings, document, retarget_for(step.request, step.target))
     pending = sum(1 for item in items if item.status == "pending")
     metrics.add_metric(name="SettingsPlanned", unit=MetricUnit.Count, value=pending)
     logger.info("settings planned", extra={"plan": {item.setting: item.status for item in items}})
-    return Plan(items=tuple(items)).to_dict()
+    # A wanted state too large for the workflow's state is stored; Apply setting and Verify target read it back.
+    return Plan(items=tuple(store.shrunk(item) for item in items)).to_dict()

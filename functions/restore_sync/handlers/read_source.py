@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from restore_sync.contracts import Contract, Request
 from restore_sync.handlers.common import logger, metrics, runtime, settings_history
 from restore_sync.workflow.source import restore_point, source_settings
+from restore_sync.workflow.stored import Store
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,4 +30,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     chosen = source_settings(rt.aws, settings_history(rt), step.request, point)
     metrics.add_metric(name=f"SettingsFrom{chosen['settingsFrom'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("source settings chosen", extra={k: v for k, v in chosen.items() if k != "document"})
-    return chosen
+    # The document passes to Plan settings inline, or by reference when too large for the workflow's state.
+    document = chosen.pop("document")
+    return {**chosen, **Store(rt.aws, rt.config.data_bucket).inline_or_stored("document", document)}

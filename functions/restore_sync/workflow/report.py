@@ -40,10 +40,11 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
     settings: dict[str, SettingResult] = {}
     for item in plan:
         name = item.setting
-        if item.wanted is None:  # skipped by the plan
+        if item.status == "skipped":
             settings[name] = SettingResult(setting=name, status="skipped", reason=item.reason)
         elif dry_run:
-            settings[name] = _planned(name, item.wanted, target_doc)
+            # The report handler puts a stored wanted state back inline for a dry run.
+            settings[name] = _planned(name, item.wanted or {}, target_doc)
         elif name in results:
             result = results[name]
             if result.status == "failed":

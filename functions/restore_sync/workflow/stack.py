@@ -24,6 +24,7 @@ from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 from restore_sync.workflow.guard import refusals
+from restore_sync.workflow.stored import TEMPLATE_BODY_LIMIT_BYTES, Store
 
 NO_CHANGES = "didn't contain changes"
 GONE = "GONE"
@@ -42,6 +43,8 @@ class StackOps:
     aws: Aws
     stack_name: str
     role_arn: str
+    # The deployment's bucket, for templates over CloudFormation's inline limit ("" : none).
+    bucket: str = ""
     wait_budget_seconds: float = 60.0
     poll_seconds: float = 2.0
     sleep: Callable[[float], None] = time.sleep
@@ -49,6 +52,9 @@ class StackOps:
     @property
     def cfn(self) -> Any:
         return self.aws.client("cloudformation")
+
+    def _template_source(self, change_set: str, body: str) -> dict[str, str]:
+        return Store(self.aws, self.bucket).template_source(self.stack_name, change_set, body)
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -61,10 +67,20 @@ class StackOps:
                 return None
             raise
 
-    def template(self) -> dict[str, Any]:
+    def template(self, change_set: str | None = None) -> dict[str, Any]:
+        """The stack's template as it was given, or the template of one of its change sets."""
+        named = {"ChangeSetName": change_set} if change_set else {}
         with translated_errors():
-            body = self.cfn.get_template(StackName=self.stack_name, TemplateStage="Original")["TemplateBody"]
+            body = self.cfn.get_template(StackName=self.stack_name, TemplateStage="Original", **named)["TemplateBody"]
         return json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
+
+    def _read_as_written(self, change_set: str, body: str) -> bool:
+        """Whether the change set holds the template this step wrote. A template sent as TemplateURL was read from
+        the bucket by CloudFormation after this step wrote it: whoever could write the bucket in between could
+        have given the governance stack (and the CloudFormation role) another template."""
+        if len(body.encode("utf-8")) <= TEMPLATE_BODY_LIMIT_BYTES:
+            return True
+        return self.template(change_set) == json.loads(body)
 
     def change_set(self, name: str) -> dict[str, Any] | None:
         try:
@@ -130,7 +146,7 @@ class StackOps:
                     StackName=self.stack_name,
                     ChangeSetName=name,
                     ChangeSetType="IMPORT",
-                    TemplateBody=body,
+                    **self._template_source(name, body),
                     RoleARN=self.role_arn,
                     ResourcesToImport=[
                         {
@@ -146,6 +162,9 @@ class StackOps:
             raise StackBusy(f"change set {name} went away while being read: another execution acted on it")
         if change_set["Status"] != "CREATE_COMPLETE":
             raise ChangeSetFailed(f"import change set {name} failed: {change_set.get('StatusReason', '?')}")
+        if change_set.get("ExecutionStatus") == "AVAILABLE" and not self._read_as_written(name, body):
+            self._delete_change_set(name)
+            raise ChangeSetFailed(f"import change set {name} holds another template than the one written: refused")
         if change_set.get("ExecutionStatus") == "AVAILABLE":
             with self._racing("executing the import change set"):
                 self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
@@ -195,7 +214,7 @@ class StackOps:
                     StackName=self.stack_name,
                     ChangeSetName=name,
                     ChangeSetType="UPDATE",
-                    TemplateBody=body,
+                    **self._template_source(name, body),
                     RoleARN=self.role_arn,
                     Description=f"restore-sync: {setting_name}",
                 )
@@ -209,6 +228,13 @@ class StackOps:
                 return SettingResult(setting=setting_name, status="unchanged", reason="the table already has it")
             return SettingResult(setting=setting_name, status="failed", reason=f"change set failed: {reason}")
         changes = change_set.get("Changes", [])
+        if change_set.get("ExecutionStatus") == "AVAILABLE" and not self._read_as_written(name, body):
+            self._delete_change_set(name)
+            return SettingResult(
+                setting=setting_name,
+                status="failed",
+                reason="refused: the template CloudFormation read from the deployment's bucket is not the one written",
+            )
         refused = refusals(changes)
         if refused:
             self._delete_change_set(name)

@@ -21,6 +21,7 @@ def verify(aws: Aws, request: Request, items: Sequence[PlanItem], results: Seque
     for item in items:
         name = item.setting
         # Only a pending item wants a state; a skipped one has nothing to compare.
+        # A stored wanted state is read back by the handler before it calls this.
         if item.wanted is None or outcome.get(name) not in VERIFIED:
             continue
         setting = REGISTRY[name]
