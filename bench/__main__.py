@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import demo, large, load, waiting
+from bench import demo, large, load, permissions, waiting
 
 
 def main() -> None:
@@ -13,6 +13,8 @@ def main() -> None:
     load.main()
     print()
     large.main()
+    print()
+    permissions.main()
 
 
 if __name__ == "__main__":
