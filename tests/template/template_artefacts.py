@@ -87,7 +87,7 @@ def role_statements(transformed: dict[str, Any]) -> Iterator[tuple[str, dict[str
     """(role, statement) for the Allow statements of every role's own policies, and of the policies of the template
     attached to it (AWS::IAM::Policy)."""
     attached = {
-        logical_id: [str(ref_target(role)[0]) for role in resource["Properties"]["Roles"] if ref_target(role)]
+        logical_id: [str(target[0]) for role in resource["Properties"]["Roles"] if (target := ref_target(role))]
         for logical_id, resource in resources_of_type(transformed, "AWS::IAM::Policy").items()
     }
     for where, statement in policy_statements(transformed):
