@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from restore_sync.aws import Aws, TableRef
+from restore_sync.history.store import History
 from restore_sync.settings import REGISTRY, Retarget
 from restore_sync.settings.document import describe
 from restore_sync_sandbox.cli import SERVE_LIMIT_SECONDS, app_root, deploy, quiet, stopped_by_signals
@@ -119,7 +120,12 @@ def _run(
     )
     # Deployed after the table exists, as usual: the deployment's first snapshot starts the table's history.
     outputs = deploy(sandbox, root)
-    show(f"app deployed from {root / 'template.yaml'} as stack restore-sync; its settings history recorded {SOURCE}")
+    history = History(ddb, outputs["SettingsHistoryTableName"], retention_days=1)
+    recorded = history.pointer(TableRef(SOURCE, sandbox.region, sandbox.account_id).arn) is not None
+    show(
+        f"app deployed from {root / 'template.yaml'} as stack restore-sync; its settings history "
+        + (f"recorded {SOURCE}" if recorded else f"has NO version of {SOURCE} (its first snapshot failed)")
+    )
     show("")
     show("restore-sync doctor (what the deployment needs and no test can see):")
     checks = doctor.gather(session(region=sandbox.region), DEFAULT_STACK_NAME, now=sandbox.clock.now)
@@ -168,9 +174,9 @@ def _run(
     show("")
     show(
         f"execution {described['status']}; settings {'all match' if matches else 'DIFFER'}; "
-        f"item counts {'equal' if same_items else 'DIFFER'}"
+        f"item counts {'equal' if same_items else 'DIFFER'}; the history {'has' if recorded else 'LACKS'} {SOURCE}"
     )
-    return succeeded and matches and same_items
+    return recorded and succeeded and matches and same_items
 
 
 def compare(region: str, account: str, settings: list[str], show: Callable[[str], None]) -> bool:
