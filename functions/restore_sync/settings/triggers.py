@@ -160,8 +160,8 @@ def _unreadable_reason(mappings: list[dict[str, Any]]) -> str:
         f"was copied: allow {DECRYPT_ACTION} on that key to the roles that read and copy triggers (those of "
         "ReadSourceFunction, SnapshotFunction, VerifyFunction and the CloudFormationRole; the template grants it on "
         "this account's keys through Lambda, so a key whose policy does not let IAM policies grant access, or a key "
-        "of another account, must allow them in its key policy), make sure the key is enabled, then start again "
-        "with the same request"
+        "of another account, must allow them in its key policy), make sure the key exists and is enabled, then start "
+        "again with the same request"
     )
 
 
