@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from restore_sync.aws import Aws, TableRef
 from restore_sync.errors import SettingNotExpressible
+from restore_sync.settings.document import document_problems, settings_document
 from restore_sync.settings.triggers import COPIED, SETTING
 from restore_sync_sandbox.extensions import lambda_filter_criteria_encryption
 
@@ -100,6 +101,16 @@ def test_a_filter_the_reader_cannot_decrypt_fails_the_copy_and_says_what_to_gran
     assert "kms:Decrypt" in reason
     assert source["key"] in reason
     assert source["function"] in reason
+
+
+@pytest.mark.parametrize("decryptable", [True, False], ids=["decrypted", "undecryptable"])
+def test_the_settings_document_holds_the_key_the_metrics_and_an_undecryptable_filter(
+    source: dict[str, Any], decryptable: bool
+) -> None:
+    if not decryptable:
+        lambda_filter_criteria_encryption.deny_decrypt(source["key"])
+    document = settings_document(source["aws"], TABLE, ["stream", "triggers"])
+    assert document_problems(json.loads(json.dumps(document, default=str))) == []
 
 
 def test_a_copy_without_the_key_or_the_metrics_is_drift(source: dict[str, Any]) -> None:
