@@ -13,9 +13,10 @@ import pytest
 from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
 
-from restore_sync_sandbox.extensions import lambda_filter_criteria_encryption
+from restore_sync_sandbox.extensions import iam_identity_policies, lambda_filter_criteria_encryption
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"
 FILTERS = {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]}
 
 
@@ -28,6 +29,7 @@ def _zip() -> bytes:
 
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
+    iam_identity_policies.install()
     lambda_filter_criteria_encryption.install()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
@@ -53,6 +55,7 @@ def aws() -> Iterator[dict[str, Any]]:
         ]
         key = kms.create_key(Description="filter criteria")["KeyMetadata"]
         yield {
+            "iam": boto3.client("iam", region_name=REGION),
             "lambda": lam,
             "kms": kms,
             "stream": ddb.describe_table(TableName="orders")["Table"]["LatestStreamArn"],
@@ -61,6 +64,25 @@ def aws() -> Iterator[dict[str, Any]]:
             "keyId": key["KeyId"],
         }
         lambda_filter_criteria_encryption.reset()
+        iam_identity_policies.reset()
+
+
+def reader(aws: dict[str, Any], *statements: dict[str, Any]) -> Any:
+    """A Lambda client with the credentials of a new role that may GetEventSourceMapping, plus `statements`."""
+    name = f"reader-{len(aws['iam'].list_roles()['Roles'])}"
+    arn = aws["iam"].create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    read = {"Effect": "Allow", "Action": "lambda:GetEventSourceMapping", "Resource": "*"}
+    document = {"Version": "2012-10-17", "Statement": [read, *statements]}
+    aws["iam"].put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps(document))
+    credentials = iam_identity_policies.role_credentials(ACCOUNT, REGION, arn, "reader")
+    assert credentials is not None
+    return boto3.client(
+        "lambda",
+        region_name=REGION,
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
+    )
 
 
 def encrypted(aws: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -171,3 +193,32 @@ def test_a_mapping_without_a_key_of_its_own_is_returned_as_before(aws: dict[str,
     assert got["FilterCriteria"] == FILTERS
     assert "KMSKeyArn" not in got
     assert "FilterCriteriaError" not in got
+
+
+def decrypt(key: str, service: str) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key,
+        "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{REGION}.amazonaws.com"}},
+    }
+
+
+def test_a_role_reads_the_filter_only_with_kms_decrypt_on_its_key_through_lambda(aws: dict[str, Any]) -> None:
+    created = encrypted(aws)
+
+    allowed = reader(aws, decrypt(aws["key"], "lambda")).get_event_source_mapping(UUID=created["UUID"])
+    through_another_service = reader(aws, decrypt(aws["key"], "dynamodb")).get_event_source_mapping(
+        UUID=created["UUID"]
+    )
+    without = reader(aws).get_event_source_mapping(UUID=created["UUID"])
+
+    assert allowed["FilterCriteria"] == FILTERS
+    for refused in (through_another_service, without):
+        assert "FilterCriteria" not in refused
+        assert refused["FilterCriteriaError"]["ErrorCode"] == "AccessDeniedException"
+        assert (
+            "is not authorized to perform: kms:Decrypt on resource: " + aws["key"]
+            in (refused["FilterCriteriaError"]["Message"])
+        )
+        assert ":assumed-role/reader-" in refused["FilterCriteriaError"]["Message"]
