@@ -373,6 +373,8 @@ def decide_for_caller(
     request = Request(action, principal, account, resources, {**base, **keys})
     decision = iam_evaluation.evaluate(request, role_policies(account, role_arn))
     if decision.allowed:
+        with _sessions_lock:
+            _allowed.add((role_arn, action))
         return None
     return _message(principal, action, ",".join(resources), decision.decision)
 

@@ -214,6 +214,7 @@ def test_a_role_reads_the_filter_only_with_kms_decrypt_on_its_key_through_lambda
     without = reader(aws).get_event_source_mapping(UUID=created["UUID"])
 
     assert allowed["FilterCriteria"] == FILTERS
+    assert {action for _, action in iam_identity_policies.allowed_calls()} >= {"kms:Decrypt"}
     for refused in (through_another_service, without):
         assert "FilterCriteria" not in refused
         assert refused["FilterCriteriaError"]["ErrorCode"] == "AccessDeniedException"
