@@ -18,6 +18,7 @@ from restore_sync.aws import Aws, TableRef
 from restore_sync.errors import SettingNotExpressible
 from restore_sync.settings.document import document_problems, settings_document
 from restore_sync.settings.triggers import COPIED, SETTING
+from restore_sync_sandbox.examples import stream_reader
 from restore_sync_sandbox.extensions import lambda_filter_criteria_encryption
 
 REGION = "us-east-1"
@@ -46,7 +47,10 @@ def source() -> Iterator[dict[str, Any]]:
             BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
         )
-        role = boto3.client("iam", region_name=REGION).create_role(RoleName="consumer", AssumeRolePolicyDocument="{}")
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="consumer", AssumeRolePolicyDocument="{}")
+        # Lambda maps a stream only to a function whose role may read it.
+        iam.put_role_policy(RoleName="consumer", PolicyName="streams", PolicyDocument=json.dumps(stream_reader("*")))
         function = lam.create_function(
             FunctionName="indexer",
             Runtime="python3.12",

@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
 
+from restore_sync_sandbox.examples import stream_reader
 from restore_sync_sandbox.extensions import iam_identity_policies, lambda_filter_criteria_encryption
 
 REGION = "us-east-1"
@@ -42,7 +43,10 @@ def aws() -> Iterator[dict[str, Any]]:
             BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
         )
-        role = boto3.client("iam", region_name=REGION).create_role(RoleName="consumer", AssumeRolePolicyDocument="{}")
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="consumer", AssumeRolePolicyDocument="{}")
+        # Lambda maps a stream only to a function whose role may read it.
+        iam.put_role_policy(RoleName="consumer", PolicyName="streams", PolicyDocument=json.dumps(stream_reader("*")))
         functions = [
             lam.create_function(
                 FunctionName=name,
