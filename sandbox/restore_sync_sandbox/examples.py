@@ -76,9 +76,10 @@ def make_source(ddb: Any, name: str, items: int) -> None:
 
 def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     """A provisioned table with every setting restore-sync copies: two GSIs, auto scaling on the table and both
-    indexes, three stream triggers (one disabled, one filtered), two Kinesis destinations (one disabled),
+    indexes, three stream triggers (one disabled, one filtered with filter criteria encrypted by a customer managed
+    key and with metrics), two Kinesis destinations (one disabled),
     contributor insights, alarms (on the table and on an index), a resource policy, the infrequent-access class.
-    Returns what was made (function, stream and queue ARNs), for tests to break on purpose."""
+    Returns what was made (function, stream, queue and key ARNs), for tests to break on purpose."""
     ddb = clients("dynamodb")
     ddb.create_table(
         TableName=name,
@@ -369,6 +370,7 @@ def _triggers(clients: Clients, name: str) -> dict[str, str]:
     failures = sqs.get_queue_attributes(
         QueueUrl=sqs.create_queue(QueueName=f"{name}-trigger-failures")["QueueUrl"], AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
+    filter_key = clients("kms").create_key(Description=f"{name} trigger filters")["KeyMetadata"]["Arn"]
     stream = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
     lam.create_event_source_mapping(
         EventSourceArn=stream,
@@ -390,11 +392,13 @@ def _triggers(clients: Clients, name: str) -> dict[str, str]:
         BatchSize=100,
         TumblingWindowInSeconds=60,
         FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT", "MODIFY"]})}]},
+        KMSKeyArn=filter_key,
+        MetricsConfig={"Metrics": ["EventCount"]},
     )
     lam.create_event_source_mapping(
         EventSourceArn=stream, FunctionName=functions["archiver"], StartingPosition="TRIM_HORIZON", Enabled=False
     )
-    return {f"function:{k}": v for k, v in functions.items()}
+    return {**{f"function:{k}": v for k, v in functions.items()}, "filterKey": filter_key}
 
 
 def _contributor_insights(ddb: Any, name: str) -> None:

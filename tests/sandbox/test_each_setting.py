@@ -9,7 +9,7 @@ import pytest
 
 from restore_sync.settings import NAMES
 from restore_sync_sandbox import examples
-from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.extensions import dynamodb_restore, lambda_filter_criteria_encryption
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
@@ -21,8 +21,8 @@ PARAMETERS = {"Settings": "tags"}
 @pytest.fixture(scope="module")
 def deployed(sandbox: Sandbox) -> dict[str, str]:
     outputs = app.deploy(sandbox, **PARAMETERS)
-    examples.make_full_source(app.clients(sandbox), SOURCE, items=12)
-    return outputs
+    made = examples.make_full_source(app.clients(sandbox), SOURCE, items=12)
+    return {**outputs, "filterKey": made["filterKey"]}
 
 
 @pytest.mark.parametrize("setting", NAMES)
@@ -83,3 +83,40 @@ def test_triggers_can_be_created_disabled_on_request(sandbox: Sandbox, deployed:
     assert len(mappings) == 3
     assert [m["enabled"] for m in mappings] == [False, False, False]
     assert sum(m["enabled"] for m in app.settings_of(sandbox, SOURCE)["triggers"]["mappings"]) == 2
+
+
+def test_a_trigger_filter_the_reader_cannot_decrypt_fails_the_triggers_and_says_what_to_grant(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    target = f"{SOURCE}-undecryptable"
+    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
+    )
+    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    lambda_filter_criteria_encryption.deny_decrypt(deployed["filterKey"])
+    try:
+        started = sandbox.client("stepfunctions").start_execution(
+            stateMachineArn=deployed["StateMachineArn"],
+            input=json.dumps(
+                {
+                    "targetTableName": target,
+                    "sourceTableName": SOURCE,
+                    "settings": ["stream", "triggers"],
+                    # The settings history holds the filter as the recorder read it before the key was denied.
+                    "settingsFrom": "live",
+                }
+            ),
+        )
+        execution = app.wait(sandbox, started["executionArn"])
+    finally:
+        lambda_filter_criteria_encryption.reset()
+
+    assert execution["status"] == "FAILED"
+    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    settings = message["report"]["settings"]
+    assert (settings["stream"]["status"], settings["triggers"]["status"]) == ("applied", "failed")
+    assert "kms:Decrypt" in settings["triggers"]["reason"]
+    assert deployed["filterKey"] in settings["triggers"]["reason"]
+    assert app.settings_of(sandbox, target)["triggers"] == {"mappings": []}

@@ -84,6 +84,19 @@ ACTION_CONDITION_KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "kms:RevokeGrant": frozenset({"kms:CallerAccount", "kms:GrantIsForAWSResource", "kms:ViaService"}),
+    **dict.fromkeys(
+        ("kms:Decrypt", "kms:GenerateDataKey"),
+        frozenset(
+            {
+                "kms:CallerAccount",
+                "kms:EncryptionAlgorithm",
+                "kms:EncryptionContext:${EncryptionContextKey}",
+                "kms:EncryptionContextKeys",
+                "kms:RequestAlias",
+                "kms:ViaService",
+            }
+        ),
+    ),
     "iam:CreateServiceLinkedRole": frozenset({"iam:AWSServiceName"}),
 }
 # Actions the role grants on "*" although IAM defines a resource type for them, each with why no ARN can do.
@@ -124,10 +137,6 @@ NOT_NEEDED = {
             _ITEMS,
         ),
     },
-    "AWS::Lambda::EventSourceMapping": dict.fromkeys(
-        ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"),
-        "KmsKeyArn is not set: filter criteria are then encrypted with a key Lambda owns, which needs no permission",
-    ),
     "AWS::ApplicationAutoScaling::ScalableTarget": {
         "iam:PassRole": "RoleARN is not set: Application Auto Scaling uses DynamoDB's service-linked role",
         **dict.fromkeys(

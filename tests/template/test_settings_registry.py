@@ -6,12 +6,14 @@ from the registry; these tests hold them equal to it and name what to add when a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from restore_sync import schemas
 from restore_sync.settings import NAMES, READ_ACTIONS
+from restore_sync.settings.triggers import DECRYPT_ACTION
 from tests.template.template_artefacts import as_list, ref_target, resources_of_type, role_statements
 
 # The functions that read settings (settings_document or verify): the source, the target, the settings history.
@@ -64,6 +66,34 @@ def test_a_function_that_reads_settings_may_call_every_settings_read(
 def test_the_governance_stacks_role_may_call_every_settings_read(transformed: dict[str, Any]) -> None:
     missing = sorted(set(READ_ACTIONS) - read_actions_granted(transformed, STACK_ROLE))
     assert missing == [], f"template.yaml: grant {STACK_ROLE} these actions"
+
+
+def decrypt_grants(transformed: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for holder, statement in role_statements(transformed)
+        if holder == role and DECRYPT_ACTION in as_list(statement["Action"])
+    ]
+
+
+@pytest.mark.parametrize("role", [*SETTINGS_READERS, STACK_ROLE])
+def test_trigger_filters_encrypted_with_a_customer_managed_key_are_decrypted_through_lambda_only(
+    transformed: dict[str, Any], role: str
+) -> None:
+    """Reading a trigger's encrypted filter criteria needs kms:Decrypt on its key: granted on the account's keys,
+    and only for what Lambda asks on the caller's behalf (kms:ViaService), never to decrypt directly."""
+    if role != STACK_ROLE:
+        role = function_role(transformed, role)
+    grants = decrypt_grants(transformed, role)
+    assert grants, f"template.yaml: grant {role} {DECRYPT_ACTION} on the account's keys through Lambda"
+    for statement in grants:
+        conditions = statement.get("Condition", {})
+        via = [keys["kms:ViaService"] for keys in conditions.values() if "kms:ViaService" in keys]
+        assert len(via) == 1, statement
+        [service] = via
+        text = service["Fn::Sub"] if isinstance(service, dict) else service
+        assert re.fullmatch(r"lambda\.(\*|\$\{AWS::Region\})\.amazonaws\.com", text), statement
+        assert all(":kms:" in str(r) and ":key/*" in str(r) for r in as_list(statement["Resource"])), statement
 
 
 @pytest.mark.parametrize(

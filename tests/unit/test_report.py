@@ -120,6 +120,27 @@ def test_dry_run_reports_the_plan_without_changing_anything() -> None:
     assert all(entry.get("reason") for entry in report["settings"].values())
 
 
+def test_a_dry_run_reports_a_setting_that_cannot_be_applied_as_failed_with_its_reason() -> None:
+    unreadable = {
+        "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:indexer",
+        "enabled": True,
+        "properties": {"KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k-1"},
+        "filterCriteriaError": {"errorCode": "AccessDeniedException", "message": "not authorized"},
+    }
+    plan = {
+        "items": [*PLAN["items"], {"setting": "triggers", "status": "pending", "wanted": {"mappings": [unreadable]}}]
+    }
+    request = {**REQUEST, "dryRun": True, "settings": [*REQUEST["settings"], "triggers"]}
+
+    result = built({"request": request, "plan": plan, "poll": {"table": {"name": "t"}}})
+
+    assert result["succeeded"] is False
+    triggers = result["report"]["settings"]["triggers"]
+    assert triggers["status"] == "failed"
+    assert "kms:Decrypt" in triggers["reason"]
+    assert result["report"]["settings"]["stream"]["status"] == "planned"
+
+
 def test_an_ignored_start_reports_ignored_with_its_reason_and_tables() -> None:
     ignored = {
         "ignored": True,

@@ -3,6 +3,11 @@
 A mapping is bound to one stream ARN, and a restored table has a new stream, so mappings are created anew with
 every property that shapes delivery, and the same enabled or disabled state. `triggersDisabled` (deployment
 parameter or request) creates them disabled, so a live source and its restored copy do not both feed a consumer.
+
+Each mapping is read with GetEventSourceMapping: ListEventSourceMappings shows filter criteria encrypted with a
+customer managed key (KMSKeyArn) as null, and a copy without its filter would receive every record. Reading them
+needs kms:Decrypt on that key (through Lambda); a reader without it gets a FilterCriteriaError instead, which is
+kept in the state, so the copy fails with what to grant rather than being made without its filter.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from restore_sync.aws import Aws, TableRef, translated_errors
+from botocore.exceptions import ClientError
+
+from restore_sync.aws import Aws, TableRef, error_code, translated_errors
+from restore_sync.errors import SettingNotExpressible
 from restore_sync.names import logical_id
 from restore_sync.settings.base import Fragment, Retarget, Setting, State
 from restore_sync.table import TABLE_LOGICAL_ID
@@ -30,11 +38,14 @@ COPIED = (
 ENABLED_STATES = ("Enabling", "Enabled")
 DISABLED_STATES = ("Disabling", "Disabled")
 GONE_STATES = ("Deleting",)
+# What reading a mapping's encrypted filter criteria needs besides `reads`: Lambda decrypts them with the caller's
+# permission on the mapping's key (the template grants it through Lambda only: kms:ViaService).
+DECRYPT_ACTION = "kms:Decrypt"
 
 
 class Triggers(Setting):
     name = "triggers"
-    reads = ("dynamodb:DescribeTable", "lambda:ListEventSourceMappings")
+    reads = ("dynamodb:DescribeTable", "lambda:ListEventSourceMappings", "lambda:GetEventSourceMapping")
     needs = ("stream",)
 
     def read(self, aws: Aws, table: TableRef) -> State:
@@ -43,11 +54,22 @@ class Triggers(Setting):
         stream_arn = description.get("LatestStreamArn")
         if not description.get("StreamSpecification", {}).get("StreamEnabled") or not stream_arn:
             return {"mappings": []}
-        mappings = []
+        lam = aws.client("lambda", table.region)
+        listed = []
         with translated_errors():
-            paginator = aws.client("lambda", table.region).get_paginator("list_event_source_mappings")
-            for page in paginator.paginate(EventSourceArn=stream_arn):
-                mappings += [_mapping(m) for m in page.get("EventSourceMappings", []) if m["State"] not in GONE_STATES]
+            for page in lam.get_paginator("list_event_source_mappings").paginate(EventSourceArn=stream_arn):
+                listed += [m["UUID"] for m in page.get("EventSourceMappings", []) if m["State"] not in GONE_STATES]
+        mappings = []
+        for uuid in listed:
+            try:
+                with translated_errors():
+                    full = lam.get_event_source_mapping(UUID=uuid)
+            except ClientError as error:
+                if error_code(error) == "ResourceNotFoundException":
+                    continue  # deleted since it was listed
+                raise
+            if full["State"] not in GONE_STATES:
+                mappings.append(_mapping(full))
         return {"mappings": sorted(mappings, key=lambda m: json.dumps(m, sort_keys=True))}
 
     def wanted(self, state: State, retarget: Retarget) -> State:
@@ -56,6 +78,9 @@ class Triggers(Setting):
         return {"mappings": [{**mapping, "enabled": False} for mapping in state["mappings"]]}
 
     def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
+        unreadable = [m for m in state["mappings"] if "filterCriteriaError" in m]
+        if unreadable:
+            raise SettingNotExpressible(_unreadable_reason(unreadable))
         resources = {}
         seen: dict[str, int] = {}
         for mapping in state["mappings"]:
@@ -106,7 +131,38 @@ def _mapping(api: dict[str, Any]) -> dict[str, Any]:
     on_failure = ((api.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     if on_failure:
         properties["DestinationConfig"] = {"OnFailure": {"Destination": on_failure}}
-    return {"functionArn": api["FunctionArn"], "enabled": _enabled(api["State"]), "properties": properties}
+    if api.get("KMSKeyArn"):
+        # Lambda's API says KMSKeyArn, CloudFormation's resource KmsKeyArn.
+        properties["KmsKeyArn"] = api["KMSKeyArn"]
+    metrics = (api.get("MetricsConfig") or {}).get("Metrics") or []
+    if metrics:
+        properties["MetricsConfig"] = {"Metrics": sorted(metrics)}
+    mapping: dict[str, Any] = {
+        "functionArn": api["FunctionArn"],
+        "enabled": _enabled(api["State"]),
+        "properties": properties,
+    }
+    error = api.get("FilterCriteriaError")
+    if error:
+        mapping["filterCriteriaError"] = {"errorCode": error.get("ErrorCode", ""), "message": error.get("Message", "")}
+    return mapping
+
+
+def _unreadable_reason(mappings: list[dict[str, Any]]) -> str:
+    each = "; ".join(
+        f"the trigger of {m['functionArn']} has filter criteria encrypted with "
+        f"{m['properties'].get('KmsKeyArn', 'a customer managed key')} that could not be read "
+        f"({m['filterCriteriaError']['errorCode']}: {m['filterCriteriaError']['message']})"
+        for m in mappings
+    )
+    return (
+        f"{each}. Copying the triggers without their filters would send every record to their functions, so none "
+        f"was copied: allow {DECRYPT_ACTION} on that key to the roles that read and copy triggers (those of "
+        "ReadSourceFunction, SnapshotFunction, VerifyFunction and the CloudFormationRole; the template grants it on "
+        "this account's keys through Lambda, so a key whose policy does not let IAM policies grant access, or a key "
+        "of another account, must allow them in its key policy), make sure the key exists and is enabled, then start "
+        "again with the same request"
+    )
 
 
 SETTING = Triggers()

@@ -16,6 +16,7 @@ from restore_sync.contracts import (
     SyncOutcome,
     WorkflowState,
 )
+from restore_sync.errors import SettingNotExpressible
 from restore_sync.settings import REGISTRY
 
 
@@ -136,7 +137,11 @@ def _retry_hint(request: Request | None) -> str:
 
 
 def _planned(name: str, wanted: dict[str, Any], target: dict[str, Any] | None) -> SettingResult:
-    fragment = REGISTRY[name].fragment(wanted, target or {})
+    try:
+        fragment = REGISTRY[name].fragment(wanted, target or {})
+    except SettingNotExpressible as error:
+        # What the apply step would report: the dry run says the setting would fail, and why.
+        return SettingResult(setting=name, status="failed", reason=str(error))
     if fragment.empty:
         return SettingResult(
             setting=name, status="planned", reason="nothing to change: not set on the source", changes=()

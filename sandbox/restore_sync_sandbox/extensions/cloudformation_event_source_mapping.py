@@ -4,14 +4,17 @@ AWS behaviour reproduced:
 - Creating the resource creates the mapping through CreateEventSourceMapping with the template's properties
   (BatchSize, StartingPosition, MaximumBatchingWindowInSeconds, BisectBatchOnFunctionError,
   MaximumRetryAttempts, MaximumRecordAgeInSeconds, ParallelizationFactor, TumblingWindowInSeconds,
-  FilterCriteria, DestinationConfig, FunctionResponseTypes, Enabled, Tags). Ref and `Fn::GetAtt Id` give the
-  mapping's UUID; `Fn::GetAtt EventSourceMappingArn` its ARN. Values given as text by a parameter ("10",
-  "true") are read as the numbers and booleans they stand for.
+  FilterCriteria, DestinationConfig, FunctionResponseTypes, KmsKeyArn (the API's KMSKeyArn), MetricsConfig,
+  Enabled, Tags). Ref and `Fn::GetAtt Id` give the mapping's UUID; `Fn::GetAtt EventSourceMappingArn` its ARN.
+  Values given as text by a parameter ("10", "true") are read as the numbers and booleans they stand for.
+- A property the resource type's schema does not have (`KMSKeyArn`, the API's spelling, for example) fails the
+  resource, as CloudFormation's validation of the properties against the registry schema does (the wording of
+  the message is the sandbox's).
 - Failures fail the resource, and so the stack operation, with Lambda's own error: a function that does not
   exist ("Function not found: arn:..."), a stream that does not exist, a value out of Lambda's range for a
-  stream source (InvalidParameterValueException), a second mapping of the same function on the same stream
-  (ResourceConflictException, "... provided mapping already exists. Please update or delete the existing
-  mapping with UUID ...").
+  stream source or a metric Lambda does not know (InvalidParameterValueException), a second mapping of the
+  same function on the same stream (ResourceConflictException, "... provided mapping already exists. Please
+  update or delete the existing mapping with UUID ...").
 - An update of the other properties changes the same mapping (same UUID) through UpdateEventSourceMapping; a
   property removed from the template goes back to its default and reads back as on a mapping created without
   it (BatchSize 100, enabled, the others unset). A new FunctionName moves the mapping to that function.
@@ -69,8 +72,47 @@ STREAM_DEFAULTS: dict[str, Any] = {
     "FilterCriteria": None,
     "DestinationConfig": None,
     "FunctionResponseTypes": None,
+    "KMSKeyArn": None,
+    "MetricsConfig": None,
     "Enabled": True,
 }
+
+# The properties of AWS::Lambda::EventSourceMapping that a template may set (the registry schema's, but for the
+# read-only Id and EventSourceMappingArn).
+TEMPLATE_PROPERTIES = frozenset(
+    {
+        "AmazonManagedKafkaEventSourceConfig",
+        "BatchSize",
+        "BisectBatchOnFunctionError",
+        "DestinationConfig",
+        "DocumentDBEventSourceConfig",
+        "Enabled",
+        "EventSourceArn",
+        "FilterCriteria",
+        "FunctionName",
+        "FunctionResponseTypes",
+        "KmsKeyArn",
+        "LoggingConfig",
+        "MaximumBatchingWindowInSeconds",
+        "MaximumRecordAgeInSeconds",
+        "MaximumRetryAttempts",
+        "MetricsConfig",
+        "ParallelizationFactor",
+        "ProvisionedPollerConfig",
+        "Queues",
+        "ScalingConfig",
+        "SelfManagedEventSource",
+        "SelfManagedKafkaEventSourceConfig",
+        "SourceAccessConfigurations",
+        "StartingPosition",
+        "StartingPositionTimestamp",
+        "Tags",
+        "Topics",
+        "TumblingWindowInSeconds",
+    }
+)
+# Template property names that differ from the API's.
+API_NAMES = {"KmsKeyArn": "KMSKeyArn"}
 
 INTEGER_PROPERTIES = (
     "BatchSize",
@@ -93,6 +135,7 @@ STREAM_RANGES: tuple[tuple[str, int, int, tuple[int, ...]], ...] = (
 )
 STREAM_STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST")
 RESPONSE_TYPES = ("ReportBatchItemFailures",)
+METRICS = ("EventCount", "ErrorCount", "KafkaMetrics")
 
 _originals: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -134,8 +177,15 @@ def _tags(value: Any) -> dict[str, str]:
 
 
 def api_spec(properties: dict[str, Any]) -> dict[str, Any]:
-    """CreateEventSourceMapping's request for template properties: typed values, Tags as a map."""
-    spec = {key: copy.deepcopy(value) for key, value in properties.items() if value is not None}
+    """CreateEventSourceMapping's request for template properties: the API's names, typed values, Tags as a map."""
+    unknown = sorted(set(properties) - TEMPLATE_PROPERTIES)
+    if unknown:
+        raise ResourceHandlerError(
+            f"Properties validation failed for resource of type {RESOURCE_TYPE}: extraneous key "
+            f"{unknown} is not permitted",
+            "InvalidRequest",
+        )
+    spec = {API_NAMES.get(key, key): copy.deepcopy(value) for key, value in properties.items() if value is not None}
     for name in INTEGER_PROPERTIES:
         if name in spec:
             spec[name] = _as_int(name, spec[name])
@@ -165,6 +215,12 @@ def validate_stream_spec(spec: dict[str, Any]) -> None:
         problems.append(
             f"Value {unknown} at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy enum "
             f"value set: {list(RESPONSE_TYPES)}"
+        )
+    unknown_metrics = [m for m in (spec.get("MetricsConfig") or {}).get("Metrics") or [] if m not in METRICS]
+    if unknown_metrics:
+        problems.append(
+            f"Value {unknown_metrics} at 'metricsConfig.metrics' failed to satisfy constraint: Member must satisfy "
+            f"enum value set: {list(METRICS)}"
         )
     if problems:
         count = len(problems)

@@ -24,7 +24,9 @@ CloudFormation, Step Functions, SQS, CloudWatch, EventBridge, KMS, IAM, Kinesis,
 matched on its action only. Condition keys supplied: aws:PrincipalArn, aws:PrincipalAccount, aws:userid,
 aws:RequestedRegion, aws:SecureTransport (true: AWS is reached over TLS), lambda:FunctionArn, iam:PassedToService.
 Service-linked roles, permission boundaries and SCPs are not modelled. Calls that AWS services make for
-themselves (CloudFormation's resource handlers, Step Functions' service integrations) are not evaluated here.
+themselves (CloudFormation's resource handlers, Step Functions' service integrations) are not evaluated here;
+a request a service makes with its caller's permission is, when the extension that models it asks
+(`decide_for_caller`: Lambda decrypting encrypted filter criteria, `lambda_filter_criteria_encryption`).
 """
 
 from __future__ import annotations
@@ -352,6 +354,29 @@ def decide(
     with _sessions_lock:
         _allowed.update((role_arn, request.action) for request in requests)
     return None
+
+
+def decide_for_caller(
+    headers: Any, action: str, resources: tuple[str, ...], region: str, keys: dict[str, str]
+) -> str | None:
+    """A request a service makes with the permissions of its caller (a forward access session: Lambda asking KMS
+    to decrypt a mapping's filter criteria for the caller of GetEventSourceMapping), authorised against the
+    caller's role: None when allowed (or the caller is the operator), else AWS's AccessDenied message. `keys` adds
+    the request's own condition keys (kms:ViaService)."""
+    caller = _caller(headers)
+    if caller is None:
+        return None
+    account, role_arn, session, _ = caller
+    service, _, operation = action.partition(":")
+    base = _condition_keys(service, operation, {}, region, account, role_arn, session)
+    principal = _session_arn(role_arn, session)
+    request = Request(action, principal, account, resources, {**base, **keys})
+    decision = iam_evaluation.evaluate(request, role_policies(account, role_arn))
+    if decision.allowed:
+        with _sessions_lock:
+            _allowed.add((role_arn, action))
+        return None
+    return _message(principal, action, ",".join(resources), decision.decision)
 
 
 def _service_of(response: BaseResponse) -> str:

@@ -21,6 +21,7 @@ from moto.events.models import EventsBackend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from restore_sync_sandbox import clock
+from restore_sync_sandbox.examples import stream_reader
 from restore_sync_sandbox.extensions import (
     cloudtrail_events,
     dynamodb_contributor_insights,
@@ -437,6 +438,11 @@ def test_event_source_mapping_changes_carry_the_stream_arn_and_lambdas_versioned
     )["TableDescription"]["LatestStreamArn"]
     trust = {"Version": "2012-10-17", "Statement": []}
     role = client("iam").create_role(RoleName="mapper", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # With lambda_stream_access installed (another test module in this process may have installed every extension),
+    # Lambda maps the stream only to a function whose role may read it.
+    client("iam").put_role_policy(
+        RoleName="mapper", PolicyName="streams", PolicyDocument=json.dumps(stream_reader("orders"))
+    )
     awslambda = client("lambda")
     awslambda.create_function(
         FunctionName="replicator",
