@@ -442,6 +442,8 @@ def _authorised_s3(original: Callable[..., Any]) -> Callable[..., Any]:
             decision = iam_evaluation.evaluate(request, role_policies(caller[0], caller[1]))
             if not decision.allowed:
                 raise S3ClientError("AccessDenied", "Access Denied")
+            with _sessions_lock:
+                _allowed.add((caller[1], action))
         original(self, bucket_name=bucket_name, key_name=key_name)
 
     setattr(authorise, _PATCHED, True)
