@@ -319,6 +319,13 @@ def _kinesis(clients: Clients, name: str) -> dict[str, str]:
     return {"kinesis": arns[f"{name}-changes"], "kinesisDisabled": arns[f"{name}-changes-old"]}
 
 
+# A Lambda function's execution role trusts the Lambda service.
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
 def consumer_zip() -> bytes:
     """The code of a stream consumer that reports no failures."""
     return _zip({"consumer.py": CONSUMER_CODE})
@@ -346,14 +353,7 @@ def _triggers(clients: Clients, name: str) -> dict[str, str]:
     role_name = f"{name}-consumer"[:64]
     role = iam.create_role(
         RoleName=role_name,
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            }
-        ),
+        AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
     )["Role"]["Arn"]
     # Lambda maps a stream to a function only if the function's role can read it: these consumers may read the
     # streams of `name` and of its restored copies (`name-*`).

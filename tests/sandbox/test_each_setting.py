@@ -120,3 +120,51 @@ def test_a_trigger_filter_the_reader_cannot_decrypt_fails_the_triggers_and_says_
     assert "kms:Decrypt" in settings["triggers"]["reason"]
     assert deployed["filterKey"] in settings["triggers"]["reason"]
     assert app.settings_of(sandbox, target)["triggers"] == {"mappings": []}
+
+
+def test_a_trigger_whose_role_reads_only_the_sources_stream_is_left_out_and_says_what_to_add(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    target = f"{SOURCE}-scoped-consumer"
+    iam, lam = sandbox.client("iam"), sandbox.client("lambda")
+    # A consumer whose role reads this source's stream only, as CDK's grantStreamRead writes it.
+    scoped = examples.stream_reader(SOURCE)
+    scoped["Statement"][0]["Resource"] = [f"arn:aws:dynamodb:*:*:table/{SOURCE}/stream/*"]
+    role = iam.create_role(RoleName=f"{SOURCE}-scoped", AssumeRolePolicyDocument=json.dumps(examples.LAMBDA_TRUST))
+    iam.put_role_policy(RoleName=f"{SOURCE}-scoped", PolicyName="own-stream", PolicyDocument=json.dumps(scoped))
+    function = lam.create_function(
+        FunctionName=f"{SOURCE}-scoped",
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="consumer.handler",
+        Code={"ZipFile": examples.consumer_zip()},
+    )["FunctionArn"]
+    stream = sandbox.client("dynamodb").describe_table(TableName=SOURCE)["Table"]["LatestStreamArn"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=function, StartingPosition="LATEST")
+    try:
+        dynamodb_restore.set_ready_after(target, sandbox.region, 0)
+        sandbox.client("dynamodb").restore_table_to_point_in_time(
+            SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
+        )
+        app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+        app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+        started = sandbox.client("stepfunctions").start_execution(
+            stateMachineArn=deployed["StateMachineArn"],
+            input=json.dumps(
+                {"targetTableName": target, "sourceTableName": SOURCE, "settings": ["stream", "triggers", "ttl"]}
+            ),
+        )
+        execution = app.wait(sandbox, started["executionArn"])
+    finally:
+        lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+    assert execution["status"] == "FAILED"
+    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    settings = message["report"]["settings"]
+    assert [settings[name]["status"] for name in ("stream", "triggers", "ttl")] == ["applied", "failed", "applied"]
+    reason = settings["triggers"]["reason"]
+    assert f"the role {role['Role']['Arn']} of function {function} cannot read the stream of {target}" in reason
+    assert f'"Resource":"arn:aws:dynamodb:{sandbox.region}:{sandbox.account_id}:table/{target}/stream/*"' in reason
+    created = {m["functionArn"] for m in app.settings_of(sandbox, target)["triggers"]["mappings"]}
+    source_functions = {m["functionArn"] for m in app.settings_of(sandbox, SOURCE)["triggers"]["mappings"]}
+    assert created == source_functions, "every other trigger is created"

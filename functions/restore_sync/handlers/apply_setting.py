@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.contracts import Contract, PlanItem, Request, SettingResult
 from restore_sync.handlers.common import logger, metrics, runtime
+from restore_sync.workflow.consumers import without_unreadable
 from restore_sync.workflow.stack import StackOps
 from restore_sync.workflow.stored import Store
 
@@ -34,8 +35,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Skipped by the plan: its result is the plan's reason.
         result = SettingResult(setting=item.setting, status="skipped", reason=item.reason)
     else:
+        wanted, refusals = item.wanted, []
+        if item.setting == "triggers":
+            # Lambda would refuse these mappings and fail the whole change set: the others are still created.
+            wanted, refusals = without_unreadable(rt.aws, item.wanted, step.request.target)
         ops = StackOps(rt.aws, step.stack["stack"], rt.config.cfn_role_arn, rt.config.data_bucket)
-        result = ops.apply(item.setting, item.wanted, step.target)
+        result = ops.apply(item.setting, wanted, step.target)
+        if refusals:
+            result = SettingResult(
+                setting=item.setting, status="failed", reason="; ".join(refusals), changes=result.changes
+            )
     metrics.add_metric(name=f"Setting{result.status.capitalize()}", unit=MetricUnit.Count, value=1)
     output = result.to_dict()
     logger.info("setting done", extra={**output, "table": step.request.target_table_arn})

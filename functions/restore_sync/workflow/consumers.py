@@ -26,9 +26,8 @@ def without_unreadable(aws: Aws, wanted: dict[str, Any], target: TableRef) -> tu
     if not mappings:
         return wanted, []
     with translated_errors():
-        stream = aws.client("dynamodb", target.region).describe_table(TableName=target.name)["Table"].get(
-            "LatestStreamArn"
-        )
+        table = aws.client("dynamodb", target.region).describe_table(TableName=target.name)["Table"]
+    stream = table.get("LatestStreamArn")
     if not stream:
         # No stream yet: the stream setting did not apply, and the change set says so in its own words.
         return wanted, []
