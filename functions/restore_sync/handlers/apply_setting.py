@@ -35,7 +35,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Skipped by the plan: its result is the plan's reason.
         result = SettingResult(setting=item.setting, status="skipped", reason=item.reason)
     else:
-        wanted, refusals = item.wanted, []
+        wanted, refusals = item.wanted, list[str]()
         if item.setting == "triggers":
             # Lambda would refuse these mappings and fail the whole change set: the others are still created.
             wanted, refusals = without_unreadable(rt.aws, item.wanted, step.request.target)
