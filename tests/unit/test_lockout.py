@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from restore_sync.contracts import PlanItem
 from restore_sync.errors import ConfigurationError
@@ -28,6 +29,21 @@ POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal":
 
 def result(action: str, decision: str) -> dict[str, Any]:
     return {"EvalActionName": action, "EvalResourceName": TABLE, "EvalDecision": decision}
+
+
+class RefusingIam:
+    """IAM's simulator refusing the call, as it refuses an input it cannot simulate."""
+
+    def client(self, service: str, region: str | None = None) -> RefusingIam:
+        return self
+
+    def get_paginator(self, operation: str) -> RefusingIam:
+        return self
+
+    def paginate(self, **call: Any) -> list[dict[str, Any]]:
+        raise ClientError(
+            {"Error": {"Code": "InvalidInput", "Message": "CallerArn is required"}}, "SimulatePrincipalPolicy"
+        )
 
 
 class FakeIam:
@@ -117,6 +133,14 @@ def test_only_a_resource_policy_to_set_is_checked() -> None:
     assert check_policy(iam, item(None), TABLE, ROLES) is None  # type: ignore[arg-type]
     assert check_policy(iam, item(POLICY, setting="tags"), TABLE, ROLES) is None  # type: ignore[arg-type]
     assert iam.calls == []
+
+
+def test_a_policy_iam_cannot_simulate_is_not_applied_unchecked() -> None:
+    refused = check_policy(RefusingIam(), item(POLICY), TABLE, ROLES)  # type: ignore[arg-type]
+    assert refused is not None
+    assert (refused.status, refused.error) == ("failed", "PolicyNotChecked")
+    assert f"the CloudFormation role {CFN}" in str(refused.reason)
+    assert "InvalidInput" in str(refused.reason)
 
 
 def test_a_role_without_its_arn_is_a_configuration_error_not_a_pass() -> None:

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from restore_sync.aws import Aws, translated_errors
 from restore_sync.contracts import PlanItem, SettingResult
 from restore_sync.errors import ConfigurationError
@@ -82,7 +84,8 @@ def lockout_reason(denied: Mapping[Role, Sequence[str]]) -> str | None:
 def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]) -> SettingResult | None:
     """For the resource policy's plan item: a `failed` result when the policy it would apply denies any of `roles`
     an action it needs on `table_arn` (as IAM's policy simulator evaluates the roles' policies with that resource
-    policy), so it is never applied; None when it may be applied, and for every other setting."""
+    policy), or when IAM refuses to simulate it, so it is never applied unchecked; None when it may be applied, and
+    for every other setting."""
     policy = (item.wanted or {}).get("policy") if item.setting == SETTING else None
     if policy is None:
         return None
@@ -92,7 +95,21 @@ def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]
             f"cannot check the resource policy: {', '.join(unknown)} not set; update the deployment"
         )
     document = json.dumps(policy)
-    denied = {role: simulate_denied(aws, role, table_arn, document) for role in roles}
+    denied: dict[Role, tuple[str, ...]] = {}
+    for role in roles:
+        try:
+            denied[role] = simulate_denied(aws, role, table_arn, document)
+        except ClientError as error:
+            # Unchecked is not applied: IAM refused the simulation (the policy, or this function's permission).
+            return SettingResult(
+                setting=SETTING,
+                status="failed",
+                error="PolicyNotChecked",
+                reason=(
+                    f"not applied: IAM could not simulate the policy for {role.name} {role.arn}: {error}. Check the "
+                    "policy by hand, then put it on the target yourself"
+                ),
+            )
     reason = lockout_reason(denied)
     if reason is None:
         return None
