@@ -168,3 +168,119 @@ def test_a_trigger_whose_role_reads_only_the_sources_stream_is_left_out_and_says
     created = {m["functionArn"] for m in app.settings_of(sandbox, target)["triggers"]["mappings"]}
     source_functions = {m["functionArn"] for m in app.settings_of(sandbox, SOURCE)["triggers"]["mappings"]}
     assert created == source_functions, "every other trigger is created"
+
+
+def role_arn(sandbox: Sandbox, logical_id: str) -> str:
+    """The ARN of one of the deployment's roles."""
+    pages = sandbox.client("cloudformation").get_paginator("list_stack_resources").paginate(StackName="restore-sync")
+    [name] = [
+        r["PhysicalResourceId"]
+        for page in pages
+        for r in page["StackResourceSummaries"]
+        if r["LogicalResourceId"] == logical_id
+    ]
+    return str(sandbox.client("iam").get_role(RoleName=name)["Role"]["Arn"])
+
+
+def applied_in_order(sandbox: Sandbox, execution_arn: str) -> list[str]:
+    """The settings the execution's Apply setting steps returned, in the order they ran."""
+    outputs = [
+        json.loads(event["lambdaFunctionSucceededEventDetails"]["output"])
+        for event in app.history(sandbox, execution_arn)
+        if event["type"] == "LambdaFunctionSucceeded"
+    ]
+    return [output["setting"] for output in outputs if isinstance(output, dict) and "setting" in output]
+
+
+def test_a_harmless_resource_policy_is_applied_last(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+    target = f"{SOURCE}-policy-last"
+    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
+    )
+    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps(
+            {
+                "targetTableName": target,
+                "sourceTableName": SOURCE,
+                "settings": ["resource_policy", "table_class", "ttl"],
+            }
+        ),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert applied_in_order(sandbox, started["executionArn"]) == ["ttl", "table_class", "resource_policy"]
+    assert json.loads(execution["output"])["settings"]["resource_policy"]["status"] == "applied"
+    wanted = app.wanted_on_target(sandbox, SOURCE, target)["resource_policy"]
+    assert app.settings_of(sandbox, target)["resource_policy"] == wanted
+
+
+def test_a_resource_policy_that_would_lock_restore_sync_out_is_not_applied_and_the_rest_is(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    source, target = "vault", "vault-restored"
+    ddb = sandbox.client("dynamodb")
+    examples.make_source(ddb, source, items=3)
+    # Everyone but an allow-list is denied every DynamoDB action. The owner lets restore-sync read the source (the
+    # recorder, Normalize, Read source settings), not the roles that change and verify the copy.
+    allowed = [
+        f"arn:aws:iam::{app.ACCOUNT}:role/vault-admins",
+        *(role_arn(sandbox, f"{name}FunctionRole") for name in ("Snapshot", "Normalize", "ReadSource")),
+    ]
+    table_arn = app.arn(source)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyTheVaultsPrincipals",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "dynamodb:*",
+                "Resource": [table_arn, f"{table_arn}/*"],
+                "Condition": {"StringNotLike": {"aws:PrincipalArn": allowed}},
+            }
+        ],
+    }
+    ddb.put_resource_policy(ResourceArn=table_arn, Policy=json.dumps(policy))
+    examples.settled()
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
+    ddb.restore_table_to_point_in_time(SourceTableName=source, TargetTableName=target, UseLatestRestorableTime=True)
+    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+
+    chosen = ["ttl", "pitr", "deletion_protection", "resource_policy"]
+    started = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=deployed["StateMachineArn"],
+        input=json.dumps({"targetTableName": target, "sourceTableName": source, "settings": chosen}),
+    )
+    execution = app.wait(sandbox, started["executionArn"])
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "SettingsFailed"
+    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    report = message["report"]
+    assert {name: entry["status"] for name, entry in report["settings"].items()} == {
+        "ttl": "applied",
+        "pitr": "applied",
+        "deletion_protection": "applied",
+        "resource_policy": "failed",
+    }
+    assert report["drift"] == []
+    reason = report["settings"]["resource_policy"]["reason"]
+    assert reason.startswith("not applied: the policy would lock restore-sync out of the table")
+    for name in ("CloudFormationRole", "VerifyFunctionRole"):
+        assert f"{role_arn(sandbox, name)} would be denied dynamodb:" in reason
+    assert "dynamodb:UpdateTable" in reason
+    assert "dynamodb:DescribeTable" in reason
+    assert role_arn(sandbox, "SnapshotFunctionRole") not in reason
+    after = app.settings_of(sandbox, target)
+    assert after["resource_policy"] == {"policy": None}
+    wanted = app.wanted_on_target(sandbox, source, target)
+    assert {name: after[name] for name in ("ttl", "pitr", "deletion_protection")} == {
+        name: wanted[name] for name in ("ttl", "pitr", "deletion_protection")
+    }

@@ -20,6 +20,7 @@ from cfnlint.rules import Match
 
 from restore_sync.history.changes import SETTINGS_CALLS
 from restore_sync.history.store import TTL_ATTRIBUTE
+from restore_sync.workflow.lockout import CLOUDFORMATION_TABLE_ACTIONS
 from tests.template.template_artefacts import (
     FUNCTIONS,
     PLACEHOLDER,
@@ -617,6 +618,39 @@ def test_roles_are_passed_only_to_cloudformation(transformed: dict[str, Any]) ->
         assert as_list(statement["Action"]) == ["iam:PassRole"], role
         assert ref_target(statement["Resource"]) == ("CloudFormationRole", "Arn"), role
         assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+
+
+def test_the_policy_check_simulates_exactly_the_roles_it_is_given_and_the_cloudformation_roles_table_actions(
+    template: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    functions = template["Resources"]
+    # Apply setting is told each role a copied resource policy must leave its access (workflow/lockout.py).
+    given = {
+        **template["Globals"]["Function"]["Environment"]["Variables"],
+        **functions["ApplySettingFunction"]["Properties"]["Environment"]["Variables"],
+    }
+    told = {name: ref_target(given[name]) for name in ("CFN_ROLE_ARN", "VERIFY_ROLE_ARN", "SNAPSHOT_ROLE_ARN")}
+    assert told == {
+        "CFN_ROLE_ARN": ("CloudFormationRole", "Arn"),
+        "VERIFY_ROLE_ARN": ("VerifyFunctionRole", "Arn"),
+        "SNAPSHOT_ROLE_ARN": ("SnapshotFunctionRole", "Arn"),
+    }
+    simulating = [
+        (r, s) for r, s in role_statements(transformed) if "iam:SimulatePrincipalPolicy" in as_list(s["Action"])
+    ]
+    assert [role for role, _ in simulating] == ["ApplySettingFunctionRole"]
+    statement = simulating[0][1]
+    assert as_list(statement["Action"]) == ["iam:SimulatePrincipalPolicy"]
+    # The roles of the account: those three, and any consumer role of a copied trigger (workflow/consumers.py).
+    assert as_list(statement["Resource"]) == [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}]
+    # The actions the check requires of the CloudFormation role are those the role is granted on every table.
+    cloudformation = [
+        a
+        for where, s in policy_statements(template)
+        if where.startswith("CloudFormationRole.Policies") and s.get("Sid") in ("ReadTables", "ChangeTables")
+        for a in as_list(s["Action"])
+    ]
+    assert sorted(cloudformation) == sorted(CLOUDFORMATION_TABLE_ACTIONS)
 
 
 def test_stack_operations_reach_only_this_deployments_governance_stacks(transformed: dict[str, Any]) -> None:

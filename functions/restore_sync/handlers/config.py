@@ -22,6 +22,9 @@ _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 class Config:
     stack_prefix: str = "restore-sync"
     cfn_role_arn: str = ""
+    # The roles a copied resource policy must leave their access to the target (Apply setting checks it).
+    verify_role_arn: str = ""
+    snapshot_role_arn: str = ""
     settings: tuple[str, ...] = NAMES
     backoff: Backoff = field(default_factory=Backoff)
     grace_seconds: int = 600
@@ -57,6 +60,8 @@ class Config:
         return cls(
             stack_prefix=env.get("STACK_PREFIX", cls.stack_prefix),
             cfn_role_arn=env.get("CFN_ROLE_ARN", ""),
+            verify_role_arn=env.get("VERIFY_ROLE_ARN", ""),
+            snapshot_role_arn=env.get("SNAPSHOT_ROLE_ARN", ""),
             settings=settings,
             backoff=backoff,
             grace_seconds=_number(env, "GRACE_SECONDS", cls.grace_seconds),

@@ -18,7 +18,8 @@ from restore_sync.settings import (
 )
 from restore_sync.settings.base import Fragment, Retarget, Setting, State
 
-# Apply order: a setting comes after the ones it needs; the rest follow the contract's order (design.md).
+# Apply order: a setting comes after the ones it needs; the rest follow the contract's order (design.md), but for
+# resource_policy, which comes last.
 REGISTRY: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -32,8 +33,10 @@ REGISTRY: dict[str, Setting] = {
         autoscaling.SETTING,
         contributor_insights.SETTING,
         alarms.SETTING,
-        resource_policy.SETTING,
         table_class.SETTING,
+        # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step
+        # need; the apply step checks the policy before applying it (workflow/lockout.py).
+        resource_policy.SETTING,
     )
 }
 

@@ -1,0 +1,143 @@
+"""Before a copied resource policy is applied: would it lock restore-sync's own roles out of the target?"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from restore_sync.aws import Aws, translated_errors
+from restore_sync.contracts import PlanItem, SettingResult
+from restore_sync.errors import ConfigurationError
+from restore_sync.settings import READ_ACTIONS
+
+SETTING = "resource_policy"
+# The table actions CloudFormation's handlers call to read and update a governed table: the CloudFormationRole's
+# ReadTables and ChangeTables statements in template.yaml (a test holds the two equal).
+CLOUDFORMATION_TABLE_ACTIONS: tuple[str, ...] = (
+    "dynamodb:DeleteResourcePolicy",
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeContributorInsights",
+    "dynamodb:DescribeKinesisStreamingDestination",
+    "dynamodb:DescribeTable",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:DisableKinesisStreamingDestination",
+    "dynamodb:EnableKinesisStreamingDestination",
+    "dynamodb:GetResourcePolicy",
+    "dynamodb:ListTagsOfResource",
+    "dynamodb:PutResourcePolicy",
+    "dynamodb:TagResource",
+    "dynamodb:UntagResource",
+    "dynamodb:UpdateContinuousBackups",
+    "dynamodb:UpdateContributorInsights",
+    "dynamodb:UpdateKinesisStreamingDestination",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateTimeToLive",
+)
+# What reads settings needs on the table itself: a table's resource policy governs only DynamoDB's actions.
+TABLE_READ_ACTIONS: tuple[str, ...] = tuple(action for action in READ_ACTIONS if action.startswith("dynamodb:"))
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role of the deployment that must keep `actions` on the target once its policy is applied."""
+
+    name: str
+    variable: str  # the environment variable that gives its ARN
+    arn: str
+    actions: tuple[str, ...]
+
+
+def roles_to_keep(cloudformation: str, verify: str, snapshot: str) -> tuple[Role, ...]:
+    """The roles that act on the target after its policy: CloudFormation's (the stack reads and updates the table
+    on every later change set), Verify's (reads every setting back) and the settings history's recorder (reads the
+    target's settings from now on). An empty ARN is refused when a policy is checked (`check_policy`)."""
+    return (
+        Role("the CloudFormation role", "CFN_ROLE_ARN", cloudformation, CLOUDFORMATION_TABLE_ACTIONS),
+        Role("the verify step's role", "VERIFY_ROLE_ARN", verify, TABLE_READ_ACTIONS),
+        Role("the settings history's recorder role", "SNAPSHOT_ROLE_ARN", snapshot, TABLE_READ_ACTIONS),
+    )
+
+
+def denied_actions(evaluation_results: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The actions a simulation did not allow (explicitly or implicitly denied), sorted."""
+    return tuple(sorted({r["EvalActionName"] for r in evaluation_results if r.get("EvalDecision") != "allowed"}))
+
+
+def lockout_reason(denied: Mapping[Role, Sequence[str]]) -> str | None:
+    """Why the policy must not be applied (each role it would lock out, with its denied actions and what to
+    change), or None when it leaves every role what it needs."""
+    locked = [(role, actions) for role, actions in denied.items() if actions]
+    if not locked:
+        return None
+    who = "; ".join(f"{role.name} {role.arn} would be denied {', '.join(actions)}" for role, actions in locked)
+    return (
+        f"not applied: the policy would lock restore-sync out of the table: {who}. Let these roles through the "
+        "source table's resource policy (for example add their ARNs to the principals its Deny exempts), then start "
+        "again with the same request; or put the policy on the target by hand once restore-sync is done with it"
+    )
+
+
+def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]) -> SettingResult | None:
+    """For the resource policy's plan item: a `failed` result when the policy it would apply denies any of `roles`
+    an action it needs on `table_arn` (as IAM's policy simulator evaluates the roles' policies with that resource
+    policy), or when IAM refuses to simulate it, so it is never applied unchecked; None when it may be applied, and
+    for every other setting."""
+    policy = (item.wanted or {}).get("policy") if item.setting == SETTING else None
+    if policy is None:
+        return None
+    unknown = [role.variable for role in roles if not role.arn]
+    if unknown:
+        raise ConfigurationError(
+            f"cannot check the resource policy: {', '.join(unknown)} not set; update the deployment"
+        )
+    document = json.dumps(policy)
+    denied: dict[Role, tuple[str, ...]] = {}
+    for role in roles:
+        try:
+            denied[role] = simulate_denied(aws, role, table_arn, document)
+        except ClientError as error:
+            # Unchecked is not applied: IAM refused the simulation (the policy, or this function's permission).
+            return SettingResult(
+                setting=SETTING,
+                status="failed",
+                error="PolicyNotChecked",
+                reason=(
+                    f"not applied: IAM could not simulate the policy for {role.name} {role.arn}: {error}. Check the "
+                    "policy by hand, then put it on the target yourself"
+                ),
+            )
+    reason = lockout_reason(denied)
+    if reason is None:
+        return None
+    return SettingResult(setting=SETTING, status="failed", error="PolicyLocksOut", reason=reason)
+
+
+def simulate_denied(aws: Aws, role: Role, table_arn: str, policy: str) -> tuple[str, ...]:
+    """The actions of `role` on `table_arn` that IAM's simulation denies with `policy` as the table's policy."""
+    # The simulator fills no request context: the principal's ARN and account are given so that conditions on them
+    # (an allow-list of principals) are evaluated as they will be for the role's sessions.
+    account = role.arn.split(":")[4]
+    context = [
+        {"ContextKeyName": "aws:PrincipalArn", "ContextKeyValues": [role.arn], "ContextKeyType": "string"},
+        {"ContextKeyName": "aws:PrincipalAccount", "ContextKeyValues": [account], "ContextKeyType": "string"},
+    ]
+    results: list[dict[str, Any]] = []
+    with translated_errors():
+        pages = (
+            aws.client("iam")
+            .get_paginator("simulate_principal_policy")
+            .paginate(
+                PolicySourceArn=role.arn,
+                ActionNames=list(role.actions),
+                ResourceArns=[table_arn],
+                ResourcePolicy=policy,
+                ContextEntries=context,
+            )
+        )
+        for page in pages:
+            results += page["EvaluationResults"]
+    return denied_actions(results)
