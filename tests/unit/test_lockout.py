@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from restore_sync.workflow.lockout import (
     CLOUDFORMATION_TABLE_ACTIONS,
     TABLE_READ_ACTIONS,
     check_policy,
+    covers,
     denied_actions,
     lockout_reason,
     roles_to_keep,
@@ -42,15 +44,15 @@ class RefusingIam:
 
     def paginate(self, **call: Any) -> list[dict[str, Any]]:
         raise ClientError(
-            {"Error": {"Code": "InvalidInput", "Message": "CallerArn is required"}}, "SimulatePrincipalPolicy"
+            {"Error": {"Code": "InvalidInput", "Message": "CallerArn is required"}}, "SimulateCustomPolicy"
         )
 
 
 class FakeIam:
-    """IAM's simulator as a table of decisions: (role ARN, action) -> decision, `allowed` unless listed."""
+    """IAM's SimulateCustomPolicy for the policies the check builds: an action is explicitly denied when a Deny
+    statement of the simulated policy names it (conditions are IAM's to evaluate; the sandbox's tests cover them)."""
 
-    def __init__(self, decisions: dict[tuple[str, str], str]) -> None:
-        self.decisions = decisions
+    def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
     def client(self, service: str, region: str | None = None) -> FakeIam:
@@ -58,15 +60,27 @@ class FakeIam:
         return self
 
     def get_paginator(self, operation: str) -> FakeIam:
-        assert operation == "simulate_principal_policy"
+        assert operation == "simulate_custom_policy"
         return self
 
     def paginate(self, **call: Any) -> list[dict[str, Any]]:
         self.calls.append(call)
-        role = call["PolicySourceArn"]
-        results = [result(a, self.decisions.get((role, a), "allowed")) for a in call["ActionNames"]]
+        [policy] = [json.loads(text) for text in call["PolicyInputList"]]
+        denied = {
+            action
+            for statement in policy["Statement"]
+            if statement["Effect"] == "Deny"
+            for pattern in as_list(statement["Action"])
+            for action in call["ActionNames"]
+            if fnmatch.fnmatchcase(action, pattern)
+        }
+        results = [result(a, "explicitDeny" if a in denied else "allowed") for a in call["ActionNames"]]
         # Two pages, as a truncated answer comes.
         return [{"EvaluationResults": results[:2]}, {"EvaluationResults": results[2:]}]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def item(policy: Any, setting: str = "resource_policy") -> PlanItem:
@@ -106,30 +120,57 @@ def test_the_reason_names_each_locked_out_role_its_denied_actions_and_what_to_ch
     assert "start again with the same request" in reason
 
 
-def test_a_policy_that_locks_a_role_out_is_refused_with_the_simulated_policy_and_principal() -> None:
-    iam = FakeIam({(VERIFY, "dynamodb:GetResourcePolicy"): "explicitDeny"})
-    refused = check_policy(iam, item(POLICY), TABLE, ROLES)  # type: ignore[arg-type]
+def test_a_policy_that_locks_a_role_out_is_refused_with_its_deny_statements_simulated_as_the_roles_own() -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "dynamodb:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": {"AWS": VERIFY}, "Action": "dynamodb:GetResourcePolicy", "Resource": "*"},
+        ],
+    }
+    iam = FakeIam()
+    refused = check_policy(iam, item(policy), TABLE, ROLES)  # type: ignore[arg-type]
     assert refused is not None
     assert (refused.setting, refused.status, refused.error) == ("resource_policy", "failed", "PolicyLocksOut")
     assert f"the verify step's role {VERIFY} would be denied dynamodb:GetResourcePolicy" in str(refused.reason)
-    assert [call["PolicySourceArn"] for call in iam.calls] == [CFN, VERIFY, SNAPSHOT]
-    for call in iam.calls:
-        # The policy simulated is the one the plan would apply, on the target, as the role's sessions call.
-        assert json.loads(call["ResourcePolicy"]) == POLICY
-        assert call["ResourceArns"] == [TABLE]
-        assert {
-            "ContextKeyName": "aws:PrincipalArn",
-            "ContextKeyValues": [call["PolicySourceArn"]],
-            "ContextKeyType": "string",
-        } in call["ContextEntries"]
+    # Only the role a Deny names is simulated: with the Deny (no Principal) beside an Allow of everything.
+    [call] = iam.calls
+    assert json.loads(call["PolicyInputList"][0])["Statement"] == [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "dynamodb:GetResourcePolicy", "Resource": "*"},
+    ]
+    assert call["ResourceArns"] == [TABLE]
+    context = {entry["ContextKeyName"]: entry["ContextKeyValues"] for entry in call["ContextEntries"]}
+    assert context["aws:PrincipalArn"] == [VERIFY]
 
 
-def test_a_policy_that_leaves_every_role_its_access_is_applied() -> None:
-    assert check_policy(FakeIam({}), item(POLICY), TABLE, ROLES) is None  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("element", "covered"),
+    [
+        ({"Principal": "*"}, True),
+        ({"Principal": {"AWS": "*"}}, True),
+        ({"Principal": {"AWS": "123456789012"}}, True),
+        ({"Principal": {"AWS": ["arn:aws:iam::123456789012:root"]}}, True),
+        ({"Principal": {"AWS": VERIFY}}, True),
+        ({"Principal": {"AWS": CFN}}, False),
+        ({"Principal": {"Service": "lambda.amazonaws.com"}}, False),
+        ({"NotPrincipal": {"AWS": CFN}}, True),
+        ({"NotPrincipal": {"AWS": [VERIFY]}}, False),
+    ],
+)
+def test_a_deny_applies_to_a_role_its_principal_names(element: dict[str, Any], covered: bool) -> None:
+    assert covers({"Effect": "Deny", "Action": "dynamodb:*", **element}, VERIFY) is covered
+
+
+def test_a_policy_that_leaves_every_role_its_access_is_applied_without_asking() -> None:
+    iam = FakeIam()
+    allow_only = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "dynamodb:*"}]}
+    assert check_policy(iam, item(allow_only), TABLE, ROLES) is None  # type: ignore[arg-type]
+    assert iam.calls == []
 
 
 def test_only_a_resource_policy_to_set_is_checked() -> None:
-    iam = FakeIam({})
+    iam = FakeIam()
     assert check_policy(iam, item(None), TABLE, ROLES) is None  # type: ignore[arg-type]
     assert check_policy(iam, item(POLICY, setting="tags"), TABLE, ROLES) is None  # type: ignore[arg-type]
     assert iam.calls == []
@@ -146,5 +187,5 @@ def test_a_policy_iam_cannot_simulate_is_not_applied_unchecked() -> None:
 def test_a_role_without_its_arn_is_a_configuration_error_not_a_pass() -> None:
     roles = roles_to_keep(CFN, "", SNAPSHOT)
     with pytest.raises(ConfigurationError, match="VERIFY_ROLE_ARN"):
-        check_policy(FakeIam({}), item(POLICY), TABLE, roles)  # type: ignore[arg-type]
-    assert check_policy(FakeIam({}), item(None), TABLE, roles) is None  # type: ignore[arg-type]
+        check_policy(FakeIam(), item(POLICY), TABLE, roles)  # type: ignore[arg-type]
+    assert check_policy(FakeIam(), item(None), TABLE, roles) is None  # type: ignore[arg-type]

@@ -1,4 +1,12 @@
-"""Before a copied resource policy is applied: would it lock restore-sync's own roles out of the target?"""
+"""Before a copied resource policy is applied: would it lock restore-sync's own roles out of the target?
+
+Within one account a table's resource policy can only take access away: an Allow there adds nothing to what the
+roles' own policies allow, so only its Deny statements matter. IAM's simulator cannot take a resource policy for a
+role (SimulatePrincipalPolicy then requires an IAM user as CallerArn, for the policy's Principal element), so the
+Deny statements whose Principal covers a role are given to SimulateCustomPolicy as that role's own, beside an
+Allow of everything, with the request context the role's calls carry: IAM's own evaluation of the actions,
+resources and conditions then says what the policy would deny the role.
+"""
 
 from __future__ import annotations
 
@@ -83,8 +91,8 @@ def lockout_reason(denied: Mapping[Role, Sequence[str]]) -> str | None:
 
 def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]) -> SettingResult | None:
     """For the resource policy's plan item: a `failed` result when the policy it would apply denies any of `roles`
-    an action it needs on `table_arn` (as IAM's policy simulator evaluates the roles' policies with that resource
-    policy), or when IAM refuses to simulate it, so it is never applied unchecked; None when it may be applied, and
+    an action it needs on `table_arn` (as IAM's policy simulator evaluates the policy's Deny statements for each
+    role), or when IAM refuses to simulate it, so it is never applied unchecked; None when it may be applied, and
     for every other setting."""
     policy = (item.wanted or {}).get("policy") if item.setting == SETTING else None
     if policy is None:
@@ -116,25 +124,65 @@ def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]
     return SettingResult(setting=SETTING, status="failed", error="PolicyLocksOut", reason=reason)
 
 
+def covers(statement: Mapping[str, Any], role_arn: str) -> bool:
+    """Whether a resource policy statement's Principal (or NotPrincipal) applies to the sessions of `role_arn`."""
+    account = role_arn.split(":")[4]
+    partition = role_arn.split(":")[1]
+    role_name = role_arn.rsplit("/", 1)[-1]
+    names = {"*", account, f"arn:{partition}:iam::{account}:root", role_arn}
+    if "NotPrincipal" in statement:
+        listed = _principals(statement["NotPrincipal"])
+        sessions = {n for n in listed if n.startswith(f"arn:{partition}:sts::{account}:assumed-role/{role_name}/")}
+        return not (names & listed or sessions)
+    return bool(names & _principals(statement.get("Principal")))
+
+
+def _principals(element: Any) -> set[str]:
+    if element == "*":
+        return {"*"}
+    if not isinstance(element, Mapping):
+        return set()
+    named = element.get("AWS", [])
+    return {str(name) for name in (named if isinstance(named, list) else [named])}
+
+
+def denials_for(policy: Mapping[str, Any], role_arn: str) -> dict[str, Any] | None:
+    """The policy's Deny statements that apply to `role_arn`, as an identity policy beside an Allow of everything
+    (the role's own policies allow what it needs); None when no Deny applies to it."""
+    statements = policy.get("Statement", [])
+    denies = [
+        {key: value for key, value in statement.items() if key not in ("Principal", "NotPrincipal")}
+        for statement in (statements if isinstance(statements, list) else [statements])
+        if statement.get("Effect") == "Deny" and covers(statement, role_arn)
+    ]
+    if not denies:
+        return None
+    allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    return {"Version": "2012-10-17", "Statement": [allow_all, *denies]}
+
+
 def simulate_denied(aws: Aws, role: Role, table_arn: str, policy: str) -> tuple[str, ...]:
-    """The actions of `role` on `table_arn` that IAM's simulation denies with `policy` as the table's policy."""
-    # The simulator fills no request context: the principal's ARN and account are given so that conditions on them
-    # (an allow-list of principals) are evaluated as they will be for the role's sessions.
+    """The actions of `role` on `table_arn` that `policy`, as the table's policy, would deny."""
+    denials = denials_for(json.loads(policy), role.arn)
+    if denials is None:
+        return ()
+    # The request context of the role's calls, as far as a policy's conditions can ask for it.
     account = role.arn.split(":")[4]
     context = [
         {"ContextKeyName": "aws:PrincipalArn", "ContextKeyValues": [role.arn], "ContextKeyType": "string"},
         {"ContextKeyName": "aws:PrincipalAccount", "ContextKeyValues": [account], "ContextKeyType": "string"},
+        {"ContextKeyName": "aws:PrincipalType", "ContextKeyValues": ["AssumedRole"], "ContextKeyType": "string"},
+        {"ContextKeyName": "aws:SecureTransport", "ContextKeyValues": ["true"], "ContextKeyType": "boolean"},
     ]
     results: list[dict[str, Any]] = []
     with translated_errors():
         pages = (
             aws.client("iam")
-            .get_paginator("simulate_principal_policy")
+            .get_paginator("simulate_custom_policy")
             .paginate(
-                PolicySourceArn=role.arn,
+                PolicyInputList=[json.dumps(denials)],
                 ActionNames=list(role.actions),
                 ResourceArns=[table_arn],
-                ResourcePolicy=policy,
                 ContextEntries=context,
             )
         )

@@ -11,9 +11,15 @@ simulation predicts is what the sandbox then does.
 
 moto internals patched: none replaced; `IamResponse` gains the two operations (moto has neither).
 
+With a ResourcePolicy, IAM requires CallerArn, the ARN of an IAM user (its API reference: "required if you include
+a ResourcePolicy and the PolicySourceArn is not the ARN for an IAM user", so that the policy's Principal element
+has a value); without it, or with another kind of ARN, the call is InvalidInput, as in AWS. A role's resource
+policy access cannot be simulated that way: restore-sync simulates the Deny statements as the role's own
+(SimulateCustomPolicy, `restore_sync.workflow.lockout`).
+
 Limits: roles only as PolicySourceArn (not users or groups); no permission boundaries, SCPs or pagination
-(MaxItems, Marker); StartPosition and EndPosition of matched statements are not given; the simulated caller is
-the role's session (`CallerArn` is ignored), so a resource policy naming the role matches.
+(MaxItems, Marker); StartPosition and EndPosition of matched statements are not given; AWS's exact message for
+the missing CallerArn is not known here.
 """
 
 from __future__ import annotations
@@ -90,6 +96,19 @@ def simulate(
     return results
 
 
+def _caller_for_resource_policy(response: IamResponse, resource_policy: str | None) -> str | None:
+    """The simulated caller a resource policy's Principal is matched against: IAM requires an IAM user's ARN as
+    CallerArn with a ResourcePolicy (the policy source here is never a user), and takes no other principal."""
+    caller = response._get_param("CallerArn")
+    if not resource_policy:
+        return None
+    if not caller:
+        raise InvalidInput("CallerArn is required when ResourcePolicy is given and PolicySourceArn is not an IAM user")
+    if ":user/" not in str(caller):
+        raise InvalidInput(f"CallerArn must be the ARN of an IAM user, not {caller}")
+    return str(caller)
+
+
 def simulate_principal_policy(self: IamResponse) -> ActionResult:
     source = str(self._get_param("PolicySourceArn"))
     account = self.current_account
@@ -102,7 +121,9 @@ def simulate_principal_policy(self: IamResponse) -> ActionResult:
     policies += _documents(_listed(self, "PolicyInputList"))
     resource_policy_text = self._get_param("ResourcePolicy")
     resource_policy = _documents([resource_policy_text])[0] if resource_policy_text else None
-    principal = f"arn:{self.partition}:sts::{account}:assumed-role/{role.name}/simulation"
+    principal = _caller_for_resource_policy(self, resource_policy_text) or (
+        f"arn:{self.partition}:sts::{account}:assumed-role/{role.name}/simulation"
+    )
     keys = {"aws:PrincipalArn": [role.arn], "aws:PrincipalAccount": [account]}
     keys.update(_context(_listed(self, "ContextEntries")))
     results = simulate(
@@ -122,7 +143,10 @@ def simulate_custom_policy(self: IamResponse) -> ActionResult:
     policies = _documents(_listed(self, "PolicyInputList"))
     resource_policy_text = self._get_param("ResourcePolicy")
     resource_policy = _documents([resource_policy_text])[0] if resource_policy_text else None
-    caller = str(self._get_param("CallerArn") or f"arn:{self.partition}:iam::{account}:root")
+    caller = (
+        _caller_for_resource_policy(self, self._get_param("ResourcePolicy"))
+        or f"arn:{self.partition}:iam::{account}:root"
+    )
     results = simulate(
         account,
         caller,

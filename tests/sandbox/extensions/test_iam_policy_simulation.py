@@ -59,21 +59,54 @@ def test_each_action_and_resource_gets_its_decision_and_the_statement_that_decid
     assert results[0]["MatchedStatements"] == [{"SourcePolicyId": "identity:ReadOrders", "SourcePolicyType": "role"}]
 
 
-def test_a_resource_policy_takes_part_in_the_simulation(sandbox: Sandbox) -> None:
+def test_a_resource_policy_needs_an_iam_user_as_caller_and_then_takes_part(sandbox: Sandbox) -> None:
     arn = role(sandbox, {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"})
     deny_all = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "dynamodb:UpdateTable", "Resource": "*"}],
     }
+    ask = {
+        "PolicySourceArn": arn,
+        "ActionNames": ["dynamodb:UpdateTable", "dynamodb:DescribeTable"],
+        "ResourceArns": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+        "ResourcePolicy": json.dumps(deny_all),
+    }
+    iam = sandbox.client("iam")
 
-    results = sandbox.client("iam").simulate_principal_policy(
-        PolicySourceArn=arn,
-        ActionNames=["dynamodb:UpdateTable", "dynamodb:DescribeTable"],
-        ResourceArns=["arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
-        ResourcePolicy=json.dumps(deny_all),
-    )["EvaluationResults"]
+    errors = []
+    for caller in ({}, {"CallerArn": arn}):
+        with pytest.raises(ClientError) as raised:
+            iam.simulate_principal_policy(**ask, **caller)
+        errors.append(raised.value.response["Error"]["Code"])
+    results = iam.simulate_principal_policy(**ask, CallerArn="arn:aws:iam::123456789012:user/bob")
 
-    assert [r["EvalDecision"] for r in results] == ["explicitDeny", "allowed"]
+    assert errors == ["InvalidInput", "InvalidInput"], "IAM takes only an IAM user as the caller of a resource policy"
+    assert [r["EvalDecision"] for r in results["EvaluationResults"]] == ["explicitDeny", "allowed"]
+
+
+def test_a_custom_policy_is_simulated_with_the_context_given(sandbox: Sandbox) -> None:
+    allow_list = {"StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/app-*"}}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "dynamodb:*", "Resource": "*", "Condition": allow_list},
+        ],
+    }
+
+    def decision(principal: str) -> str:
+        results = sandbox.client("iam").simulate_custom_policy(
+            PolicyInputList=[json.dumps(policy)],
+            ActionNames=["dynamodb:DescribeTable"],
+            ResourceArns=["arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+            ContextEntries=[
+                {"ContextKeyName": "aws:PrincipalArn", "ContextKeyValues": [principal], "ContextKeyType": "string"}
+            ],
+        )["EvaluationResults"]
+        return str(results[0]["EvalDecision"])
+
+    assert decision("arn:aws:iam::123456789012:role/app-reader") == "allowed"
+    assert decision("arn:aws:iam::123456789012:role/restore-sync-VerifyFunctionRole-X") == "explicitDeny"
 
 
 def test_a_role_that_does_not_exist_is_no_such_entity(sandbox: Sandbox) -> None:
