@@ -1,0 +1,89 @@
+"""The scenario of `make test-aws` (tests/scenarios/restore_made_whole.py), run here against the sandbox: the same
+code, only the target differs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.server import Sandbox
+from tests.scenarios import restore_made_whole
+from tests.scenarios.restore_made_whole import Names
+from tests.scenarios.sandbox_target import SandboxTarget
+
+
+@pytest.fixture
+def target(sandbox: Sandbox) -> Iterator[SandboxTarget]:
+    yield SandboxTarget(sandbox)
+    dynamodb_restore.reset()
+
+
+def leftovers(sandbox: Sandbox, names: Names) -> list[str]:
+    """Tables (the settings history's too), stacks, log groups and artefacts of this run still in the sandbox."""
+    tables = [t for t in sandbox.client("dynamodb").list_tables()["TableNames"] if t.startswith(names.stack)]
+    stacks = [
+        s["StackName"]
+        for s in sandbox.client("cloudformation").list_stacks()["StackSummaries"]
+        if s["StackName"].startswith(names.stack) and s["StackStatus"] != "DELETE_COMPLETE"
+    ]
+    groups = sandbox.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{names.stack}")["logGroups"]
+    bucket = f"sandbox-artifacts-{sandbox.account_id}-{sandbox.region}"
+    listed = sandbox.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{names.stack}/").get("Contents", [])
+    return sorted({*tables, *stacks, *(g["logGroupName"] for g in groups), *(o["Key"] for o in listed)})
+
+
+def test_the_scenario_makes_the_restored_table_whole_and_deletes_everything_it_made(
+    sandbox: Sandbox, target: SandboxTarget
+) -> None:
+    names = Names.fresh("whole")
+    shown: list[str] = []
+
+    result = restore_made_whole.run(target, names, show=shown.append)
+
+    assert result.execution["status"] == "SUCCEEDED"
+    assert result.report["outcome"] == "succeeded"
+    assert result.report["stack"].startswith(f"{names.stack}-{names.target}-")
+    assert result.items == (restore_made_whole.ITEMS, restore_made_whole.ITEMS)
+    deleted = {d.what: d for d in result.deletions}
+    assert all(d.error is None for d in result.deletions), [d.line() for d in result.deletions]
+    assert f"governance stack {result.report['stack']}" in deleted
+    assert {f"table {names.target}", f"table {names.source}", f"app stack {names.stack}"} <= set(deleted)
+    assert any(what.startswith(f"retained table {names.stack}-SettingsHistoryTable") for what in deleted)
+    assert any(what.startswith("log group /aws/lambda/") for what in deleted)
+    assert leftovers(sandbox, names) == []
+    assert any("source vs target" in line for line in shown)
+
+
+class FailingAfterDeploy(SandboxTarget):
+    def deploy_app(self, stack_name: str, parameters: dict[str, str]) -> dict[str, str]:
+        super().deploy_app(stack_name, parameters)
+        raise RuntimeError("the run broke after the deploy")
+
+
+def test_a_run_that_breaks_still_deletes_everything_it_made_and_says_so(sandbox: Sandbox) -> None:
+    target = FailingAfterDeploy(sandbox)
+    names = Names.fresh("broken")
+    shown: list[str] = []
+
+    with pytest.raises(RuntimeError, match="the run broke after the deploy"):
+        restore_made_whole.run(target, names, show=shown.append)
+
+    cleanup = shown[shown.index("cleanup:") + 1 :]
+    assert any(line.startswith(f"  ok      table {names.source}") for line in cleanup)
+    assert any(line.startswith(f"  ok      app stack {names.stack}") for line in cleanup)
+    assert any(line.startswith(f"  ok      retained table {names.stack}-SettingsHistoryTable") for line in cleanup)
+    assert leftovers(sandbox, names) == []
+
+
+def test_a_region_without_a_trail_is_refused_before_anything_is_made(sandbox: Sandbox) -> None:
+    target = SandboxTarget(sandbox)
+    sandbox.client("cloudtrail").stop_logging(Name="management-events")
+    names = Names.fresh("untracked")
+    try:
+        with pytest.raises(restore_made_whole.ScenarioFailed, match="could never notice the restore"):
+            restore_made_whole.run(target, names, show=lambda line: None)
+    finally:
+        sandbox.client("cloudtrail").start_logging(Name="management-events")
+    assert leftovers(sandbox, names) == []
