@@ -101,7 +101,8 @@ class AccountTarget:
         ]  # fmt: skip
 
     def deploy_command(self, build_dir: Path, stack_name: str, parameters: dict[str, str]) -> list[str]:
-        overrides = [f"{key}={value}" for key, value in sorted(parameters.items())]
+        # One argument of space-separated Key=Value pairs, as `sam deploy --parameter-overrides` reads it.
+        overrides = " ".join(f"{key}={value}" for key, value in sorted(parameters.items()))
         return [
             "sam", "deploy",
             "--template-file", str(build_dir / "template.yaml"),
@@ -111,7 +112,7 @@ class AccountTarget:
             # artefacts under the stack's name, which `sam delete` removes.
             "--resolve-s3",
             "--s3-prefix", stack_name,
-            *(["--parameter-overrides", *overrides] if overrides else []),
+            *(["--parameter-overrides", overrides] if overrides else []),
             "--no-confirm-changeset",
             "--no-fail-on-empty-changeset",
             *self._where(),

@@ -85,7 +85,7 @@ class Recorder:
 def test_the_app_is_built_then_deployed_with_a_random_stack_name_and_the_capabilities_it_needs(tmp_path: Path) -> None:
     target = AccountTarget("dev", "eu-west-1", root=ROOT, build_args=["--use-container"], runner=Recorder())
     build = target.build_command(tmp_path)
-    deploy = target.deploy_command(tmp_path, "restore-sync-test-1a2b3c4d", {"HorizonHours": "6"})
+    deploy = target.deploy_command(tmp_path, "restore-sync-test-1a2b3c4d", {"HorizonHours": "6", "LogLevel": "DEBUG"})
 
     assert build[:2] == ["sam", "build"]
     assert build[build.index("--template-file") + 1] == str(ROOT / "template.yaml")
@@ -95,7 +95,7 @@ def test_the_app_is_built_then_deployed_with_a_random_stack_name_and_the_capabil
     flags = {flag: deploy[i + 1] for i, flag in enumerate(deploy) if flag.startswith("--") and i + 1 < len(deploy)}
     assert flags["--stack-name"] == "restore-sync-test-1a2b3c4d"
     assert flags["--capabilities"] == "CAPABILITY_IAM"
-    assert flags["--parameter-overrides"] == "HorizonHours=6"
+    assert flags["--parameter-overrides"] == "HorizonHours=6 LogLevel=DEBUG"
     assert flags["--s3-prefix"] == "restore-sync-test-1a2b3c4d"
     assert flags["--region"] == "eu-west-1"
     assert flags["--profile"] == "dev"
