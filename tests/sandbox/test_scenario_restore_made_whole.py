@@ -9,7 +9,7 @@ import pytest
 
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
-from tests.scenarios import restore_made_whole
+from tests.scenarios import account, restore_made_whole
 from tests.scenarios.restore_made_whole import Names
 from tests.scenarios.sandbox_target import SandboxTarget
 
@@ -87,3 +87,24 @@ def test_a_region_without_a_trail_is_refused_before_anything_is_made(sandbox: Sa
     finally:
         sandbox.client("cloudtrail").start_logging(Name="management-events")
     assert leftovers(sandbox, names) == []
+
+
+class RestoreNeverNoticed(SandboxTarget):
+    def deploy_app(self, stack_name: str, parameters: dict[str, str]) -> dict[str, str]:
+        super().deploy_app(stack_name, parameters)
+        raise TimeoutError("no execution started within 900 s")
+
+
+def test_make_test_aws_entry_point_reports_a_failed_run_with_status_1_after_cleaning_up(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environ = {"AWS_PROFILE": "dev", "AWS_REGION": sandbox.region}
+    target = RestoreNeverNoticed(sandbox)
+
+    status = account.main(environ=environ, which=lambda name: "/usr/bin/sam", target=target)
+
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "make test-aws FAILED: no execution started within 900 s" in captured.err
+    assert "cleanup:" in captured.out
+    assert "FAILED  " not in captured.out

@@ -352,7 +352,12 @@ def _stacks_named(cloudformation: Any, prefix: str) -> list[str]:
 
 
 def _delete_stack(cloudformation: Any, stack: str, budget: Budget, sleep: Callable[[float], None]) -> str:
-    if _stack_status(cloudformation, stack) is None:
+    # A stack that an execution stopped mid-change-set is still updating: CloudFormation deletes it only after
+    # (one whose import change set was never executed stays REVIEW_IN_PROGRESS, and can be deleted at once).
+    settled = _until(
+        lambda: _settled_status(cloudformation, stack), budget.stack_deleted, budget.poll, sleep, f"{stack} settled"
+    )
+    if settled == "gone":
         return "not there"
     cloudformation.delete_stack(StackName=stack)
 
@@ -365,6 +370,16 @@ def _delete_stack(cloudformation: Any, stack: str, budget: Budget, sleep: Callab
 
     _until(gone, budget.stack_deleted, budget.poll, sleep, f"stack {stack} deleted")
     return "deleted; its table is retained and deleted on its own"
+
+
+def _settled_status(cloudformation: Any, stack: str) -> str | None:
+    """The stack's status once no operation runs on it ("gone" when there is no stack), else None."""
+    status = _stack_status(cloudformation, stack)
+    if status is None:
+        return "gone"
+    if status.endswith("_IN_PROGRESS") and status not in ("REVIEW_IN_PROGRESS", "DELETE_IN_PROGRESS"):
+        return None
+    return status
 
 
 def _delete_app(target: Target, cloudformation: Any, stack: str) -> str:
