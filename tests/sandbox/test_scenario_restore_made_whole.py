@@ -4,6 +4,8 @@ code, only the target differs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +13,7 @@ from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 from tests.scenarios import account, restore_made_whole
 from tests.scenarios.restore_made_whole import Names
-from tests.scenarios.sandbox_target import SandboxTarget
+from tests.scenarios.sandbox_target import BUDGET, SandboxTarget
 
 
 @pytest.fixture
@@ -108,3 +110,41 @@ def test_make_test_aws_entry_point_reports_a_failed_run_with_status_1_after_clea
     assert "make test-aws FAILED: no execution started within 900 s" in captured.err
     assert "cleanup:" in captured.out
     assert "FAILED  " not in captured.out
+
+
+class SamInTheSandbox:
+    """Stands in for the sam command: `sam deploy` deploys into the sandbox, `sam delete` deletes from it."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.deployer = SandboxTarget(sandbox)
+        self.commands: list[list[str]] = []
+
+    def __call__(self, command: list[str], cwd: Any, check: bool) -> None:
+        self.commands.append(command)
+        stack = command[command.index("--stack-name") + 1] if "--stack-name" in command else ""
+        if command[1] == "deploy":
+            overrides = command[command.index("--parameter-overrides") + 1].split()
+            self.deployer.deploy_app(stack, dict(pair.split("=", 1) for pair in overrides))
+        elif command[1] == "delete":
+            self.deployer.delete_app(stack)
+
+
+def test_the_account_target_runs_the_scenario_through_its_profile_and_the_sam_commands(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config").write_text("[profile scenario]\nregion = eu-west-1\n")
+    (tmp_path / "credentials").write_text("[scenario]\naws_access_key_id = a\naws_secret_access_key = b\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    sam = SamInTheSandbox(sandbox)
+    target = account.AccountTarget("scenario", sandbox.region, runner=sam)
+    target.budget = BUDGET  # the sandbox's waits: its virtual clock makes them short
+    names = Names.fresh("account")
+
+    result = restore_made_whole.run(target, names, show=lambda line: None)
+
+    assert target.description == f"AWS account {sandbox.account_id} in {sandbox.region} (profile scenario)"
+    assert result.report["outcome"] == "succeeded"
+    assert [command[1] for command in sam.commands] == ["build", "deploy", "delete"]
+    assert all(d.error is None for d in result.deletions), [d.line() for d in result.deletions]
+    assert leftovers(sandbox, names) == []

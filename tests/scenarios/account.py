@@ -21,7 +21,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from restore_sync_tools.errors import UserError
 from restore_sync_tools.executions import stack_outputs
-from tests.scenarios import restore_made_whole
 from tests.scenarios.target import Budget, Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +164,11 @@ def main(
     except (BotoCoreError, ClientError) as error:
         print(f"make test-aws cannot use profile {environ['AWS_PROFILE']}: {error}", file=sys.stderr)
         return 2
+    # Imported once the profile is known good: the scenario reads its tables' keys and items from the sandbox's
+    # examples, whose import loads moto, which builds a boto3 session of AWS_PROFILE as it loads (moto only
+    # intercepts calls while a mock is active, and none is here).
+    from tests.scenarios import restore_made_whole
+
     try:
         restore_made_whole.run(target, show=lambda line: print(line, flush=True))
     except (
