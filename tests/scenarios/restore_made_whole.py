@@ -104,23 +104,26 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Result:
     """Runs the scenario against `target`; returns what it saw when the target was made whole. Raises
-    ScenarioFailed when it was not, and any other error as it happened; in every case, everything created is
-    deleted first (each deletion attempted on its own and shown), and CleanupFailed is raised (or added as a note
-    to the error in flight) when something is left."""
+    ScenarioFailed when it was not (before creating anything when the region has no trail restore-sync could
+    hear the restore through), and any other error as it happened. Once anything was created, everything is
+    deleted in `finally` (each deletion attempted on its own and shown), and CleanupFailed is raised (or added
+    as a note to the error in flight) when something is left."""
     names = names or Names.fresh()
     result, found = Result(), _Found()
     show(f"{target.description}: stack {names.stack}, tables {names.source} and {names.target}")
+    _preflight(target)
+    failure: BaseException | None = None
     try:
-        _preflight(target)
         _run(target, names, result, found, show, now, sleep)
-    except BaseException as error:
-        left = _cleanup(target, names, found, show, sleep, result)
-        if left:
-            error.add_note(f"left behind, delete by hand: {'; '.join(left)}")
+    except BaseException as error:  # Ctrl-C too: the cleanup below runs, and the error goes on
+        failure = error
         raise
-    left = _cleanup(target, names, found, show, sleep, result)
-    if left:
-        raise CleanupFailed(f"left behind, delete by hand: {'; '.join(left)}")
+    finally:
+        left = _cleanup(target, names, found, show, sleep, result)
+        if left and failure is not None:
+            failure.add_note(f"left behind, delete by hand: {'; '.join(left)}")
+        elif left:
+            raise CleanupFailed(f"left behind, delete by hand: {'; '.join(left)}")
     return result
 
 
