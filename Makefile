@@ -54,7 +54,7 @@ test-aws:
 	  echo "(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html)" >&2; \
 	  exit 2; }
 	@$(MAKE) --no-print-directory install
-	$(PY) -m tests.scenarios.account
+	SAM_BUILD_ARGS="$(SAM_BUILD_ARGS)" $(PY) -m tests.scenarios.account
 
 demo: $(STAMP)
 	$(BIN)/restore-sync demo

@@ -63,7 +63,7 @@ def test_a_region_without_a_trail_is_refused_before_anything_is_made(sandbox: Sa
     sandbox.client("cloudtrail").stop_logging(Name="management-events")
     names = Names.fresh("untracked")
     try:
-        with pytest.raises(restore_made_whole.ScenarioFailed, match="could never notice the restore"):
+        with pytest.raises(restore_made_whole.Refused, match="could never notice the restore"):
             restore_made_whole.run(target, names, show=lambda line: None)
     finally:
         sandbox.client("cloudtrail").start_logging(Name="management-events")

@@ -171,6 +171,9 @@ def main(
 
     try:
         restore_made_whole.run(target, show=lambda line: print(line, flush=True))
+    except restore_made_whole.Refused as error:
+        print(f"make test-aws refused: {error}", file=sys.stderr)
+        return 2
     except (
         restore_made_whole.ScenarioFailed,
         restore_made_whole.CleanupFailed,

@@ -43,6 +43,10 @@ class ScenarioFailed(AssertionError):
         self.problems = problems
 
 
+class Refused(RuntimeError):
+    """The run would be pointless, and nothing was created: the message says what to fix."""
+
+
 class CleanupFailed(RuntimeError):
     """Something the scenario made could not be deleted: each line names it and says why."""
 
@@ -104,8 +108,8 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Result:
     """Runs the scenario against `target`; returns what it saw when the target was made whole. Raises
-    ScenarioFailed when it was not (before creating anything when the region has no trail restore-sync could
-    hear the restore through), and any other error as it happened. Once anything was created, everything is
+    ScenarioFailed when it was not, Refused before creating anything when the region has no trail restore-sync
+    could hear the restore through, and any other error as it happened. Once anything was created, everything is
     deleted in `finally` (each deletion attempted on its own and shown), and CleanupFailed is raised (or added
     as a note to the error in flight) when something is left."""
     names = names or Names.fresh()
@@ -131,7 +135,7 @@ def _preflight(target: Target) -> None:
     """Refuses before anything is created when no trail would tell EventBridge of the restore (the doctor's check)."""
     check = doctor.trail_check(target.region, doctor.trail_answers(target.session.client("cloudtrail")))
     if check.verdict == "fail":
-        raise ScenarioFailed([f"restore-sync could never notice the restore in {target.region}: {check.detail}"])
+        raise Refused(f"restore-sync could never notice the restore in {target.region}: {check.detail}")
 
 
 def _run(
