@@ -246,10 +246,11 @@ def _enable_pitr(ddb: Any, name: str) -> bool | None:
 def _restorable_after(ddb: Any, name: str, moment: datetime) -> datetime | None:
     described = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
     pitr = described.get("PointInTimeRecoveryDescription") or {}
-    latest = pitr.get("LatestRestorableDateTime")
-    if pitr.get("PointInTimeRecoveryStatus") == "ENABLED" and latest is not None and latest >= moment:
-        return latest  # type: ignore[no-any-return]
-    return None
+    latest, earliest = pitr.get("LatestRestorableDateTime"), pitr.get("EarliestRestorableDateTime")
+    if pitr.get("PointInTimeRecoveryStatus") != "ENABLED" or latest is None or earliest is None:
+        return None
+    # Just after PITR is enabled, the latest restorable time may not have caught up with the earliest yet.
+    return latest if latest >= max(moment, earliest) else None  # type: ignore[no-any-return]
 
 
 def _status(ddb: Any, name: str) -> str | None:
