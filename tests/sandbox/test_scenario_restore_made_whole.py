@@ -33,7 +33,9 @@ def leftovers(sandbox: Sandbox, names: Names) -> list[str]:
     groups = sandbox.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{names.stack}")["logGroups"]
     bucket = f"sandbox-artifacts-{sandbox.account_id}-{sandbox.region}"
     listed = sandbox.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{names.stack}/").get("Contents", [])
-    return sorted({*tables, *stacks, *(g["logGroupName"] for g in groups), *(o["Key"] for o in listed)})
+    # CloudFormation names a stack's bucket after the stack, in lower case.
+    buckets = [b["Name"] for b in sandbox.client("s3").list_buckets()["Buckets"] if b["Name"].startswith(names.stack)]
+    return sorted({*tables, *stacks, *buckets, *(g["logGroupName"] for g in groups), *(o["Key"] for o in listed)})
 
 
 def test_the_scenario_makes_the_restored_table_whole_and_deletes_everything_it_made(
@@ -54,6 +56,7 @@ def test_the_scenario_makes_the_restored_table_whole_and_deletes_everything_it_m
     assert {f"table {names.target}", f"table {names.source}", f"app stack {names.stack}"} <= set(deleted)
     assert any(what.startswith(f"retained table {names.stack}-SettingsHistoryTable") for what in deleted)
     assert any(what.startswith("log group /aws/lambda/") for what in deleted)
+    assert any(what.startswith("retained bucket ") for what in deleted), "the execution data bucket"
     assert leftovers(sandbox, names) == []
     assert any("source vs target" in line for line in shown)
 

@@ -97,6 +97,7 @@ class _Found:
     governance_stacks: set[str] = field(default_factory=set)
     state_machines: set[str] = field(default_factory=set)
     retained_tables: set[str] = field(default_factory=set)
+    retained_buckets: set[str] = field(default_factory=set)
     log_groups: set[str] = field(default_factory=set)
 
 
@@ -276,8 +277,8 @@ def _until(check: Callable[[], Any], limit: float, interval: float, sleep: Calla
 
 
 def _note_app_leftovers(cloudformation: Any, stack: str, found: _Found) -> None:
-    """Records what deleting the app stack does not delete: tables it retains (the settings history), and the log
-    groups Lambda created for its functions."""
+    """Records what deleting the app stack does not delete: the tables and buckets it retains (the settings history,
+    the execution data), and the log groups Lambda created for its functions."""
     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack):
         for resource in page["StackResourceSummaries"]:
             physical = resource.get("PhysicalResourceId")
@@ -285,6 +286,8 @@ def _note_app_leftovers(cloudformation: Any, stack: str, found: _Found) -> None:
                 continue
             if resource["ResourceType"] == "AWS::DynamoDB::Table":
                 found.retained_tables.add(physical)
+            elif resource["ResourceType"] == "AWS::S3::Bucket":
+                found.retained_buckets.add(physical)
             elif resource["ResourceType"] == "AWS::Lambda::Function":
                 found.log_groups.add(f"/aws/lambda/{physical}")
             elif resource["ResourceType"] == "AWS::StepFunctions::StateMachine":
@@ -333,6 +336,9 @@ def _cleanup(
     attempt(f"app stack {names.stack}", lambda: _delete_app(target, cloudformation, names.stack))
     for table in sorted(found.retained_tables):
         attempt(f"retained table {table}", lambda t=table: _delete_table(ddb, t, budget, sleep))
+    s3 = session.client("s3")
+    for bucket in sorted(found.retained_buckets):
+        attempt(f"retained bucket {bucket}", lambda b=bucket: _delete_bucket(s3, b))
     for group in sorted(found.log_groups):
         attempt(f"log group {group}", lambda group=group: _delete_log_group(logs, group))
     result.deletions = deletions
@@ -431,6 +437,22 @@ def _stop_executions(sfn: Any, machine: str) -> str:
             sfn.stop_execution(executionArn=execution["executionArn"], cause="make test-aws cleanup")
             stopped += 1
     return f"{stopped} stopped"
+
+
+def _delete_bucket(s3: Any, bucket: str) -> str:
+    """Empties `bucket` (every version, should it be versioned) and deletes it."""
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            listed = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            objects = [{"Key": o["Key"], "VersionId": o["VersionId"]} for o in listed]
+            for start in range(0, len(objects), 1000):
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start : start + 1000], "Quiet": True})
+        s3.delete_bucket(Bucket=bucket)
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucket":
+            return "not there"
+        raise
+    return "emptied and deleted"
 
 
 def _delete_log_group(logs: Any, group: str) -> str:
