@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install test lint typecheck unit demo bench sandbox clean system-packages workflow console console-screenshot
+.PHONY: install test test-aws lint typecheck unit demo bench sandbox clean system-packages workflow console console-screenshot
 
 install: $(STAMP)
 
@@ -39,6 +39,22 @@ system-packages:
 # Test modules run in parallel, one sandbox (one moto) per worker process.
 test: lint typecheck system-packages
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+# Opt-in, billed to the account, never in `make test` or CI: the scenario of tests/sandbox/test_scenario_restore_made_whole.py
+# against a real account (README: Testing against a real account). Refuses before building anything when AWS_PROFILE,
+# AWS_REGION or the sam command is missing. SAM_BUILD_ARGS goes to `sam build` (e.g. --use-container).
+test-aws:
+	@if [ -z "$$AWS_PROFILE" ] || [ -z "$$AWS_REGION" ]; then \
+	  echo "make test-aws deploys restore-sync into a real AWS account, billed to it: set AWS_PROFILE and AWS_REGION," >&2; \
+	  echo "e.g. AWS_PROFILE=dev AWS_REGION=eu-west-1 make test-aws (README: Testing against a real account)" >&2; \
+	  exit 2; \
+	fi
+	@command -v sam >/dev/null 2>&1 || { \
+	  echo "make test-aws deploys with the AWS SAM CLI, and the sam command is missing: install it" >&2; \
+	  echo "(https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html)" >&2; \
+	  exit 2; }
+	@$(MAKE) --no-print-directory install
+	SAM_BUILD_ARGS="$(SAM_BUILD_ARGS)" $(PY) -m tests.scenarios.account
 
 demo: $(STAMP)
 	$(BIN)/restore-sync demo

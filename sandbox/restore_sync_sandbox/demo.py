@@ -179,13 +179,23 @@ def _run(
     return recorded and succeeded and matches and same_items
 
 
-def compare(region: str, account: str, settings: list[str], show: Callable[[str], None]) -> bool:
+def compare(
+    region: str,
+    account: str,
+    settings: list[str],
+    show: Callable[[str], None],
+    *,
+    source_name: str = SOURCE,
+    target_name: str = TARGET,
+    aws: Aws | None = None,
+) -> bool:
     """Reads every setting of source and target with the setting's own `read`; shows them side by side. The
-    source's state is first retargeted (alarm names, ARNs in the policy) as the workflow does."""
-    aws = Aws(region=region)
-    source, target = TableRef(SOURCE, region, account), TableRef(TARGET, region, account)
+    source's state is first retargeted (alarm names, ARNs in the policy) as the workflow does. `aws` carries
+    the credentials and endpoint (default: the environment's); the scenario of `make test-aws` passes its own."""
+    aws = aws or Aws(region=region)
+    source, target = TableRef(source_name, region, account), TableRef(target_name, region, account)
     retarget = Retarget(source=source, target=target, target_table=describe(aws, target))
-    rows: list[tuple[str, ...]] = [("setting", "same", SOURCE, TARGET)]
+    rows: list[tuple[str, ...]] = [("setting", "same", source_name, target_name)]
     all_match = True
     for name in settings:
         setting = REGISTRY[name]
