@@ -8,13 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from restore_sync.aws import Aws, TableRef
 from restore_sync.history.store import History
 from restore_sync.settings import NAMES, REGISTRY, Retarget
 from restore_sync.table import table_document
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.deploy import deploy_app
-from restore_sync_sandbox.extensions import cloudtrail_events
+from restore_sync_sandbox.extensions import cloudtrail_events, iam_identity_policies
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools.executions import finished_executions_of, listed_executions_of, new_events
 
@@ -183,3 +185,16 @@ def put_event(sandbox: Sandbox, event: dict[str, Any], bus: str = "default") -> 
         "EventBusName": bus,
     }
     assert sandbox.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+
+def client_as(sandbox: Sandbox, role_arn: str, service: str) -> Any:
+    """A client of `service` calling with temporary credentials of `role_arn` (a session named "test"), so the
+    sandbox allows its calls only as the role's policies allow."""
+    credentials = iam_identity_policies.role_credentials(sandbox.account_id, sandbox.region, role_arn, "test")
+    assert credentials is not None, f"no role {role_arn}"
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
+        region_name=sandbox.region,
+    ).client(service, endpoint_url=sandbox.endpoint_url)

@@ -83,6 +83,26 @@ def test_the_history_table_is_protected_and_expires_what_it_no_longer_needs(
     policy = json.loads(ddb.get_resource_policy(ResourceArn=arn(sandbox, name))["Policy"])
     (statement,) = policy["Statement"]
     assert statement["Condition"] == {"StringNotLike": {"aws:userid": f"{role['RoleId']}:*"}}
+    # Enforced as AWS would: a role whose own policy allows every write is still refused; the recorder is not.
+    item = {"tableArn": {"S": "probe"}, "version": {"S": "probe"}}
+    iam = sandbox.client("iam")
+    everything = {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}
+    writer = iam.create_role(RoleName="history-writer", AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))
+    iam.put_role_policy(
+        RoleName="history-writer",
+        PolicyName="all",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [everything]}),
+    )
+    outcomes = {}
+    for who in (writer["Role"]["Arn"], role["Arn"]):
+        dynamodb = app.client_as(sandbox, who, "dynamodb")
+        try:
+            dynamodb.put_item(TableName=name, Item=item)
+            outcomes[who] = "written"
+        except dynamodb.exceptions.ClientError as error:
+            outcomes[who] = error.response["Error"]["Code"]
+    assert outcomes == {writer["Role"]["Arn"]: "AccessDeniedException", role["Arn"]: "written"}
+    ddb.delete_item(TableName=name, Key=item)
     backups = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
