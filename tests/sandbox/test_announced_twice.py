@@ -5,14 +5,12 @@ other ends ignored naming it, and nothing reaches the dead-letter queue."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
-from tests.helpers import load_event
 from tests.sandbox import app
 
 ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
@@ -41,28 +39,23 @@ def restored_by_aws_backup(sandbox: Sandbox, source: str, target: str) -> str:
     return str(job["RecoveryPointArn"])
 
 
-def aws_backup_s_cloudtrail_record(sandbox: Sandbox, target: str, recovery_point: str) -> dict[str, Any]:
-    """The CloudTrail record of the restore call AWS Backup made on the caller's behalf (the sandbox records no
-    such call itself): invokedBy backup.amazonaws.com, the recovery point as backupArn."""
-    event = load_event("cloudtrail_restore_from_backup")
-    event["detail"]["userIdentity"]["invokedBy"] = "backup.amazonaws.com"
-    event["detail"]["requestParameters"] = {"targetTableName": target, "backupArn": recovery_point}
-    event["detail"]["eventTime"] = sandbox.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    return event
-
-
 def test_a_restore_announced_twice_is_made_whole_once(sandbox: Sandbox, deployed: dict[str, str]) -> None:
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    # The sandbox announces it twice, as AWS does: the job's event, and CloudTrail's record of AWS Backup's call.
     point = restored_by_aws_backup(sandbox, "wallets", "wallets-restored")
-    app.put_event(sandbox, aws_backup_s_cloudtrail_record(sandbox, "wallets-restored", point))
 
-    later, earlier = app.finished_executions(sandbox, deployed["StateMachineArn"], "wallets-restored", count=2)
-    assert (earlier["status"], later["status"]) == ("SUCCEEDED", "SUCCEEDED"), (earlier, later)
-    assert json.loads(earlier["input"])["detail-type"] == "Restore Job State Change"
-    assert json.loads(later["input"])["detail"]["requestParameters"]["backupArn"] == point
-    made_whole, deferred = json.loads(earlier["output"]), json.loads(later["output"])
-    assert made_whole["outcome"] != "ignored", made_whole
-    assert deferred["outcome"] == "ignored", deferred
-    assert earlier["executionArn"] in json.dumps(deferred)
+    executions = app.finished_executions(sandbox, deployed["StateMachineArn"], "wallets-restored", count=2)
+    assert [e["status"] for e in executions] == ["SUCCEEDED", "SUCCEEDED"], executions
+    by_kind = {json.loads(e["input"])["detail-type"]: e for e in executions}
+    assert set(by_kind) == {"Restore Job State Change", "AWS API Call via CloudTrail"}
+    record = json.loads(by_kind["AWS API Call via CloudTrail"]["input"])["detail"]
+    assert record["requestParameters"]["backupArn"] == point
+    assert record["userIdentity"]["invokedBy"] == "backup.amazonaws.com"
+    assert record["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] == ROLE
+    # Whichever arrives first makes the table whole; the other defers to it, naming it.
+    outputs = {e["executionArn"]: json.loads(e["output"]) for e in executions}
+    [made_whole] = [arn for arn, report in outputs.items() if report["outcome"] != "ignored"]
+    [deferred] = [report for report in outputs.values() if report["outcome"] == "ignored"]
+    assert made_whole in json.dumps(deferred)
     assert app.settings_of(sandbox, "wallets-restored") == app.settings_of(sandbox, "wallets")
     assert app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) == []

@@ -39,8 +39,10 @@ AWS behaviour reproduced (AWS Backup API reference; "Monitoring AWS Backup event
   without a key InvalidParameterValueException. The codes are those the API reference lists; the message texts
   are the sandbox's own.
 - Not reproduced: backup plans running jobs, lifecycle and cold storage, copy jobs, vault locks and access
-  policies, pagination (every list is one page), cross-account vaults, restore testing, and the CloudTrail event
-  AWS records for the DynamoDB restore that AWS Backup performs on the caller's behalf.
+  policies, pagination (every list is one page), cross-account vaults and restore testing.
+- CloudTrail: the DynamoDB restore AWS Backup makes on the caller's behalf is recorded (when the CloudTrail
+  extension tracks RestoreTableFromBackup) as a call by the job's role, invokedBy backup.amazonaws.com, with the
+  recovery point's ARN as `backupArn`: a restore by AWS Backup is announced twice, by its job and by this record.
 
 moto internals patched: none replaced. `moto.backup.urls.url_paths` gains the job and recovery point routes
 (moto reads it when it builds a service's routes, in-process and in the server), `BackupResponse` gains one
@@ -78,7 +80,7 @@ from moto.events.models import events_backends
 from moto.utilities.utils import get_partition
 
 from restore_sync_sandbox import clock
-from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.extensions import cloudtrail_events, dynamodb_restore
 
 logger = logging.getLogger(__name__)
 
@@ -351,6 +353,21 @@ def start_restore_job(
         return job
     # AWS Backup names its recovery point as the source of the restore.
     table.source_backup_arn = point.arn  # type: ignore[attr-defined]
+    # CloudTrail records the restore call AWS Backup made with the job's role, naming the recovery point.
+    try:
+        cloudtrail_events.record_call(
+            self.account_id,
+            self.region_name,
+            "dynamodb",
+            "RestoreTableFromBackup",
+            request_parameters={"targetTableName": target_name, "backupArn": point.arn},
+            response_elements={"tableDescription": {"tableName": target_name, "tableArn": table.table_arn}},
+            role_arn=iam_role_arn,
+            invoked_by="backup.amazonaws.com",
+        )
+    except Exception:
+        # A lost record must never fail the job, as a lost event never does.
+        logger.exception("the CloudTrail record of AWS Backup's restore could not be put")
     with _lock:
         job.table = weakref.ref(table)
         job.created_resource_arn = table.table_arn

@@ -415,6 +415,72 @@ def _build_detail(
     return detail
 
 
+def record_call(
+    account: str,
+    region: str,
+    service_name: str,
+    operation: str,
+    *,
+    request_parameters: dict[str, Any],
+    response_elements: Any,
+    role_arn: str,
+    invoked_by: str,
+) -> None:
+    """Puts the event of a call an AWS service made on the caller's behalf with the caller's role (AWS Backup
+    restoring a table), when `service_name`'s `operation` is tracked: the userIdentity is the role's session with
+    `invokedBy`, and the service is the source address and user agent, as CloudTrail records such calls."""
+    service = _tracked.get(service_name)
+    if service is None or operation not in service.event_names:
+        return
+    partition = get_partition(region)
+    role_name = role_arn.rsplit("/", 1)[-1]
+    session = f"{invoked_by.split('.')[0]}-{uuid.uuid4().hex[:8]}"
+    detail = {
+        "eventVersion": EVENT_VERSION,
+        "userIdentity": {
+            "type": "AssumedRole",
+            "principalId": f"AROAEXAMPLE:{session}",
+            "arn": f"arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}",
+            "accountId": account,
+            "invokedBy": invoked_by,
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role_arn, "accountId": account}},
+        },
+        "eventTime": clock.current().now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": service.event_source,
+        "eventName": service.event_names[operation],
+        "awsRegion": region,
+        "sourceIPAddress": invoked_by,
+        "userAgent": invoked_by,
+        "requestParameters": request_parameters,
+        "responseElements": response_elements,
+        "requestID": str(uuid.uuid4()),
+        "eventID": str(uuid.uuid4()),
+        "readOnly": operation.startswith(_READ_ONLY_PREFIXES),
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": account,
+        "eventCategory": "Management",
+    }
+    _put(service, detail)
+
+
+def _put(service: TrackedService, detail: dict[str, Any]) -> None:
+    entries = events_backends[detail["recipientAccountId"]][detail["awsRegion"]].put_events(
+        [
+            {
+                "Source": service.source,
+                "DetailType": DETAIL_TYPE,
+                "Detail": json.dumps(detail),
+                "Time": clock.current().time(),
+                "Resources": [],
+            }
+        ]
+    )
+    failed = [entry for entry in entries if "ErrorCode" in entry]
+    if failed:
+        logger.warning("CloudTrail event not accepted by EventBridge: %s", failed)
+
+
 def _record(handler: BaseResponse, outcome: tuple[int, Any, Any] | BaseException) -> None:
     try:
         service = _tracked.get(getattr(handler, "service_name", None) or "")
@@ -423,21 +489,7 @@ def _record(handler: BaseResponse, outcome: tuple[int, Any, Any] | BaseException
         operation = handler._get_action()
         if operation not in service.event_names:
             return
-        detail = _build_detail(handler, service, operation, outcome)
-        entries = events_backends[detail["recipientAccountId"]][detail["awsRegion"]].put_events(
-            [
-                {
-                    "Source": service.source,
-                    "DetailType": DETAIL_TYPE,
-                    "Detail": json.dumps(detail),
-                    "Time": clock.current().time(),
-                    "Resources": [],
-                }
-            ]
-        )
-        failed = [entry for entry in entries if "ErrorCode" in entry]
-        if failed:
-            logger.warning("CloudTrail event not accepted by EventBridge: %s", failed)
+        _put(service, _build_detail(handler, service, operation, outcome))
     except Exception:
         # A lost event must never turn a successful API call into a failure.
         logger.exception("CloudTrail event could not be recorded")
