@@ -4,6 +4,7 @@ change set, verified on the target, and nothing else touched."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -25,16 +26,22 @@ def deployed(sandbox: Sandbox) -> dict[str, str]:
     return {**outputs, "filterKey": made["filterKey"]}
 
 
+def restored_and_settled(sandbox: Sandbox, deployed: dict[str, str], target: str) -> dict[str, Any]:
+    """`target` restored from the source at once, and the execution its restore event started, finished (it copies
+    tags only: the deployment's Settings)."""
+    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
+    sandbox.client("dynamodb").restore_table_to_point_in_time(
+        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
+    )
+    return app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+
+
 @pytest.mark.parametrize("setting", NAMES)
 def test_one_setting_is_read_applied_and_verified_on_its_own(
     sandbox: Sandbox, deployed: dict[str, str], setting: str
 ) -> None:
     target = f"{SOURCE}-{setting.replace('_', '-')}"
-    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
-    sandbox.client("dynamodb").restore_table_to_point_in_time(
-        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
-    )
-    assert app.finished_execution(sandbox, deployed["StateMachineArn"], target)["status"] == "SUCCEEDED"
+    assert restored_and_settled(sandbox, deployed, target)["status"] == "SUCCEEDED"
     before = app.settings_of(sandbox, target)
     chosen = ["stream", setting] if setting == "triggers" else [setting]
 
@@ -59,11 +66,7 @@ def test_one_setting_is_read_applied_and_verified_on_its_own(
 
 def test_triggers_can_be_created_disabled_on_request(sandbox: Sandbox, deployed: dict[str, str]) -> None:
     target = f"{SOURCE}-quiet"
-    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
-    sandbox.client("dynamodb").restore_table_to_point_in_time(
-        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
-    )
-    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+    restored_and_settled(sandbox, deployed, target)
 
     started = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=deployed["StateMachineArn"],
@@ -89,11 +92,7 @@ def test_a_trigger_filter_the_reader_cannot_decrypt_fails_the_triggers_and_says_
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
     target = f"{SOURCE}-undecryptable"
-    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
-    sandbox.client("dynamodb").restore_table_to_point_in_time(
-        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
-    )
-    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+    restored_and_settled(sandbox, deployed, target)
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
     lambda_filter_criteria_encryption.deny_decrypt(deployed["filterKey"])
     try:
@@ -142,11 +141,7 @@ def test_a_trigger_whose_role_reads_only_the_sources_stream_is_left_out_and_says
     stream = sandbox.client("dynamodb").describe_table(TableName=SOURCE)["Table"]["LatestStreamArn"]
     mapping = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=function, StartingPosition="LATEST")
     try:
-        dynamodb_restore.set_ready_after(target, sandbox.region, 0)
-        sandbox.client("dynamodb").restore_table_to_point_in_time(
-            SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
-        )
-        app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+        restored_and_settled(sandbox, deployed, target)
         app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
         started = sandbox.client("stepfunctions").start_execution(
             stateMachineArn=deployed["StateMachineArn"],
@@ -194,11 +189,7 @@ def applied_in_order(sandbox: Sandbox, execution_arn: str) -> list[str]:
 
 def test_a_harmless_resource_policy_is_applied_last(sandbox: Sandbox, deployed: dict[str, str]) -> None:
     target = f"{SOURCE}-policy-last"
-    dynamodb_restore.set_ready_after(target, sandbox.region, 0)
-    sandbox.client("dynamodb").restore_table_to_point_in_time(
-        SourceTableName=SOURCE, TargetTableName=target, UseLatestRestorableTime=True
-    )
-    app.finished_execution(sandbox, deployed["StateMachineArn"], target)
+    restored_and_settled(sandbox, deployed, target)
 
     started = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=deployed["StateMachineArn"],
