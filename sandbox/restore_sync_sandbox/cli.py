@@ -13,14 +13,14 @@ import signal
 import socket
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from restore_sync_sandbox import fault_spec
-from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, account_trail, deploy_app
+from restore_sync_sandbox.deploy import DEFAULT_STACK_NAME, DeployError, account_trail, deploy_app, load_template
 from restore_sync_sandbox.extensions import dynamodb_restore, fault_injection
 from restore_sync_sandbox.server import Sandbox
 from restore_sync_tools.errors import UserError
@@ -85,11 +85,30 @@ def quiet() -> Iterator[None]:
             os.environ["POWERTOOLS_METRICS_DISABLED"] = saved_variable
 
 
-def deploy(sandbox: Sandbox, root: Path) -> dict[str, str]:
+def deploy(sandbox: Sandbox, root: Path, parameters: Mapping[str, str] | None = None) -> dict[str, str]:
     """The account's trail (account_trail), and the app from `root`'s template and definition deployed as stack
-    restore-sync; returns its outputs."""
+    restore-sync with `parameters` (the template's defaults otherwise); returns its outputs."""
     account_trail(sandbox)
-    return deploy_app(sandbox, root / TEMPLATE, DEFAULT_STACK_NAME, {"LogLevel": FUNCTION_LOG_LEVEL})
+    return deploy_app(
+        sandbox, root / TEMPLATE, DEFAULT_STACK_NAME, {"LogLevel": FUNCTION_LOG_LEVEL, **(parameters or {})}
+    )
+
+
+def template_parameters(root: Path, given: Sequence[str]) -> dict[str, str]:
+    """`Name=Value` texts as the template's parameters; UserError naming what is wrong (no `=`, a name the
+    template does not declare)."""
+    declared = sorted(load_template(root / TEMPLATE).get("Parameters") or {})
+    parameters: dict[str, str] = {}
+    for text in given:
+        name, equals, value = text.partition("=")
+        if not equals or not name:
+            raise UserError(f"--parameter {text!r}: expected Name=Value")
+        if name not in declared:
+            raise UserError(
+                f"--parameter {name}: template.yaml declares no such parameter (it has {', '.join(declared)})"
+            )
+        parameters[name] = value
+    return parameters
 
 
 def banner(
@@ -97,9 +116,12 @@ def banner(
     outputs: dict[str, str],
     restore_seconds: float,
     faults: list[fault_spec.Rule] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> list[str]:
     region = sandbox.region
     injected = [f"injected faults (--faults): {', '.join(str(rule) for rule in faults)}"] if faults else []
+    if parameters:
+        injected.append(f"deployed with (--parameter): {', '.join(f'{k}={v}' for k, v in parameters.items())}")
     return [
         f"restore-sync sandbox: a local AWS at {sandbox.endpoint_url} (account {sandbox.account_id}, "
         f"every region, default {region}), real clock",
@@ -135,10 +157,12 @@ def serve(
     stop: threading.Event | None = None,
     ready: Callable[[Sandbox], None] | None = None,
     faults: str = "",
+    parameters: Sequence[str] = (),
 ) -> int:
     """`restore-sync sandbox`: runs the local AWS with the app deployed until `stop` is set (Ctrl-C or SIGTERM
     set it when this runs in the main thread); `ready` is called once it serves. `faults` is a fault spec
-    (restore_sync_sandbox.fault_spec), applied once the app is deployed. Returns the exit status."""
+    (restore_sync_sandbox.fault_spec), applied once the app is deployed; `parameters` are the deployment's
+    (`Name=Value`, as a user sets them with sam deploy). Returns the exit status."""
     if not restore_seconds >= 0:
         raise UserError(f"--restore-seconds must be zero or more, got {restore_seconds:g}")
     try:
@@ -146,6 +170,7 @@ def serve(
     except fault_spec.FaultSpecError as error:
         raise UserError(f"--faults: {error}") from error
     root = app_root()
+    chosen = template_parameters(root, parameters)
     problem = port_problem("127.0.0.1", port)
     if problem:
         raise UserError(problem)
@@ -153,12 +178,15 @@ def serve(
     with quiet(), Sandbox(port=port, region=region, virtual=False) as sandbox, stopped_by_signals(stop):
         # One process holds one AWS: start from an empty one, whatever ran before in this process.
         sandbox.reset()
-        outputs = deploy(sandbox, root)
+        try:
+            outputs = deploy(sandbox, root, chosen)
+        except DeployError as error:
+            raise UserError(f"the app could not be deployed with {chosen or 'the defaults'}: {error}") from error
         dynamodb_restore.configure(restore_seconds=restore_seconds)
         # After the deployment: the faults are for the app's calls, not for setting it up.
         fault_injection.configure(rules)
         try:
-            for line in banner(sandbox, outputs, restore_seconds, rules):
+            for line in banner(sandbox, outputs, restore_seconds, rules, chosen):
                 show(line)
             if ready is not None:
                 ready(sandbox)

@@ -71,12 +71,22 @@ def test_sandbox_command_serves_the_app_until_stopped() -> None:
         # Runs in the serving thread while the sandbox is up: the CLI finds the deployment through its stack.
         seen["stack"] = sandbox.client("cloudformation").describe_stacks(StackName="restore-sync")["Stacks"][0]
         seen["endpoint"] = sandbox.endpoint_url
+        functions = sandbox.client("lambda").list_functions()["Functions"]
+        seen["settings"] = {f["Environment"]["Variables"].get("SETTINGS") for f in functions if "Environment" in f}
         ready.set()
 
     before = os.environ.get("AWS_ENDPOINT_URL")
     server = threading.Thread(
         target=lambda: seen.setdefault(
-            "code", serve(port=0, restore_seconds=5, show=shown.append, stop=stop, ready=check)
+            "code",
+            serve(
+                port=0,
+                restore_seconds=5,
+                show=shown.append,
+                stop=stop,
+                ready=check,
+                parameters=["Settings=ttl", "HorizonHours=6"],
+            ),
         )
     )
     server.start()
@@ -86,6 +96,10 @@ def test_sandbox_command_serves_the_app_until_stopped() -> None:
                 break
         assert ready.is_set(), "the sandbox did not start"
         assert seen["stack"]["StackStatus"] == "CREATE_COMPLETE"
+        deployed_with = {p["ParameterKey"]: p["ParameterValue"] for p in seen["stack"]["Parameters"]}
+        assert deployed_with["HorizonHours"] == "6"
+        assert seen["settings"] - {None} == {"ttl"}
+        assert "deployed with (--parameter): Settings=ttl, HorizonHours=6" in shown
         assert f"  export AWS_ENDPOINT_URL={seen['endpoint']}" in shown
         assert any("restore-table-to-point-in-time" in line for line in shown)
     finally:
@@ -95,6 +109,19 @@ def test_sandbox_command_serves_the_app_until_stopped() -> None:
     assert seen["code"] == 0
     assert shown[-1] == "sandbox stopped"
     assert os.environ.get("AWS_ENDPOINT_URL") == before
+
+
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [
+        ("Settings", "--parameter 'Settings': expected Name=Value"),
+        ("Setings=tags", "--parameter Setings: template.yaml declares no such parameter (it has "),
+    ],
+)
+def test_a_parameter_the_template_does_not_declare_is_refused_before_anything_starts(given: str, refusal: str) -> None:
+    code, _, err = run("sandbox", "--port", "0", "--parameter", given)
+    assert code != 0
+    assert refusal in err, err
 
 
 # ---- commands against the shared sandbox ---------------------------------------------------------------------

@@ -255,6 +255,7 @@ def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
             restore_seconds=args.restore_seconds,
             show=output.print,
             faults=args.faults,
+            parameters=args.parameter,
         )
     )
 
@@ -420,6 +421,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="inject faults into AWS calls, e.g. 'dynamodb:DescribeTable:throttle:times=3, "
         "lambda:Invoke:crash:p=0.1:seed=7' (grammar: restore_sync_sandbox.fault_spec)",
+    )
+    sandbox.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="deploy with this template parameter, as sam deploy would (repeatable), e.g. --parameter Settings=tags",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
 
