@@ -398,3 +398,28 @@ def granted_on(sandbox: Sandbox, table: str) -> list[str]:
     (statement,) = policy["Statement"]
     assert statement["Resource"] == arn(sandbox, table)
     return list(statement["Principal"]["AWS"])
+
+
+def test_a_deleted_source_that_opted_out_still_opts_out_by_its_recorded_tag(
+    sandbox: Sandbox, deployed: dict[str, str], history: History
+) -> None:
+    ddb = sandbox.client("dynamodb")
+    examples.make_source(ddb, "ledgers", 3)
+    ddb.tag_resource(ResourceArn=arn(sandbox, "ledgers"), Tags=[{"Key": "restore-sync:settings", "Value": "none"}])
+    examples.settled()
+    backup = ddb.create_backup(TableName="ledgers", BackupName="ledgers-nightly")["BackupDetails"]["BackupArn"]
+    ddb.update_table(TableName="ledgers", DeletionProtectionEnabled=False)
+    ddb.delete_table(TableName="ledgers")
+    examples.settled()
+    recorded = history.at_or_before(arn(sandbox, "ledgers"), clock.current().now())
+    assert recorded is not None
+    assert {"Key": "restore-sync:settings", "Value": "none"} in recorded.document["settings"]["tags"]["tags"]
+
+    ddb.restore_table_from_backup(TargetTableName="ledgers-back", BackupArn=backup)
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "ledgers-back")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = report_of(execution)
+    assert report["outcome"] == "ignored", report
+    assert "is tagged restore-sync:settings=none" in report["reason"]
+    assert stack_name("restore-sync", "ledgers-back") not in app.governance_stacks(sandbox)

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.contracts import Contract, Ignored
-from restore_sync.handlers.common import logger, metrics, runtime
+from restore_sync.handlers.common import logger, metrics, runtime, settings_history
 from restore_sync.workflow.request import normalize
 
 
@@ -37,6 +37,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         triggers_disabled=rt.config.triggers_disabled,
         adopt_unrestored=rt.config.adopt_unrestored,
         execution=step.execution,
+        history=settings_history(rt),
     )
     metrics.add_metric(
         name="RequestsIgnored" if isinstance(result, Ignored) else "RequestsAccepted", unit=MetricUnit.Count, value=1

@@ -30,6 +30,7 @@ from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated
 from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request
 from restore_sync.errors import TargetTableNotFound, UnusableEvent, ValidationError
 from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
+from restore_sync.history.store import History
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
 from restore_sync.timestamps import instant, iso
@@ -94,6 +95,7 @@ def normalize(
     partition: str = "aws",
     adopt_unrestored: bool = False,
     execution: str | None = None,
+    history: History | None = None,
 ) -> Request | Ignored:
     """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
 
@@ -104,7 +106,7 @@ def normalize(
     """
     home = Home(region, account, partition)
     if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
-        return _from_event(aws, raw, home, started_at, default_settings, triggers_disabled, execution)
+        return _from_event(aws, raw, home, started_at, default_settings, triggers_disabled, execution, history)
     problems = manual_problems(aws, raw, home, adopt_allowed=adopt_unrestored)
     if problems:
         raise ValidationError(problems)
@@ -227,6 +229,7 @@ def _from_event(
     default_settings: tuple[str, ...],
     triggers_disabled: bool,
     execution: str | None = None,
+    history: History | None = None,
 ) -> Request | Ignored:
     cloudtrail = event["detail-type"] == CLOUDTRAIL
     schema = schemas.CLOUDTRAIL_RESTORE if cloudtrail else schemas.BACKUP_RESTORE_JOB
@@ -282,7 +285,7 @@ def _from_event(
     if problems:
         raise ValidationError(problems)
 
-    tagged = _tagged_settings(aws, source)
+    tagged = _tagged_settings(aws, source, history, started_at)
     if tagged == OPT_OUT:
         return Ignored(
             reason=f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}: its restores are left alone "
@@ -432,17 +435,21 @@ def _backup_table(aws: Aws, target: TableRef, backup: Any) -> Any:
     return described["BackupDescription"]["SourceTableDetails"].get("TableArn")
 
 
-def _tagged_settings(aws: Aws, source: TableRef) -> list[str] | str | None:
-    """What the source's `restore-sync:settings` tag asks for: OPT_OUT, a list of settings, or None (no tag, or
-    no source to read it from: a deleted source is handled where its settings are read)."""
+def _tagged_settings(aws: Aws, source: TableRef, history: History | None, started_at: str) -> list[str] | str | None:
+    """What the source's `restore-sync:settings` tag asks for: OPT_OUT, a list of settings, or None (no tag). A
+    deleted source's tags are those the settings history recorded last, so its owner's choice still holds."""
     try:
         with translated_errors():
             pages = aws.client("dynamodb", source.region).get_paginator("list_tags_of_resource")
             tags = {t["Key"]: t["Value"] for page in pages.paginate(ResourceArn=source.arn) for t in page["Tags"]}
     except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        recorded = history.at_or_before(source.arn, instant(started_at)) if history else None
+        if recorded is None:
             return None
-        raise
+        state = recorded.document.get("settings", {}).get("tags") or {}
+        tags = {t["Key"]: t["Value"] for t in state.get("tags", [])}
     value = tags.get(SETTINGS_TAG)
     if value is None or value.strip().lower() == "all":
         return None
