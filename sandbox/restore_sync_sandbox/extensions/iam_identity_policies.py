@@ -68,6 +68,9 @@ _JSON_PROTOCOLS = frozenset({"json", "rest-json"})
 
 _sessions: dict[str, tuple[str, str, str]] = {}  # access key id -> (account, role ARN, session name)
 _sessions_lock = threading.Lock()
+# Access keys of sessions the sandbox minted and forgot at a reset: still presented, they are expired. Other
+# credentials, temporary ones included, are the operator's.
+_retired: set[str] = set()
 # Every (role ARN, action) allowed since the last reset: what each role really used.
 _allowed: set[tuple[str, str]] = set()
 
@@ -400,8 +403,10 @@ def _denial(response: BaseResponse) -> ServiceException | None:
     if caller is None:
         authorization = response.headers.get("Authorization") or ""
         key = authorization.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in authorization else ""
-        if key.startswith("ASIA") and response.headers.get("X-Amz-Security-Token"):
-            # Temporary credentials of a session the sandbox no longer knows (it was reset).
+        with _sessions_lock:
+            retired = key in _retired
+        if retired:
+            # Temporary credentials of a session the sandbox minted and has forgotten (it was reset).
             return ExpiredToken("The security token included in the request is expired")
         return None
     service = _service_of(response)
@@ -458,6 +463,7 @@ def allowed_calls() -> set[tuple[str, str]]:
 
 def reset() -> None:
     with _sessions_lock:
+        _retired.update(_sessions)
         _sessions.clear()
         _allowed.clear()
 

@@ -25,10 +25,12 @@ its package's modules, swapped into `sys.modules` while it runs.
 Service models are loaded once per process: every botocore session here shares one data loader (the models are
 read-only files), so the clients each function makes for itself cost what a warm container's do.
 
-Limits: handlers share one interpreter, so they run one at a time (see `_FunctionEnvironment`), each with
-its function's environment in its own thread (`os.environ` gains a per-thread overlay); module state survives
-between invocations as in a warm Lambda; the function's Timeout is reported by the context but not enforced;
-invocations of type Event run synchronously, as moto calls this method inline.
+Limits: handlers share one interpreter, so they run one at a time (see `_FunctionEnvironment`), each with its
+function's environment in its own thread (`os.environ` gains a per-thread overlay); a nested invocation that runs
+alongside another (after INVOCATION_WAIT_SECONDS) swaps its package's modules while the other runs, so the two may
+briefly see each other's module state; module state survives between invocations as in a warm Lambda; the
+function's Timeout is reported by the context but not enforced; invocations of type Event run synchronously, as
+moto calls this method inline.
 """
 
 from __future__ import annotations
