@@ -177,3 +177,15 @@ def test_credentials_of_a_forgotten_session_fail_as_expired(sandbox: Sandbox) ->
     iam_identity_policies.reset()
 
     assert error_of(sqs.list_queues)["Code"] == "ExpiredTokenException"
+
+
+def test_temporary_credentials_the_sandbox_never_minted_are_the_operators(sandbox: Sandbox) -> None:
+    session = boto3.session.Session(
+        aws_access_key_id="ASIAOPERATORSSO00001",
+        aws_secret_access_key="secret",
+        aws_session_token="an-sso-session",
+        region_name=sandbox.region,
+    )
+    table = new_table(sandbox)
+    # An SSO session of the operator's, say: not a role session the sandbox minted, so not evaluated nor expired.
+    assert table in session.client("dynamodb", endpoint_url=sandbox.endpoint_url).list_tables()["TableNames"]
