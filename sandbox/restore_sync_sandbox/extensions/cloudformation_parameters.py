@@ -1,9 +1,14 @@
-"""CloudFormation list parameters: `Ref` to a CommaDelimitedList (or List<...>) is a list, default or not.
+"""CloudFormation parameters as `Ref` gives them: lists for list types, default or not; text for numbers.
 
 AWS resolves a list parameter to a list whether its value was passed or came from `Default`. moto splits a
 passed value but leaves a default as one string, so `!Join [",", !Ref ListParameter]` joins its characters.
-Patched: `moto.cloudformation.parsing.ResourceMap.load_parameters` (defaults are split after moto's own pass).
-Other list parameter uses (Fn::Select, Fn::Join) then see the list too.
+And a Number parameter is validated as a number but, AWS's template reference says, "when you use the parameter
+elsewhere in your template (for example, by using the Ref intrinsic function), the parameter value becomes a
+string"; moto gave an int or float (from the YAML default or by parsing the value passed), so a Lambda
+environment variable made from it was a number, which Lambda's API never holds (UpdateFunctionConfiguration with
+the variables GetFunction returned then failed validation). List<Number> items are text the same way.
+Patched: `moto.cloudformation.parsing.ResourceMap.load_parameters` (after moto's own pass). Other list parameter
+uses (Fn::Select, Fn::Join) then see the list too.
 """
 
 from __future__ import annotations
@@ -27,15 +32,19 @@ def install() -> None:
     def load_parameters(self: Any) -> None:
         original(self)
         for name, slot in self._template.get("Parameters", {}).items():
+            kind = slot.get("Type", "String")
             value = self.resolved_parameters.get(name)
-            if _is_list(slot.get("Type", "String")) and isinstance(value, str):
-                items = [item.strip() for item in value.split(",")]
-                if slot["Type"] == "List<Number>":
-                    self.resolved_parameters[name] = [float(i) if "." in i else int(i) for i in items]
-                else:
-                    self.resolved_parameters[name] = items
-                # Ref reads parameters from the parsed resources, which moto filled before this pass.
-                self._parsed_resources[name] = self.resolved_parameters[name]
+            if kind == "Number" and value is not None:
+                given = self.input_parameters.get(name, slot.get("Default"))
+                self.resolved_parameters[name] = str(given)
+            elif _is_list(kind) and isinstance(value, str):
+                self.resolved_parameters[name] = [item.strip() for item in value.split(",")]
+            elif kind == "List<Number>" and isinstance(value, list):
+                self.resolved_parameters[name] = [str(item) for item in value]
+            else:
+                continue
+            # Ref reads parameters from the parsed resources, which moto filled before this pass.
+            self._parsed_resources[name] = self.resolved_parameters[name]
 
     setattr(load_parameters, _PATCHED, True)
     ResourceMap.load_parameters = load_parameters  # type: ignore[method-assign]

@@ -46,3 +46,52 @@ def test_install_twice_is_harmless() -> None:
     first = ResourceMap.load_parameters
     cloudformation_parameters.install()
     assert ResourceMap.load_parameters is first
+
+
+@mock_aws
+def test_a_number_parameter_is_text_where_it_is_used_as_in_aws() -> None:
+    cloudformation_parameters.install()
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    role = boto3.client("iam", region_name="us-east-1").create_role(
+        RoleName="numbers", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    template = {
+        "Parameters": {
+            "Days": {"Type": "Number", "Default": 40},
+            "Rate": {"Type": "Number", "Default": 1},
+            "Sizes": {"Type": "List<Number>", "Default": "1,2"},
+        },
+        "Resources": {
+            "Function": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": role,
+                    "Code": {"ZipFile": "def handler(event, context):\n    return None\n"},
+                    "Environment": {
+                        "Variables": {
+                            "DAYS": {"Ref": "Days"},
+                            "RATE": {"Ref": "Rate"},
+                            "FIRST_SIZE": {"Fn::Select": [0, {"Ref": "Sizes"}]},
+                        }
+                    },
+                },
+            }
+        },
+    }
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    cfn.create_stack(
+        StackName="numbers",
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "Rate", "ParameterValue": "1.50"}],
+    )
+    name = cfn.describe_stack_resource(StackName="numbers", LogicalResourceId="Function")["StackResourceDetail"][
+        "PhysicalResourceId"
+    ]
+    variables = boto3.client("lambda", region_name="us-east-1").get_function_configuration(FunctionName=name)[
+        "Environment"
+    ]["Variables"]
+    assert variables == {"DAYS": "40", "RATE": "1.50", "FIRST_SIZE": "1"}
