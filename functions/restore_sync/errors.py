@@ -61,6 +61,11 @@ class StackUnusable(RestoreSyncError):
     """The governance stack is in a state no update can start from (for example UPDATE_ROLLBACK_FAILED)."""
 
 
+class TableClaimedByStack(RestoreSyncError):
+    """Another CloudFormation stack still holds the target's name (a table of that name, deleted outside it): the
+    import would be refused, so nothing is touched."""
+
+
 class AwsTransient(RestoreSyncError):
     """AWS throttled or failed on its side (a 5xx) after the SDK's own retries; retrying the step later helps."""
 

@@ -325,3 +325,35 @@ def test_a_dry_run_of_a_large_source_reports_every_wanted_state_read_back_from_t
     items = {i["setting"]: i for i in json.loads(plan["stateExitedEventDetails"]["output"])["plan"]["items"]}
     assert "wanted" not in items["alarms"]
     assert items["alarms"]["wantedStored"]["bytes"] > 8 * 1024
+
+
+def test_a_table_name_another_stack_still_holds_fails_before_anything_is_touched(
+    sandbox: Sandbox, deployed: dict[str, str]
+) -> None:
+    ddb, cfn = sandbox.client("dynamodb"), sandbox.client("cloudformation")
+    # The application's own stack declared a table of that name, which was then deleted by hand.
+    held = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "TableName": "claimed-copy",
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        },
+    }
+    cfn.create_stack(StackName="billing-app", TemplateBody=json.dumps({"Resources": {"Ledger": held}}))
+    ddb.delete_table(TableName="claimed-copy")
+    examples.make_source(ddb, "claims", 3)
+    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    dynamodb_restore.set_ready_after("claimed-copy", sandbox.region, 0)
+
+    ddb.restore_table_to_point_in_time(
+        SourceTableName="claims", TargetTableName="claimed-copy", UseLatestRestorableTime=True
+    )
+    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "claimed-copy")
+
+    assert execution["status"] == "FAILED"
+    [letter] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    assert letter["error"] == "TableClaimedByStack"
+    assert "stack billing-app still holds a table named claimed-copy" in letter["reason"]
+    assert stack_name("restore-sync", "claimed-copy") not in app.governance_stacks(sandbox)

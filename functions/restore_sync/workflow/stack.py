@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, error_code, translated_errors
 from restore_sync.contracts import SettingResult
-from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable
+from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
@@ -124,6 +124,21 @@ class StackOps:
 
     # -- import ------------------------------------------------------------------------------------------
 
+    def claimant(self, table_name: str) -> str | None:
+        """The stack other than this one that holds a table named `table_name`, or None."""
+        try:
+            with translated_errors():
+                resources = self.cfn.describe_stack_resources(PhysicalResourceId=table_name)["StackResources"]
+        except ClientError as error:
+            if error_code(error) == "ValidationError" and "does not exist" in str(error):
+                return None
+            raise
+        for resource in resources:
+            held = resource["PhysicalResourceId"] == table_name and resource["ResourceType"] == "AWS::DynamoDB::Table"
+            if held and resource["StackName"] != self.stack_name:
+                return str(resource["StackName"])
+        return None
+
     def ensure_imported(self, target: dict[str, Any]) -> dict[str, Any]:
         """Adopts the target table into the stack; a no-op when it is already there, a resume after a crash."""
         current = self.wait_settled()
@@ -134,6 +149,13 @@ class StackOps:
             raise StackUnusable(
                 f"stack {self.stack_name} is {current['StackStatus']}: delete it (the table is kept, "
                 "DeletionPolicy Retain) and start the execution again"
+            )
+        claimant = self.claimant(target["name"])
+        if claimant is not None:
+            raise TableClaimedByStack(
+                f"stack {claimant} still holds a table named {target['name']} (deleted outside it), so CloudFormation "
+                f"refuses to import the restored one: make {claimant} let go of it (docs/operations.md, 'A table "
+                "another stack holds'), then start again with the same request"
             )
         body = json.dumps(import_template(target), sort_keys=True)
         name = change_set_name("import", body)

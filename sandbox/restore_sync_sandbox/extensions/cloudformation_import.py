@@ -8,6 +8,8 @@ AWS behaviour reproduced:
   not in the template or of another type, an imported resource without DeletionPolicy ("The following
   resources to import [...] must have DeletionPolicy attribute specified in the template."), and any other
   change in the same operation (resources added, changed or removed, or Outputs).
+- A resource another stack holds (even one deleted outside that stack, whose record the stack keeps) is refused:
+  "Resources [<logical id>] passed in ResourceToImport are already in a stack and cannot be imported."
 - A resource to import that does not exist: the change set is FAILED with a reason, ExecutionStatus
   UNAVAILABLE.
 - ExecuteChangeSet: IMPORT_IN_PROGRESS, the existing resource is seated in the stack's resource map (its
@@ -122,6 +124,20 @@ def _validate(
     return imports
 
 
+def holder(backend: Any, resource_type: str, physical_id: str, besides: Any = None) -> Any:
+    """The live stack (other than `besides`) whose resources hold `physical_id` of `resource_type`, or None. A
+    stack keeps its record of a resource deleted outside it: the name stays claimed until the stack lets go."""
+    for stack in list(backend.stacks.values()):
+        if stack is besides or stack.status == "DELETE_COMPLETE":
+            continue
+        declared = (stack.template_dict or {}).get("Resources") or {}
+        for logical_id, resource in list(stack.resource_map.items()):
+            same_type = (declared.get(logical_id) or {}).get("Type") == resource_type
+            if same_type and getattr(resource, "physical_resource_id", None) == physical_id:
+                return stack
+    return None
+
+
 def create_import_change_set(
     backend: Any,
     stack_name: str,
@@ -150,6 +166,16 @@ def create_import_change_set(
         imports = _validate(None, template_dict, resources_to_import)
     else:
         imports = _validate(stack, template_dict, resources_to_import)
+    claimed = [
+        lid
+        for lid, item in imports.items()
+        if holder(backend, item["ResourceType"], next(iter((item.get("ResourceIdentifier") or {}).values()), ""), stack)
+    ]
+    if claimed:
+        raise ValidationError(
+            message=f"Resources [{', '.join(claimed)}] passed in ResourceToImport are already in a stack and cannot be "
+            "imported."
+        )
     if stack is not None:
         for existing in backend.change_sets.values():
             if existing.stack_id == stack.stack_id and existing.change_set_name == change_set_name:

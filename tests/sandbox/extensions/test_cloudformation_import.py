@@ -121,6 +121,17 @@ def test_import_is_refused_without_a_deletion_policy(aws: dict[str, Any]) -> Non
     assert "must have DeletionPolicy attribute specified" in refused.value.response["Error"]["Message"]
 
 
+def test_a_table_another_stack_still_holds_is_refused_even_deleted_and_made_again(aws: dict[str, Any]) -> None:
+    aws["cfn"].create_stack(StackName="application", TemplateBody=import_template())
+    aws["ddb"].delete_table(TableName=TABLE)
+    make_table(aws["ddb"])
+    with pytest.raises(ClientError) as refused:
+        create_import(aws["cfn"], import_template())
+    assert refused.value.response["Error"]["Message"] == (
+        "Resources [Table] passed in ResourceToImport are already in a stack and cannot be imported."
+    )
+
+
 def test_import_of_a_missing_table_fails_the_change_set(aws: dict[str, Any]) -> None:
     create_import(aws["cfn"], import_template())
     change_set = aws["cfn"].describe_change_set(StackName="governance", ChangeSetName="import")
