@@ -187,10 +187,10 @@ def put_event(sandbox: Sandbox, event: dict[str, Any], bus: str = "default") -> 
     assert sandbox.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
 
 
-def client_as(sandbox: Sandbox, role_arn: str, service: str) -> Any:
-    """A client of `service` calling with temporary credentials of `role_arn` (a session named "test"), so the
+def client_as(sandbox: Sandbox, role_arn: str, service: str, session: str = "test") -> Any:
+    """A client of `service` calling with temporary credentials of `role_arn` (a session named `session`), so the
     sandbox allows its calls only as the role's policies allow."""
-    credentials = iam_identity_policies.role_credentials(sandbox.account_id, sandbox.region, role_arn, "test")
+    credentials = iam_identity_policies.role_credentials(sandbox.account_id, sandbox.region, role_arn, session)
     assert credentials is not None, f"no role {role_arn}"
     return boto3.session.Session(
         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],

@@ -186,10 +186,7 @@ def test_doctor_warns_of_a_trigger_whose_role_reads_only_its_tables_own_stream(
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )["TableDescription"]["LatestStreamArn"]
-    trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    role = iam.create_role(
-        RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
-    )["Role"]["Arn"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(examples.LAMBDA_TRUST))["Role"]["Arn"]
     # As CDK's grantStreamRead writes it: this table's stream only.
     scoped = examples.stream_reader(name)
     scoped["Statement"][0]["Resource"] = [f"arn:aws:dynamodb:*:*:table/{name}/stream/*"]

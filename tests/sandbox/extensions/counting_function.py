@@ -8,12 +8,9 @@ import uuid
 import zipfile
 from typing import Any
 
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.server import Sandbox
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 # What its handler needs: the sandbox allows a function's calls only as its role's policies allow.
 COUNT_RUNS = {
     "Version": "2012-10-17",
@@ -65,7 +62,7 @@ def counting_function(sandbox: Sandbox) -> dict[str, Any]:
         archive.writestr(f"{package}/handlers.py", HANDLER_SOURCE)
     name = f"fn-{uuid.uuid4().hex[:8]}"
     iam = sandbox.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     iam.put_role_policy(RoleName=name, PolicyName="count-runs", PolicyDocument=json.dumps(COUNT_RUNS))
     created: dict[str, Any] = sandbox.client("lambda").create_function(
         FunctionName=name,

@@ -19,13 +19,9 @@ from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.models import Stack
 
 from restore_sync_sandbox import deploy
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.extensions import cloudformation_custom_resources, lambda_inprocess
 from restore_sync_sandbox.server import Sandbox
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 
 # The handler records each request on a queue, then answers as the resource's properties say.
 HANDLER_SOURCE = """
@@ -78,7 +74,7 @@ def function(sandbox: Sandbox) -> dict[str, str]:
     name = f"provider-{uuid.uuid4().hex[:8]}"
     queue_url = sandbox.client("sqs").create_queue(QueueName=name)["QueueUrl"]
     iam = sandbox.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     record_requests = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": f"arn:aws:sqs:*:*:{name}"}
     iam.put_role_policy(
         RoleName=name,

@@ -8,6 +8,7 @@ import boto3
 from moto import mock_aws
 from moto.cloudformation.parsing import ResourceMap
 
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.extensions import cloudformation_parameters
 
 TEMPLATE = {
@@ -51,11 +52,8 @@ def test_install_twice_is_harmless() -> None:
 @mock_aws
 def test_a_number_parameter_is_text_where_it_is_used_as_in_aws() -> None:
     cloudformation_parameters.install()
-    trust = {
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-    }
     role = boto3.client("iam", region_name="us-east-1").create_role(
-        RoleName="numbers", AssumeRolePolicyDocument=json.dumps(trust)
+        RoleName="numbers", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
     )["Role"]["Arn"]
     template = {
         "Parameters": {

@@ -15,7 +15,7 @@ from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
-from restore_sync_sandbox.examples import stream_reader
+from restore_sync_sandbox.examples import LAMBDA_TRUST, stream_reader
 from restore_sync_sandbox.extensions import dynamodb_delete_table
 from restore_sync_sandbox.server import Sandbox
 
@@ -24,10 +24,6 @@ REGION = "us-east-1"
 READ = "dynamodb:table:ReadCapacityUnits"
 WRITE = "dynamodb:table:WriteCapacityUnits"
 INDEX_READ = "dynamodb:index:ReadCapacityUnits"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 
 
 def _name() -> str:
@@ -199,7 +195,7 @@ def test_while_the_table_is_gone_register_is_refused_and_deregister_cleans_up(sa
 def _consumer(sandbox: Sandbox, table: str) -> str:
     name = f"consumer-{uuid.uuid4().hex[:8]}"
     iam = sandbox.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     iam.put_role_policy(RoleName=name, PolicyName="streams", PolicyDocument=json.dumps(stream_reader(table)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -13,13 +13,10 @@ from botocore.exceptions import ClientError
 from moto.core.responses import BaseResponse
 from moto.s3 import responses as s3_responses
 
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.extensions import iam_identity_policies
 from restore_sync_sandbox.server import Sandbox
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
+from tests.sandbox import app
 
 
 def new_table(sandbox: Sandbox) -> str:
@@ -41,19 +38,11 @@ def role_session(sandbox: Sandbox, *statements: dict[str, Any]) -> tuple[str, Ca
     """A new role with `statements`, and a factory of clients that call with its temporary credentials."""
     name = f"role-{uuid.uuid4().hex[:8]}"
     iam = sandbox.client("iam")
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     if statements:
         document = {"Version": "2012-10-17", "Statement": list(statements)}
         iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(document))
-    credentials = iam_identity_policies.role_credentials(sandbox.account_id, sandbox.region, arn, "fn")
-    assert credentials is not None
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=credentials["AWS_SESSION_TOKEN"],
-        region_name=sandbox.region,
-    )
-    return arn, lambda service: session.client(service, endpoint_url=sandbox.endpoint_url)
+    return arn, lambda service: app.client_as(sandbox, arn, service, session="fn")
 
 
 def error_of(call: Callable[[], Any]) -> dict[str, str]:

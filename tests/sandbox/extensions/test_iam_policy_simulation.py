@@ -9,20 +9,17 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.iam.responses import IamResponse
 
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.extensions import iam_policy_simulation
 from restore_sync_sandbox.server import Sandbox
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 STREAM = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
 
 
 def role(sandbox: Sandbox, *statements: dict[str, object]) -> str:
     name = f"sim-{uuid.uuid4().hex[:8]}"
     iam = sandbox.client("iam")
-    arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     document = {"Version": "2012-10-17", "Statement": list(statements)}
     iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(document))
     return arn

@@ -15,13 +15,9 @@ from typing import Any
 import pytest
 from moto.awslambda.models import LambdaFunction
 
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.extensions import lambda_inprocess
 from restore_sync_sandbox.server import Sandbox
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 
 # What the handlers below call: the sandbox allows a function's calls only as its role's policies allow.
 HANDLER_POLICY = {
@@ -94,7 +90,7 @@ def create_function(
 ) -> dict[str, Any]:
     name = f"fn-{uuid.uuid4().hex[:10]}"
     iam = sandbox.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     iam.put_role_policy(RoleName=name, PolicyName="handlers", PolicyDocument=json.dumps(HANDLER_POLICY))
     created: dict[str, Any] = sandbox.client("lambda", region=region).create_function(
         FunctionName=name,

@@ -12,14 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.awslambda.models import LambdaBackend
 
-from restore_sync_sandbox.examples import stream_reader
+from restore_sync_sandbox.examples import LAMBDA_TRUST, stream_reader
 from restore_sync_sandbox.extensions import lambda_stream_access
 from restore_sync_sandbox.server import Sandbox
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 
 
 def streamed_table(sandbox: Sandbox, name: str) -> str:
@@ -37,7 +32,7 @@ def streamed_table(sandbox: Sandbox, name: str) -> str:
 def consumer(sandbox: Sandbox, policy: dict[str, Any] | None) -> str:
     name = f"consumer-{uuid.uuid4().hex[:8]}"
     iam = sandbox.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     if policy:
         iam.put_role_policy(RoleName=name, PolicyName="streams", PolicyDocument=json.dumps(policy))
     buffer = io.BytesIO()

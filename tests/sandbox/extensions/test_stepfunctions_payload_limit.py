@@ -15,9 +15,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_selector 
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
 
+from restore_sync_sandbox.examples import LAMBDA_TRUST
 from restore_sync_sandbox.extensions import stepfunctions_payload_limit as limit
 from restore_sync_sandbox.server import Sandbox
-from tests.sandbox.extensions.counting_function import TRUST
 
 ROLE = "arn:aws:iam::123456789012:role/sfn-role"
 # Returns a string of event["n"] characters under "blob": a result of n + 11 bytes.
@@ -55,7 +55,7 @@ def blob_function(sandbox: Sandbox) -> str:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(f"{package}/__init__.py", "")
         archive.writestr(f"{package}/handlers.py", HANDLER_SOURCE)
-    role = sandbox.client("iam").create_role(RoleName=package, AssumeRolePolicyDocument=json.dumps(TRUST))
+    role = sandbox.client("iam").create_role(RoleName=package, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     created = sandbox.client("lambda").create_function(
         FunctionName=package,
         Runtime="python3.12",
