@@ -35,7 +35,7 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -338,16 +338,28 @@ def decide(
     """None when the call is allowed; else (decision, action, resource) of the first request refused."""
     account, role_arn, session, _ = caller
     keys = _condition_keys(service, operation, params, region, account, role_arn, session)
-    principal = _session_arn(role_arn, session)
-    requests = [
-        Request(action, principal, account, resources, keys)
+    asked = [
+        (action, resources, keys)
         for action, resources in _actions(service, operation, params, region, account)
         if action not in _ALWAYS_ALLOWED
     ]
     passed_role = params.get("RoleARN") if service == "cloudformation" else None
     if isinstance(passed_role, str):
-        pass_keys = {**keys, "iam:PassedToService": "cloudformation.amazonaws.com"}
-        requests.append(Request("iam:PassRole", principal, account, (passed_role,), pass_keys))
+        asked.append(("iam:PassRole", (passed_role,), {**keys, "iam:PassedToService": "cloudformation.amazonaws.com"}))
+    return _first_refusal(caller, service, region, asked)
+
+
+def _first_refusal(
+    caller: tuple[str, str, str, str],
+    service: str,
+    region: str,
+    asked: Sequence[tuple[str, tuple[str, ...], Mapping[str, str]]],
+) -> tuple[str, str, str] | None:
+    """Evaluates each (action, resources, condition keys) for the caller's role, with a table's resource policy
+    where one applies; (decision, action, resource) of the first refused, or None, recording what was allowed."""
+    account, role_arn, session, _ = caller
+    principal = _session_arn(role_arn, session)
+    requests = [Request(action, principal, account, resources, keys) for action, resources, keys in asked]
     policies = role_policies(account, role_arn) if requests else []
     for request in requests:
         resource_policy = _resource_policy(service, list(request.resources), region, account)
@@ -372,14 +384,11 @@ def decide_for_caller(
     account, role_arn, session, _ = caller
     service, _, operation = action.partition(":")
     base = _condition_keys(service, operation, {}, region, account, role_arn, session)
-    principal = _session_arn(role_arn, session)
-    request = Request(action, principal, account, resources, {**base, **keys})
-    decision = iam_evaluation.evaluate(request, role_policies(account, role_arn))
-    if decision.allowed:
-        with _sessions_lock:
-            _allowed.add((role_arn, action))
+    refused = _first_refusal(caller, service, region, [(action, resources, {**base, **keys})])
+    if refused is None:
         return None
-    return _message(principal, action, ",".join(resources), decision.decision)
+    decision, _, resource = refused
+    return _message(_session_arn(role_arn, session), action, resource, decision)
 
 
 def _service_of(response: BaseResponse) -> str:
@@ -443,12 +452,8 @@ def _authorised_s3(original: Callable[..., Any]) -> Callable[..., Any]:
             action = f"s3:{_S3_ACTION_NAMES.get(named, named)}"
             resource = f"arn:aws:s3:::{bucket_name or '*'}" + (f"/{key_name}" if key_name else "")
             keys = _condition_keys("s3", action, {}, self.region, caller[0], caller[1], caller[2])
-            request = Request(action, _session_arn(caller[1], caller[2]), caller[0], (resource,), keys)
-            decision = iam_evaluation.evaluate(request, role_policies(caller[0], caller[1]))
-            if not decision.allowed:
+            if _first_refusal(caller, "s3", self.region, [(action, (resource,), keys)]) is not None:
                 raise S3ClientError("AccessDenied", "Access Denied")
-            with _sessions_lock:
-                _allowed.add((caller[1], action))
         original(self, bucket_name=bucket_name, key_name=key_name)
 
     setattr(authorise, _PATCHED, True)

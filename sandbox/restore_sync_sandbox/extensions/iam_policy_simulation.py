@@ -118,43 +118,27 @@ def simulate_principal_policy(self: IamResponse) -> ActionResult:
     except Exception as error:  # moto raises its own NotFound types
         raise NoSuchEntity(f"The role with ARN {source} cannot be found.") from error
     policies = iam_identity_policies.role_policies(account, role.arn)
-    policies += _documents(_listed(self, "PolicyInputList"))
-    resource_policy_text = self._get_param("ResourcePolicy")
-    resource_policy = _documents([resource_policy_text])[0] if resource_policy_text else None
-    principal = _caller_for_resource_policy(self, resource_policy_text) or (
-        f"arn:{self.partition}:sts::{account}:assumed-role/{role.name}/simulation"
-    )
     keys = {"aws:PrincipalArn": [role.arn], "aws:PrincipalAccount": [account]}
-    keys.update(_context(_listed(self, "ContextEntries")))
-    results = simulate(
-        account,
-        principal,
-        policies,
-        _listed(self, "ActionNames"),
-        _listed(self, "ResourceArns") or ["*"],
-        resource_policy,
-        keys,
-    )
-    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+    return _answer(self, policies, f"arn:{self.partition}:sts::{account}:assumed-role/{role.name}/simulation", keys)
 
 
 def simulate_custom_policy(self: IamResponse) -> ActionResult:
-    account = self.current_account
-    policies = _documents(_listed(self, "PolicyInputList"))
+    return _answer(self, [], f"arn:{self.partition}:iam::{self.current_account}:root", {})
+
+
+def _answer(self: IamResponse, policies: list[Any], principal: str, keys: dict[str, list[str]]) -> ActionResult:
+    """The simulation both operations answer: `policies` with PolicyInputList, the ResourcePolicy (whose Principal
+    is matched against CallerArn) or else `principal`, and `keys` with the ContextEntries."""
     resource_policy_text = self._get_param("ResourcePolicy")
     resource_policy = _documents([resource_policy_text])[0] if resource_policy_text else None
-    caller = (
-        _caller_for_resource_policy(self, self._get_param("ResourcePolicy"))
-        or f"arn:{self.partition}:iam::{account}:root"
-    )
     results = simulate(
-        account,
-        caller,
-        policies,
+        self.current_account,
+        _caller_for_resource_policy(self, resource_policy_text) or principal,
+        [*policies, *_documents(_listed(self, "PolicyInputList"))],
         _listed(self, "ActionNames"),
         _listed(self, "ResourceArns") or ["*"],
         resource_policy,
-        _context(_listed(self, "ContextEntries")),
+        {**keys, **_context(_listed(self, "ContextEntries"))},
     )
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
