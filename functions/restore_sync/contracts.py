@@ -253,6 +253,11 @@ class Request(Contract):
     def source(self) -> TableRef:
         return TableRef.from_arn(self.source_table_arn)
 
+    @property
+    def same_name(self) -> bool:
+        """A restore that took its source's name back: the source as it was exists only in the settings history."""
+        return self.source_table_arn == self.target_table_arn
+
 
 @dataclass(frozen=True, kw_only=True)
 class Ignored(Contract):

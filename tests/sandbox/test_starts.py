@@ -131,7 +131,8 @@ REFUSALS = [
     ({"targetTableName": "menu-copy", "sourceTableArn": "arn:aws:dynamodb:us-east-1:1:table/menu"}, "sourceTableArn"),
     ({"targetTableName": "menu-copy", "sourceTableName": "menu", "sourceTableArn": "x"}, "exactly one of"),
     ({"targetTableName": "menu-copy"}, "exactly one of"),
-    ({"targetTableName": "menu-copy", "sourceTableName": "menu-copy"}, "the same table"),
+    ({"targetTableName": "menu-copy", "sourceTableName": "menu-copy"}, "menu-copy was restored from"),
+    ({"targetTableName": "menu-plain", "sourceTableName": "menu-plain"}, "the same table"),
     ({"targetTableName": "menu-missing", "sourceTableName": "menu"}, "does not exist"),
     ({"targetTableName": "menu-copy", "sourceTableName": "menu", "dryRun": "yes"}, "dryRun"),
     ([1, 2, 3], "is not of type 'object'"),
@@ -165,7 +166,7 @@ HOSTILE = [
         "this deployment does not adopt tables that were not restored (menu-plain was not): deploy it with the "
         "parameter AdoptUnrestoredTables=true",
     ),
-    (restore_call("menu-copy", "menu-copy"), "the source and the target are the same table (menu-copy)"),
+    (restore_call("menu-copy", "menu-copy"), "the event names the source"),
     (restore_call("menu-plain", "menu"), "target table menu-plain was not restored"),
     (
         restore_call("menu-copy", "menu", account=OTHER_ACCOUNT),

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from restore_sync import schemas
-from restore_sync.settings import NAMES, READ_ACTIONS
+from restore_sync.settings import NAMES, READ_ACTIONS, REGISTRY
+from restore_sync.settings.base import Setting
 from restore_sync.settings.triggers import DECRYPT_ACTION
 from tests.template.template_artefacts import as_list, ref_target, resources_of_type, role_statements
 
@@ -21,6 +22,9 @@ SETTINGS_READERS = ("ReadSourceFunction", "VerifyFunction", "SnapshotFunction")
 # CloudFormation's resource handlers read back what they set (the table's TTL, backups, insights, Kinesis
 # destination, tags and policy, scaling targets, mappings, alarms) with the role the governance stacks run as.
 STACK_ROLE = "CloudFormationRole"
+# Apply setting reads what a setting would create that exists already, to adopt it (Setting.existing reads).
+ADOPTERS = tuple(name for name in NAMES if type(REGISTRY[name]).existing is not Setting.existing)
+APPLY = "ApplySettingFunction"
 
 
 def function_role(transformed: dict[str, Any], function: str) -> str:
@@ -63,6 +67,13 @@ def test_a_function_that_reads_settings_may_call_every_settings_read(
     assert missing == [], f"template.yaml: grant {function} these actions on every table (or *)"
 
 
+def test_apply_setting_may_read_every_setting_that_adopts_existing_resources(transformed: dict[str, Any]) -> None:
+    assert set(ADOPTERS) == {"autoscaling", "alarms", "triggers"}
+    needed = {action for name in ADOPTERS for action in REGISTRY[name].reads}
+    missing = sorted(needed - read_actions_granted(transformed, function_role(transformed, APPLY)))
+    assert missing == [], f"template.yaml: grant {APPLY} these actions on every table (or *)"
+
+
 def test_the_governance_stacks_role_may_call_every_settings_read(transformed: dict[str, Any]) -> None:
     missing = sorted(set(READ_ACTIONS) - read_actions_granted(transformed, STACK_ROLE))
     assert missing == [], f"template.yaml: grant {STACK_ROLE} these actions"
@@ -76,7 +87,7 @@ def decrypt_grants(transformed: dict[str, Any], role: str) -> list[dict[str, Any
     ]
 
 
-@pytest.mark.parametrize("role", [*SETTINGS_READERS, STACK_ROLE])
+@pytest.mark.parametrize("role", [*SETTINGS_READERS, APPLY, STACK_ROLE])
 def test_trigger_filters_encrypted_with_a_customer_managed_key_are_decrypted_through_lambda_only(
     transformed: dict[str, Any], role: str
 ) -> None:

@@ -253,6 +253,11 @@ def test_alarm_names_derive_from_the_target(name: str, renamed: str) -> None:
     assert target_alarm_name(name, "orders", "orders-restored") == renamed
 
 
+@pytest.mark.parametrize("name", ["orders-throttles", "high-latency"])
+def test_a_table_restored_under_its_own_name_keeps_its_alarms_names(name: str) -> None:
+    assert target_alarm_name(name, "orders", "orders") == name
+
+
 def test_resource_policy_arns_point_at_the_target() -> None:
     policy = {
         "Version": "2012-10-17",

@@ -12,7 +12,7 @@ from typing import Any
 
 from restore_sync.aws import Aws, TableRef, translated_errors
 from restore_sync.names import logical_id
-from restore_sync.settings.base import Fragment, Retarget, Setting, State
+from restore_sync.settings.base import Existing, Fragment, Retarget, Setting, State
 from restore_sync.table import TABLE_LOGICAL_ID
 
 NAMESPACE = "AWS/DynamoDB"
@@ -65,6 +65,10 @@ class Alarms(Setting):
             alarms.append(renamed)
         return {"alarms": sorted(alarms, key=lambda a: a["AlarmName"])}
 
+    def existing(self, aws: Aws, table: TableRef, target: dict[str, Any]) -> dict[str, Existing]:
+        resources = self.fragment(self.read(aws, table), target).resources
+        return {key: Existing(r, {"AlarmName": r["Properties"]["AlarmName"]}) for key, r in resources.items()}
+
     def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
         resources = {}
         for alarm in state["alarms"]:
@@ -78,7 +82,10 @@ class Alarms(Setting):
 
 
 def target_alarm_name(name: str, source: str, target: str) -> str:
-    """The source table's name in an alarm's name becomes the target's; otherwise the target's name leads."""
+    """The source table's name in an alarm's name becomes the target's; otherwise the target's name leads. A table
+    restored under its own name takes its alarms' names back as they were."""
+    if source == target:
+        return name
     renamed = name.replace(source, target, 1) if source in name else f"{target}-{name}"
     return renamed[:MAX_NAME]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from restore_sync.aws import Aws, TableRef, translated_errors
 from restore_sync.names import logical_id
-from restore_sync.settings.base import Fragment, Retarget, Setting, State
+from restore_sync.settings.base import Existing, Fragment, Retarget, Setting, State
 from restore_sync.table import TABLE_LOGICAL_ID
 
 NAMESPACE = "dynamodb"
@@ -80,6 +80,36 @@ class Autoscaling(Setting):
         ]
         return {"targets": kept}
 
+    def existing(self, aws: Aws, table: TableRef, target: dict[str, Any]) -> dict[str, Existing]:
+        state = self.read(aws, table)
+        resources = self.fragment(state, target).resources
+        aas = aws.client("application-autoscaling", table.region)
+        found = {}
+        for scaling in state["targets"]:
+            resource_id, dimension = _resource_text(table.name, scaling["resource"]), scaling["dimension"]
+            target_id = logical_id("ScalingTarget", scaling["resource"], dimension)
+            found[target_id] = Existing(
+                resources[target_id],
+                {"ResourceId": resource_id, "ScalableDimension": dimension, "ServiceNamespace": NAMESPACE},
+            )
+            if not scaling["policies"]:
+                continue
+            with translated_errors():
+                listed = _all(
+                    aas,
+                    "describe_scaling_policies",
+                    "ScalingPolicies",
+                    ResourceId=resource_id,
+                    ScalableDimension=dimension,
+                )
+            arns = {p["PolicyName"]: p["PolicyARN"] for p in listed}
+            for policy in scaling["policies"]:
+                policy_id = logical_id("ScalingPolicy", scaling["resource"], dimension, policy["name"])
+                found[policy_id] = Existing(
+                    resources[policy_id], {"Arn": arns[policy["name"]], "ScalableDimension": dimension}
+                )
+        return found
+
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         if target.get("billingMode") == "PAY_PER_REQUEST":
             return "the target is on-demand (PAY_PER_REQUEST): auto scaling applies to provisioned capacity only"
@@ -147,6 +177,10 @@ def _action(api: dict[str, Any]) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _resource_text(table_name: str, resource: str) -> str:
+    return f"table/{table_name}" if resource == "table" else f"table/{table_name}/{resource}"
 
 
 def _resource_id(resource: str) -> Any:

@@ -41,6 +41,17 @@ class Fragment:
         return not self.properties and not self.resources
 
 
+@dataclass(frozen=True)
+class Existing:
+    """A resource a setting's fragment would create that exists already outside the governance stack: what a
+    deleted table of the same name left behind (DeleteTable keeps scaling targets, policies and alarms) or what a
+    released table kept. `resource` is template data of the resource as it is now; `identifier` what CloudFormation
+    imports it by (its type's primaryIdentifier in the registry schema)."""
+
+    resource: dict[str, Any]
+    identifier: dict[str, str]
+
+
 class Setting(ABC):
     """One unit of copying, of configuration and of the report.
 
@@ -66,6 +77,12 @@ class Setting(ABC):
         """What the target should have, given the source's state: names and ARNs of the source become the
         target's, parts the target lacks are left out. By default the source's state as it is."""
         return state
+
+    def existing(self, aws: Aws, table: TableRef, target: dict[str, Any]) -> dict[str, Existing]:
+        """The resources of this setting that exist for `table` now, by the logical id `fragment` gives them, so
+        that the governance stack adopts them instead of failing to create them again. None for a setting made of
+        table properties only."""
+        return {}
 
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from restore_sync.aws import Aws, TableRef, error_code, translated_errors
 from restore_sync.errors import SettingNotExpressible
 from restore_sync.names import logical_id
-from restore_sync.settings.base import Fragment, Retarget, Setting, State
+from restore_sync.settings.base import Existing, Fragment, Retarget, Setting, State
 from restore_sync.table import TABLE_LOGICAL_ID
 
 # Mapping properties copied as they are (the API's names are CloudFormation's names).
@@ -76,6 +76,27 @@ class Triggers(Setting):
         if not retarget.triggers_disabled:
             return state
         return {"mappings": [{**mapping, "enabled": False} for mapping in state["mappings"]]}
+
+    def existing(self, aws: Aws, table: TableRef, target: dict[str, Any]) -> dict[str, Existing]:
+        resources = self.fragment(self.read(aws, table), target).resources
+        if not resources:
+            return {}
+        with translated_errors():
+            stream = aws.client("dynamodb", table.region).describe_table(TableName=table.name)["Table"][
+                "LatestStreamArn"
+            ]
+            pages = aws.client("lambda", table.region).get_paginator("list_event_source_mappings")
+            listed = [m for page in pages.paginate(EventSourceArn=stream) for m in page.get("EventSourceMappings", [])]
+        uuids: dict[str, list[str]] = {}
+        for mapping in listed:
+            if mapping["State"] not in GONE_STATES:
+                uuids.setdefault(mapping["FunctionArn"], []).append(mapping["UUID"])
+        # Lambda keeps one mapping per function and stream, so a function's mapping is the one its key names.
+        return {
+            key: Existing(resource, {"Id": uuids[resource["Properties"]["FunctionName"]][0]})
+            for key, resource in resources.items()
+            if len(uuids.get(resource["Properties"]["FunctionName"], [])) == 1
+        }
 
     def fragment(self, state: State, target: dict[str, Any]) -> Fragment:
         unreadable = [m for m in state["mappings"] if "filterCriteriaError" in m]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
 import jsonschema
@@ -46,6 +46,8 @@ ADOPT_PARAMETER = "AdoptUnrestoredTables"
 # How far an event's time may lie after the execution's start before it is refused as impossible: AWS's clocks
 # (CloudTrail's, AWS Backup's, Step Functions') agree closely, but not to the millisecond.
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
+# A same-name restore's table has the source's ARN: the history's versions from its creation on are its own.
+SAME_NAME_MARGIN = timedelta(milliseconds=1)
 _BACKUP_ARN = re.compile(r"^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):([0-9]{12}):table/[A-Za-z0-9_.-]{3,255}/backup/")
 
 
@@ -144,15 +146,18 @@ def manual_problems(aws: Aws, raw: Any, home: Home, *, adopt_allowed: bool) -> l
         problems += home.foreign(source.arn, "sourceTableArn")
     if target is None:
         return problems
-    if source is not None and source.arn == target.arn:
-        problems.append(f"the source and the target are the same table ({target.name})")
+    # A table may take its own settings back (a same-name restore) only when DynamoDB says it was restored from
+    # itself; anything else asking for source == target is a mistake.
+    same = source is not None and source.arn == target.arn
     description = _description(aws, target)
     if description is None:
-        return [*problems, f"target table {target.name} does not exist in {home.region}"]
+        return [*problems, *_same_table(target, same), f"target table {target.name} does not exist in {home.region}"]
     summary = description.get("RestoreSummary")
     adopt = fields.get("adoptUnrestored") is True
     if summary is None:
-        if not adopt:
+        if same:
+            problems += _same_table(target, same)
+        elif not adopt:
             problems.append(
                 f"target table {target.name} was not restored (its DescribeTable has no RestoreSummary): "
                 "restore-sync changes restored tables only; to adopt a table that was not restored, start with "
@@ -193,6 +198,15 @@ def _describe(error: jsonschema.ValidationError, schema: str) -> str:
         if error.validator == "enum" and list(error.absolute_path)[:1] == ["settings"]:
             return f"{where}: {error.instance!r} is not a setting (settings: {', '.join(NAMES)})"
     return f"{where}: {error.message}"
+
+
+def _same_table(target: TableRef, same: bool) -> list[str]:
+    if not same:
+        return []
+    return [
+        f"the source and the target are the same table ({target.name}): a table takes its own settings back only "
+        "when it was restored under its own name (its RestoreSummary names it as its source)"
+    ]
 
 
 def _legal_name(name: Any) -> TypeGuard[str]:
@@ -252,16 +266,12 @@ def _from_event(
         problems += home.foreign(claims.backup, "the backup the event names")
     if problems:
         raise ValidationError(problems)
-    if claims.source is not None and claims.source.arn == target.arn:
-        problems.append(f"the source and the target are the same table ({target.name})")
     description = _description(aws, target)
-    if description is None and not problems:
+    if description is None:
         raise TargetTableNotFound(
             f"target table {target.name} does not exist in {home.region}, though the event reports it restored: "
             "was the restore cancelled or the table deleted? Start by hand once it exists"
         )
-    if description is None:
-        raise ValidationError([*problems, f"target table {target.name} does not exist in {home.region}"])
     summary = description.get("RestoreSummary")
     if summary is None:
         raise ValidationError(
@@ -285,7 +295,7 @@ def _from_event(
     if problems:
         raise ValidationError(problems)
 
-    tagged = _tagged_settings(aws, source, history, started_at)
+    tagged = _tagged_settings(aws, source, history, started_at, restored_as=target, description=description)
     if tagged == OPT_OUT:
         return Ignored(
             reason=f"source table {source.arn} is tagged {SETTINGS_TAG}={OPT_OUT}: its restores are left alone "
@@ -435,21 +445,29 @@ def _backup_table(aws: Aws, target: TableRef, backup: Any) -> Any:
     return described["BackupDescription"]["SourceTableDetails"].get("TableArn")
 
 
-def _tagged_settings(aws: Aws, source: TableRef, history: History | None, started_at: str) -> list[str] | str | None:
+def _tagged_settings(
+    aws: Aws,
+    source: TableRef,
+    history: History | None,
+    started_at: str,
+    *,
+    restored_as: TableRef,
+    description: dict[str, Any],
+) -> list[str] | str | None:
     """What the source's `restore-sync:settings` tag asks for: OPT_OUT, a list of settings, or None (no tag). A
-    deleted source's tags are those the settings history recorded last, so its owner's choice still holds."""
-    try:
-        with translated_errors():
-            pages = aws.client("dynamodb", source.region).get_paginator("list_tags_of_resource")
-            tags = {t["Key"]: t["Value"] for page in pages.paginate(ResourceArn=source.arn) for t in page["Tags"]}
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
-        recorded = history.at_or_before(source.arn, instant(started_at)) if history else None
-        if recorded is None:
-            return None
-        state = recorded.document.get("settings", {}).get("tags") or {}
-        tags = {t["Key"]: t["Value"] for t in state.get("tags", [])}
+    deleted source's tags are those the settings history recorded last, so its owner's choice still holds; for a
+    same-name restore, the last recorded before the restored table (which has no tags yet) was created."""
+    if source.arn == restored_as.arn:
+        tags = _recorded_tags(history, source, instant(description["CreationDateTime"]) - SAME_NAME_MARGIN)
+    else:
+        try:
+            with translated_errors():
+                pages = aws.client("dynamodb", source.region).get_paginator("list_tags_of_resource")
+                tags = {t["Key"]: t["Value"] for page in pages.paginate(ResourceArn=source.arn) for t in page["Tags"]}
+        except ClientError as error:
+            if error_code(error) != "ResourceNotFoundException":
+                raise
+            tags = _recorded_tags(history, source, instant(started_at))
     value = tags.get(SETTINGS_TAG)
     if value is None or value.strip().lower() == "all":
         return None
@@ -463,3 +481,11 @@ def _tagged_settings(aws: Aws, source: TableRef, history: History | None, starte
             f"source table {source.arn} has tag {SETTINGS_TAG}={value!r}: {error.args[0]}; "
             f"use {OPT_OUT}, all, or setting names separated by spaces or '+' ({' '.join(NAMES)})"
         ) from error
+
+
+def _recorded_tags(history: History | None, source: TableRef, moment: datetime) -> dict[str, str]:
+    recorded = history.at_or_before(source.arn, moment) if history else None
+    if recorded is None:
+        return {}
+    state = recorded.document.get("settings", {}).get("tags") or {}
+    return {t["Key"]: t["Value"] for t in state.get("tags", [])}

@@ -55,11 +55,18 @@ def source_settings(aws: Aws, history: History | None, request: Request, point: 
     source = request.source
     names = list(request.settings)
     why_not_history = "settingsFrom is live"
-    if mode != "live":
+    # The live table of a same-name restore is the restored table itself: its settings are what is missing.
+    if mode != "live" or request.same_name:
         version = history.at_or_before(source.arn, point) if history else None
         if version is not None:
             return _no_more_than_live(aws, request, _from_version(version, names, point))
         why_not_history = _why_no_version(history, source, point)
+        if request.same_name:
+            raise SettingsUnavailable(
+                f"{source.name} was restored under its own name, so its settings from before the restore are only "
+                f"in the settings history, and {why_not_history}; nothing was changed: copy the settings by hand, or "
+                "start again with the settings of another table (sourceTableName)"
+            )
         if mode == "snapshot":
             raise SettingsUnavailable(
                 f"settingsFrom is snapshot, but {why_not_history}; nothing was changed: start again with "
@@ -96,12 +103,14 @@ def _no_more_than_live(aws: Aws, request: Request, chosen: dict[str, Any]) -> di
     recorded = document["settings"].get(POLICY)
     if recorded is None or recorded["policy"] is None:
         return chosen
-    try:
-        live, exists = REGISTRY[POLICY].read(aws, request.source)["policy"], True
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
-        live, exists = None, False
+    live, exists = None, False
+    # A same-name restore's source is gone: the table of that name now is the restored one, with no policy yet.
+    if not request.same_name:
+        try:
+            live, exists = REGISTRY[POLICY].read(aws, request.source)["policy"], True
+        except ClientError as error:
+            if error_code(error) != "ResourceNotFoundException":
+                raise
     access = recorded_access(
         recorded["policy"], live, source_exists=exists, grant_recorded=request.grant_recorded_access
     )

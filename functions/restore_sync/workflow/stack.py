@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from restore_sync.aws import Aws, error_code, translated_errors
+from restore_sync.aws import Aws, TableRef, error_code, translated_errors
 from restore_sync.contracts import SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
@@ -27,6 +27,9 @@ from restore_sync.workflow.guard import refusals
 from restore_sync.workflow.stored import TEMPLATE_BODY_LIMIT_BYTES, Store
 
 NO_CHANGES = "didn't contain changes"
+# What adopted resources are imported with (CloudFormation imports nothing without a DeletionPolicy): deleting the
+# governance stack deletes them, as it deletes what the stack created.
+ADOPTED_DELETION_POLICY = "Delete"
 GONE = "GONE"
 NOT_FOUND = frozenset({"ChangeSetNotFound", "ChangeSetNotFoundException"})
 # What CloudFormation answers when another execution got to the same stack first.
@@ -157,45 +160,53 @@ class StackOps:
                 f"refuses to import the restored one: make {claimant} let go of it (docs/operations.md, 'A table "
                 "another stack holds'), then start again with the same request"
             )
-        body = json.dumps(import_template(target), sort_keys=True)
-        name = change_set_name("import", body)
+        table = {"ResourceType": "AWS::DynamoDB::Table", "ResourceIdentifier": {"TableName": target["name"]}}
+        final = self._import(
+            "import",
+            import_template(target),
+            {TABLE_LOGICAL_ID: table},
+            "Adopt the restored table; nothing else changes",
+        )
+        self._check_holds_table(target["name"])
+        return {"stack": self.stack_name, "stackId": final["StackId"], "action": "imported"}
+
+    def _import(
+        self, what: str, template: dict[str, Any], resources: dict[str, dict[str, Any]], description: str
+    ) -> dict[str, Any]:
+        """Runs one IMPORT change set of `template` bringing `resources` (by logical id: ResourceType and
+        ResourceIdentifier) into the stack, resuming one a crashed step left; returns the settled stack."""
+        body = json.dumps(template, sort_keys=True)
+        name = change_set_name(what, body)
         change_set = self.change_set(name)
         if change_set is None or change_set.get("Status") == "FAILED":
             if change_set is not None:
                 self._delete_change_set(name)
-            with self._racing("creating the import change set"):
+            with self._racing(f"creating the {what} change set"):
                 self.cfn.create_change_set(
                     StackName=self.stack_name,
                     ChangeSetName=name,
                     ChangeSetType="IMPORT",
                     **self._template_source(name, body),
                     RoleARN=self.role_arn,
-                    ResourcesToImport=[
-                        {
-                            "ResourceType": "AWS::DynamoDB::Table",
-                            "LogicalResourceId": TABLE_LOGICAL_ID,
-                            "ResourceIdentifier": {"TableName": target["name"]},
-                        }
-                    ],
-                    Description="Adopt the restored table; nothing else changes",
+                    ResourcesToImport=[{"LogicalResourceId": key, **item} for key, item in sorted(resources.items())],
+                    Description=description,
                 )
         change_set = self._wait_change_set_created(name)
         if change_set["Status"] == GONE:
             raise StackBusy(f"change set {name} went away while being read: another execution acted on it")
         if change_set["Status"] != "CREATE_COMPLETE":
-            raise ChangeSetFailed(f"import change set {name} failed: {change_set.get('StatusReason', '?')}")
+            raise ChangeSetFailed(f"{what} change set {name} failed: {change_set.get('StatusReason', '?')}")
         if change_set.get("ExecutionStatus") == "AVAILABLE" and not self._read_as_written(name, body):
             self._delete_change_set(name)
-            raise ChangeSetFailed(f"import change set {name} holds another template than the one written: refused")
+            raise ChangeSetFailed(f"{what} change set {name} holds another template than the one written: refused")
         if change_set.get("ExecutionStatus") == "AVAILABLE":
-            with self._racing("executing the import change set"):
+            with self._racing(f"executing the {what} change set"):
                 self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
         final = self.wait_settled()
         if final is None or final["StackStatus"] not in SETTLED:
             status = final["StackStatus"] if final else "missing"
-            raise ChangeSetFailed(f"importing the table left stack {self.stack_name} {status}")
-        self._check_holds_table(target["name"])
-        return {"stack": self.stack_name, "stackId": final["StackId"], "action": "imported"}
+            raise ChangeSetFailed(f"the {what} change set left stack {self.stack_name} {status}")
+        return final
 
     def _check_holds_table(self, table_name: str) -> None:
         with translated_errors():
@@ -227,6 +238,7 @@ class StackOps:
         new = merge(old, {**identity_properties(target), **fragment.properties}, fragment.resources)
         if new == old:
             return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
+        adopted = self._adopt_existing(setting_name, old, new, target)
         body = json.dumps(new, sort_keys=True)
         name = change_set_name(setting_name, body)
         change_set = self.change_set(name)
@@ -246,6 +258,8 @@ class StackOps:
         if change_set["Status"] == "FAILED":
             reason = change_set.get("StatusReason", "")
             self._delete_change_set(name)
+            if NO_CHANGES in reason and adopted:
+                return SettingResult(setting=setting_name, status="applied", changes=tuple(adopted))
             if NO_CHANGES in reason:
                 return SettingResult(setting=setting_name, status="unchanged", reason="the table already has it")
             return SettingResult(setting=setting_name, status="failed", reason=f"change set failed: {reason}")
@@ -274,8 +288,46 @@ class StackOps:
             why = (final or {}).get("StackStatusReason") or "see the stack's events"
             return SettingResult(setting=setting_name, status="failed", reason=f"stack update ended {status}: {why}")
         return SettingResult(
-            setting=setting_name, status="applied", changes=tuple(describe_changes(changes, fragment.properties))
+            setting=setting_name,
+            status="applied",
+            changes=(*adopted, *describe_changes(changes, fragment.properties)),
         )
+
+    def _adopt_existing(
+        self, setting_name: str, old: dict[str, Any], new: dict[str, Any], target: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Imports into the stack, as they are, the resources `new` adds that exist already outside it (what a
+        deleted table of the same name left behind, or a released table kept), so that the setting's change set
+        updates them in place instead of failing to create them again. Marks them in `new` with the DeletionPolicy
+        they were imported with, so that the change set changes only what the setting sets. Returns the report's
+        entries for them (action Import)."""
+        # Resources adopted before (by a retried step, or this setting's earlier change set) keep their policy.
+        for key in set(new["Resources"]) & set(old["Resources"]):
+            if "DeletionPolicy" in old["Resources"][key]:
+                new["Resources"][key].setdefault("DeletionPolicy", old["Resources"][key]["DeletionPolicy"])
+        added = set(new["Resources"]) - set(old["Resources"])
+        if not added:
+            return []
+        table = TableRef.from_arn(target["arn"])
+        found = {key: e for key, e in REGISTRY[setting_name].existing(self.aws, table, target).items() if key in added}
+        for key in found:
+            new["Resources"][key]["DeletionPolicy"] = ADOPTED_DELETION_POLICY
+        if not found:
+            return []
+        as_they_are = {key: {**e.resource, "DeletionPolicy": ADOPTED_DELETION_POLICY} for key, e in found.items()}
+        to_import = {
+            key: {"ResourceType": e.resource["Type"], "ResourceIdentifier": e.identifier} for key, e in found.items()
+        }
+        self._import(
+            f"{setting_name}-adopt",
+            merge(old, {}, as_they_are),
+            to_import,
+            f"restore-sync: {setting_name}: adopt what exists already",
+        )
+        return [
+            {"resource": key, "type": e.resource["Type"], "action": "Import", "identifier": e.identifier}
+            for key, e in sorted(found.items())
+        ]
 
     def _delete_change_set(self, name: str) -> None:
         try:
@@ -297,7 +349,7 @@ class StackOps:
         except ClientError as error:
             if error_code(error) in RACES or "already exists" in str(error):
                 raise StackBusy(
-                    f"{what} on {self.stack_name}: {error_code(error)}; another execution is ahead"
+                    f"{what} on {self.stack_name}: {error_code(error)} ({error}); another execution is ahead"
                 ) from error
             raise
 

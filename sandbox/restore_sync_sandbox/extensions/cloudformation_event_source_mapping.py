@@ -290,6 +290,11 @@ def _backend_delete(self: LambdaBackend, uuid: str) -> EventSourceMapping | None
     return esm
 
 
+def remember_properties(esm: EventSourceMapping, properties: dict[str, Any]) -> None:
+    """Records the template properties a mapping now has (an imported one: the template's)."""
+    setattr(esm, CFN_PROPERTIES, copy.deepcopy(properties))
+
+
 def remembered_properties(esm: EventSourceMapping) -> dict[str, Any] | None:
     properties: dict[str, Any] | None = getattr(esm, CFN_PROPERTIES, None)
     return properties

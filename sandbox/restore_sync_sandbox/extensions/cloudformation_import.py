@@ -1,5 +1,11 @@
 """CloudFormation IMPORT change sets: existing resources adopted by a stack, never created again.
 
+Types: AWS::DynamoDB::Table, AWS::ApplicationAutoScaling::ScalableTarget and ::ScalingPolicy, AWS::CloudWatch::Alarm
+and AWS::Lambda::EventSourceMapping, each found by its registry schema's primaryIdentifier (cfn-lint's data: TableName;
+ResourceId, ScalableDimension and ServiceNamespace; Arn and ScalableDimension; AlarmName; Id). An imported resource
+is the stack's from then on: the next UPDATE compares the new template with the one it was imported with and
+changes it in place (or replaces it) as for any resource the stack created.
+
 AWS behaviour reproduced:
 - CreateChangeSet with ChangeSetType IMPORT keeps ResourcesToImport. For a new stack the stack is
   REVIEW_IN_PROGRESS until the change set is executed; an existing stack can import too. The change set lists
@@ -27,16 +33,22 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from moto.applicationautoscaling.models import applicationautoscaling_backends
+from moto.awslambda.models import lambda_backends
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.utils import generate_changeset_id, generate_stack_id, validate_create_change_set
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import dynamodb_backends
 
+from restore_sync_sandbox.extensions import cloudformation_application_autoscaling as autoscaling_model
 from restore_sync_sandbox.extensions import cloudformation_changesets as changesets
+from restore_sync_sandbox.extensions import cloudformation_cloudwatch_alarm as alarm_model
 from restore_sync_sandbox.extensions import cloudformation_dynamodb_table as table_model
+from restore_sync_sandbox.extensions import cloudformation_event_source_mapping as mapping_model
 
 IMPORT_REVIEW_REASON = (
     "Verify that resources and their properties defined in the template match the intended configuration of "
@@ -52,22 +64,79 @@ def _seat_table(resource: Any, properties: dict[str, Any]) -> None:
     table_model.remember_properties(resource, properties)
 
 
+def _find_scalable_target(account_id: str, region: str, identifier: dict[str, str]) -> Any:
+    backend = applicationautoscaling_backends[account_id][region]
+    found = backend.targets.get(identifier["ScalableDimension"], {}).get(identifier["ResourceId"])
+    if found is None or found.service_namespace != identifier["ServiceNamespace"]:
+        return None
+    return autoscaling_model.ScalableTarget(account_id, region, dict(identifier))  # type: ignore[abstract]
+
+
+def _find_scaling_policy(account_id: str, region: str, identifier: dict[str, str]) -> Any:
+    backend = applicationautoscaling_backends[account_id][region]
+    for policy in list(backend.policies.values()):
+        if policy.policy_arn == identifier["Arn"] and policy.scalable_dimension == identifier["ScalableDimension"]:
+            model = autoscaling_model.ScalingPolicy(  # type: ignore[abstract]
+                account_id,
+                region,
+                {
+                    "PolicyName": policy.policy_name,
+                    "ResourceId": policy.resource_id,
+                    "ScalableDimension": policy.scalable_dimension,
+                    "ServiceNamespace": policy.service_namespace,
+                },
+            )
+            model.policy_arn = policy.policy_arn
+            return model
+    return None
+
+
+def _find_alarm(account_id: str, region: str, identifier: dict[str, str]) -> Any:
+    alarm = cloudwatch_backends[account_id][region].alarms.get(identifier["AlarmName"])
+    if alarm is None:
+        return None
+    model = alarm_model.MetricAlarm(account_id, region, alarm.name, {})  # type: ignore[abstract]
+    model.arn = alarm.alarm_arn
+    return model
+
+
+def _find_mapping(account_id: str, region: str, identifier: dict[str, str]) -> Any:
+    return lambda_backends[account_id][region]._event_source_mappings.get(identifier["Id"])
+
+
+def _seat_properties(resource: Any, properties: dict[str, Any]) -> None:
+    # The stack's record of the resource from now on: the next update applies what differs from it.
+    resource.properties = copy.deepcopy(properties)
+
+
 class Importer:
-    """How one resource type is found by its identifier and adopted."""
+    """How one resource type is found by its identifier (its registry schema's primaryIdentifier) and adopted."""
 
     def __init__(
         self,
         identifier_keys: tuple[str, ...],
         find: Callable[[str, str, dict[str, str]], Any],
         seat: Callable[[Any, dict[str, Any]], None] | None = None,
+        physical_id: Callable[[dict[str, str]], str] | None = None,
     ) -> None:
         self.identifier_keys = identifier_keys
         self.find = find
         self.seat = seat
+        # What the stack shows as the resource's PhysicalResourceId (its Ref).
+        self.physical_id = physical_id or (lambda identifier: identifier[identifier_keys[0]])
 
 
 IMPORTERS: dict[str, Importer] = {
     "AWS::DynamoDB::Table": Importer(("TableName",), _find_table, _seat_table),
+    autoscaling_model.TARGET_TYPE: Importer(
+        autoscaling_model.TARGET_KEY,
+        _find_scalable_target,
+        _seat_properties,
+        lambda identifier: autoscaling_model.target_id(*(identifier[k] for k in autoscaling_model.TARGET_KEY)),
+    ),
+    autoscaling_model.POLICY_TYPE: Importer(("Arn", "ScalableDimension"), _find_scaling_policy, _seat_properties),
+    alarm_model.RESOURCE_TYPE: Importer(("AlarmName",), _find_alarm, _seat_properties),
+    "AWS::Lambda::EventSourceMapping": Importer(("Id",), _find_mapping, mapping_model.remember_properties),
 }
 
 
@@ -169,7 +238,12 @@ def create_import_change_set(
     claimed = [
         lid
         for lid, item in imports.items()
-        if holder(backend, item["ResourceType"], next(iter((item.get("ResourceIdentifier") or {}).values()), ""), stack)
+        if holder(
+            backend,
+            item["ResourceType"],
+            IMPORTERS[item["ResourceType"]].physical_id(item["ResourceIdentifier"]),
+            stack,
+        )
     ]
     if claimed:
         raise ValidationError(
@@ -215,7 +289,7 @@ def create_import_change_set(
             "Import",
             logical_id,
             item["ResourceType"],
-            physical_resource_id=next(iter(item["ResourceIdentifier"].values())),
+            physical_resource_id=IMPORTERS[item["ResourceType"]].physical_id(item["ResourceIdentifier"]),
         )
         for logical_id, item in imports.items()
     ]
@@ -276,6 +350,8 @@ def execute_import(backend: Any, stack: Any, change_set: Any) -> None:
         resource.cf_resource_type = item["ResourceType"]
         resource.logical_resource_id = logical_id
         resource_map._parsed_resources[logical_id] = resource
+    # Seated once all are in the map: resolving a Ref to a resource not in it yet would create that resource.
+    for logical_id, (item, resource) in found.items():
         seat = IMPORTERS[item["ResourceType"]].seat
         if seat is not None:
             resource_json = copy.deepcopy(resource_map._resource_json_map[logical_id])

@@ -12,7 +12,12 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.cloudformation import responses as cfn_responses
 
-from restore_sync_sandbox.extensions import cloudformation_changesets, cloudformation_import
+from restore_sync_sandbox.extensions import (
+    cloudformation_application_autoscaling,
+    cloudformation_changesets,
+    cloudformation_cloudwatch_alarm,
+    cloudformation_import,
+)
 
 REGION = "us-east-1"
 TABLE = "orders-restored"
@@ -22,6 +27,8 @@ ROLE = "arn:aws:iam::123456789012:role/cfn-service-role"
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
     cloudformation_import.install()
+    cloudformation_application_autoscaling.install()
+    cloudformation_cloudwatch_alarm.install()
     with mock_aws():
         yield {
             "ddb": boto3.client("dynamodb", region_name=REGION),
@@ -189,3 +196,134 @@ def test_an_imported_table_takes_updates_in_place(aws: dict[str, Any]) -> None:
     assert cfn.describe_stacks(StackName="governance")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
     assert ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
     assert ddb.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 4
+
+
+# What DeleteTable leaves behind, imported into an existing stack: AWS::ApplicationAutoScaling::ScalableTarget by
+# ResourceId, ScalableDimension and ServiceNamespace, ::ScalingPolicy by Arn and ScalableDimension,
+# AWS::CloudWatch::Alarm by AlarmName (each type's primaryIdentifier in its registry schema).
+SCALING = "table/" + TABLE
+READS = "dynamodb:table:ReadCapacityUnits"
+
+
+def leftover_resources(minimum: int, threshold: float) -> dict[str, Any]:
+    target = {
+        "ServiceNamespace": "dynamodb",
+        "ResourceId": SCALING,
+        "ScalableDimension": READS,
+        "MinCapacity": minimum,
+        "MaxCapacity": 50,
+    }
+    tracking = {
+        "TargetValue": 70.0,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "DynamoDBReadCapacityUtilization"},
+    }
+    alarm = {
+        "AlarmName": "ledger-throttles",
+        "Namespace": "AWS/DynamoDB",
+        "MetricName": "ReadThrottleEvents",
+        "Dimensions": [{"Name": "TableName", "Value": TABLE}],
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+    return {
+        "Target": {
+            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "DeletionPolicy": "Delete",
+            "Properties": target,
+        },
+        "Policy": {
+            "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "PolicyName": "reads",
+                "PolicyType": "TargetTrackingScaling",
+                "ScalingTargetId": {"Ref": "Target"},
+                "TargetTrackingScalingPolicyConfiguration": tracking,
+            },
+        },
+        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "DeletionPolicy": "Delete", "Properties": alarm},
+    }
+
+
+def test_what_a_deleted_table_left_behind_is_imported_and_then_updated_in_place(aws: dict[str, Any]) -> None:
+    ddb, cfn = aws["ddb"], aws["cfn"]
+    aas = boto3.client("application-autoscaling", region_name=REGION)
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    ddb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+    )
+    aas.register_scalable_target(
+        ServiceNamespace="dynamodb", ResourceId=SCALING, ScalableDimension=READS, MinCapacity=2, MaxCapacity=50
+    )
+    leftovers = leftover_resources(minimum=2, threshold=1.0)
+    policy_arn = aas.put_scaling_policy(
+        PolicyName="reads",
+        ServiceNamespace="dynamodb",
+        ResourceId=SCALING,
+        ScalableDimension=READS,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration=leftovers["Policy"]["Properties"][
+            "TargetTrackingScalingPolicyConfiguration"
+        ],
+    )["PolicyARN"]
+    alarm = leftovers["Alarm"]["Properties"]
+    cloudwatch.put_metric_alarm(**alarm)
+    table_only = json.loads(import_template())
+    create_import(cfn, json.dumps(table_only))
+    cfn.execute_change_set(StackName="governance", ChangeSetName="import")
+
+    with_leftovers = {**table_only, "Resources": {**table_only["Resources"], **leftovers}}
+    identifiers = {
+        "Target": {"ServiceNamespace": "dynamodb", "ResourceId": SCALING, "ScalableDimension": READS},
+        "Policy": {"Arn": policy_arn, "ScalableDimension": READS},
+        "Alarm": {"AlarmName": alarm["AlarmName"]},
+    }
+    cfn.create_change_set(
+        StackName="governance",
+        ChangeSetName="adopt",
+        ChangeSetType="IMPORT",
+        TemplateBody=json.dumps(with_leftovers),
+        # The policy first: its Ref to the target must find the imported target, not create one.
+        ResourcesToImport=[
+            {"ResourceType": leftovers[key]["Type"], "LogicalResourceId": key, "ResourceIdentifier": identifier}
+            for key, identifier in sorted(identifiers.items(), key=lambda pair: pair[0] != "Policy")
+        ],
+    )
+    changes = cfn.describe_change_set(StackName="governance", ChangeSetName="adopt")["Changes"]
+    assert {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["PhysicalResourceId"] for c in changes} == {
+        "Target": f"{SCALING}|{READS}|dynamodb",
+        "Policy": policy_arn,
+        "Alarm": alarm["AlarmName"],
+    }
+    cfn.execute_change_set(StackName="governance", ChangeSetName="adopt")
+    assert cfn.describe_stacks(StackName="governance")["Stacks"][0]["StackStatus"] == "IMPORT_COMPLETE"
+
+    wanted = {**table_only, "Resources": {**table_only["Resources"], **leftover_resources(minimum=5, threshold=3.0)}}
+    cfn.create_change_set(
+        StackName="governance", ChangeSetName="update", ChangeSetType="UPDATE", TemplateBody=json.dumps(wanted)
+    )
+    changed = cfn.describe_change_set(StackName="governance", ChangeSetName="update")["Changes"]
+    assert {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Action"] for c in changed} == {
+        "Target": "Modify",
+        "Alarm": "Modify",
+    }
+    cfn.execute_change_set(StackName="governance", ChangeSetName="update")
+
+    assert cfn.describe_stacks(StackName="governance")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    [target] = aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (5, 50)
+    [policy] = aas.describe_scaling_policies(ServiceNamespace="dynamodb")["ScalingPolicies"]
+    assert policy["PolicyARN"] == policy_arn, "updated in place, not created again"
+    [found] = cloudwatch.describe_alarms(AlarmNames=[alarm["AlarmName"]])["MetricAlarms"]
+    assert found["Threshold"] == 3.0
+
+    cfn.delete_stack(StackName="governance")
+    assert aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"] == []
+    assert cloudwatch.describe_alarms(AlarmNames=[alarm["AlarmName"]])["MetricAlarms"] == []
+    assert ddb.describe_table(TableName=TABLE)["Table"]["TableName"] == TABLE, "the table is kept"
