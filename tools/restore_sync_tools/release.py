@@ -323,7 +323,9 @@ def as_text(material: Material) -> list[str]:
     lines += [f"  {line}" for line in terraform_lines(material)]
     lines += [
         "",
-        "The stack's template, every resource Retain (the template to import them with), stays readable for 90 days:",
+        "The template to import them with is the stack's last one (every resource Retain) without its "
+        f"{MARKER_LOGICAL_ID} resource, which only marked the release (--json prints it so); CloudFormation keeps "
+        "it readable for 90 days:",
         f"  aws cloudformation get-template --stack-name {shlex.quote(material.stack_id)}",
     ]
     return lines
@@ -471,7 +473,7 @@ class Release:
                 return
             raise UserError(f"change set {name} on {ops.stack_name} failed: {reason or change_set['Status']}")
         # Nothing but policies changes and the marker is added; whatever else it shows is not run.
-        unexpected = _unexpected(change_set.get("Changes", []))
+        unexpected = unexpected_changes(change_set.get("Changes", []))
         if len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT_BYTES and ops.template(name) != json.loads(body):
             unexpected.append("the template CloudFormation read from the deployment's bucket is not the one written")
         if unexpected:
@@ -505,8 +507,10 @@ class Release:
             raise
 
 
-def _unexpected(changes: list[dict[str, Any]]) -> list[str]:
-    """What the retaining change set must not do: anything but changing policies in place and adding the marker."""
+def unexpected_changes(changes: list[dict[str, Any]]) -> list[str]:
+    """What the retaining change set must not do: anything but adding the marker and modifying resources in place
+    for their policies. A resource that refers to one whose policies change may be listed as modified by that
+    reference (Evaluation Dynamic): its properties resolve to the same values, since no physical resource changes."""
     problems = refusals(changes)
     for change in changes:
         resource = change.get("ResourceChange", {})
@@ -514,11 +518,22 @@ def _unexpected(changes: list[dict[str, Any]]) -> list[str]:
         if action == "Add" and logical == MARKER_LOGICAL_ID:
             continue
         scope = set(resource.get("Scope", []))
-        if action != "Modify" or resource.get("Replacement") != "False" or scope - POLICIES:
+        details = resource.get("Details", [])
+        in_place = action == "Modify" and resource.get("Replacement") != "True"
+        explained = all(_policy_or_reference(d) for d in details) if details else bool(scope) and scope <= POLICIES
+        if not (in_place and explained):
             problems.append(f"it would {action} {logical} ({', '.join(sorted(scope)) or 'no scope'})")
     return problems
 
 
+def _policy_or_reference(detail: dict[str, Any]) -> bool:
+    if detail.get("Target", {}).get("Attribute") in POLICIES:
+        return True
+    return detail.get("Evaluation") == "Dynamic" and detail.get("ChangeSource") in REFERENCES
+
+
+# A change that comes from another resource of the stack (Ref, Fn::GetAtt), not from the template's text.
+REFERENCES = frozenset({"ResourceReference", "ResourceAttribute"})
 POLICIES = frozenset({"DeletionPolicy", "UpdateReplacePolicy"})
 # What the services answer for something that does not exist.
 GONE_CODES = frozenset({"ResourceNotFoundException", "ObjectNotFoundException", "PolicyNotFoundException"})
