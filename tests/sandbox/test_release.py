@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from restore_sync.workflow.stack import StackOps
 from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools import release
 from restore_sync_tools.cli import main
+from restore_sync_tools.release import Release
 from tests.sandbox import app
 
 SOURCE, TARGET = "ledger", "ledger-restored"
@@ -63,6 +66,7 @@ def test_release_deletes_the_stack_and_leaves_the_table_its_items_and_every_sett
     sandbox: Sandbox, released: dict[str, Any]
 ) -> None:
     assert released["material"]["stack"] == released["stack"]
+    assert released["material"]["missing"] == []
     assert app.governance_stacks(sandbox) == []
     deleted = sandbox.client("cloudformation").describe_stacks(StackName=released["material"]["stackId"])["Stacks"][0]
     assert deleted["StackStatus"] == "DELETE_COMPLETE"
@@ -178,3 +182,54 @@ def test_a_table_without_a_governance_stack_is_refused_and_left_alone(
     assert f"table {TARGET} has no governance stack" in err_again
     assert out == ""
     assert everything(sandbox, TARGET) == released["before"]
+
+
+def test_each_kind_of_resource_is_read_back_as_there_or_missing(sandbox: Sandbox, released: dict[str, Any]) -> None:
+    reader = Release(Aws(region=sandbox.region), "restore-sync", TARGET)
+    ddb = sandbox.client("dynamodb")
+    table_arn = released["material"]["tableArn"]
+    stream = ddb.describe_table(TableName=TARGET)["Table"]["LatestStreamArn"]
+    [mapping, *_] = sandbox.client("lambda").list_event_source_mappings(EventSourceArn=stream)["EventSourceMappings"]
+    scaling = sandbox.client("application-autoscaling")
+    [policy, *_] = scaling.describe_scaling_policies(ServiceNamespace="dynamodb", ResourceId=f"table/{TARGET}")[
+        "ScalingPolicies"
+    ]
+    target = {k: policy[k] for k in ("ServiceNamespace", "ResourceId", "ScalableDimension")}
+    scaling.put_scheduled_action(
+        **target, ScheduledActionName="nightly", Schedule="cron(0 22 * * ? *)", ScalableTargetAction={"MinCapacity": 5}
+    )
+    kinesis = app.settings_of(sandbox, TARGET)["kinesis"]["destinations"][0]["streamArn"]
+    alarm = app.settings_of(sandbox, TARGET)["alarms"]["alarms"][0]["AlarmName"]
+    elsewhere = table_arn.replace(TARGET, "no-such-table")
+    # Per kind: a lookup of what exists, and one of what does not.
+    cases = {
+        release.TERRAFORM_TYPES[release.TABLE]: ({"TableName": TARGET}, {"TableName": "no-such-table"}),
+        release.TERRAFORM_TYPES[release.MAPPING]: ({"Id": mapping["UUID"]}, {"Id": str(uuid.uuid4())}),
+        release.TERRAFORM_TYPES[release.ALARM]: ({"AlarmName": alarm}, {"AlarmName": "no-such-alarm"}),
+        release.TERRAFORM_TYPES[release.SCALABLE_TARGET]: (target, {**target, "ResourceId": f"table/{TARGET}/index/x"}),
+        release.TERRAFORM_TYPES[release.SCALING_POLICY]: (
+            {**target, "PolicyName": policy["PolicyName"], "Arn": policy["PolicyARN"]},
+            {**target, "PolicyName": policy["PolicyName"], "Arn": policy["PolicyARN"] + "-other"},
+        ),
+        release.SCHEDULED_ACTION: (
+            {**target, "ScheduledActionName": "nightly"},
+            {**target, "ScheduledActionName": "weekly"},
+        ),
+        release.KINESIS_DESTINATION: (
+            {"TableName": TARGET, "StreamArn": kinesis},
+            {"TableName": TARGET, "StreamArn": kinesis + "-other"},
+        ),
+        release.RESOURCE_POLICY: ({"ResourceArn": table_arn}, {"ResourceArn": elsewhere}),
+        release.CONTRIBUTOR_INSIGHTS: (
+            {"TableName": TARGET, "IndexName": "by-status"},
+            {"TableName": TARGET, "IndexName": "by-customer.v2"},
+        ),
+    }
+
+    found = {
+        kind: tuple(reader.exists(release.Handed("X", "", key, kind, None, kind, key)) for key in keys)
+        for kind, keys in cases.items()
+    }
+
+    assert found == dict.fromkeys(cases, (True, False))
+    assert set(cases) == set(release.EXISTS)

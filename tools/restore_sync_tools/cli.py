@@ -322,6 +322,9 @@ def cmd_release(args: argparse.Namespace, output: Output) -> ExitCode:
     lines = [json.dumps(release.as_json(material), indent=2)] if args.json else ["", *release.as_text(material)]
     for line in lines:
         output.print(line)
+    if material.missing:
+        output.error(f"restore-sync: not found after the release: {', '.join(material.missing)}")
+        return ExitCode.FAILED
     return ExitCode.OK
 
 

@@ -107,6 +107,8 @@ class Material:
     handed: tuple[Handed, ...]
     # The stack's template with every resource Retain: a template an IMPORT change set takes as it is.
     template: dict[str, Any] = field(default_factory=dict)
+    # What was not found once the stack was deleted (nothing, unless something outside deleted it meanwhile).
+    missing: tuple[str, ...] = ()
 
 
 # ---- the material (pure) ---------------------------------------------------------------------------------------
@@ -304,6 +306,7 @@ def as_json(material: Material) -> dict[str, Any]:
         "resourcesToImport": resources_to_import(material),
         "terraform": terraform_lines(material),
         "template": material.template,
+        "missing": list(material.missing),
     }
 
 
@@ -351,8 +354,13 @@ class Release:
         return self.aws.client("cloudformation")
 
     def run(self) -> Material:
-        """Retains, deletes and reads back; returns the material. A UserError before anything is changed when the
-        table has no governance stack, an execution for it is running, or the stack holds what cannot be kept."""
+        """Retains, deletes and reads back; returns the material, which names anything not found afterwards.
+
+        A UserError before anything is changed when the table has no governance stack, an execution for it is
+        running, or the stack holds what release cannot identify; after, when CloudFormation does not retain or
+        delete as asked. Running it again after an interruption resumes: a retaining change set made already is
+        used, and retaining is skipped when the stack's template already retains everything.
+        """
         outputs = stack_outputs(self.cfn, self.deployment)
         missing = [k for k in ("StackPrefix", "CloudFormationRoleArn", "StateMachineArn") if k not in outputs]
         if missing:
@@ -378,7 +386,7 @@ class Release:
             raise UserError(str(error)) from error
 
     def _release(self, ops: StackOps, machine: str) -> Material:
-        stack = ops.stack()
+        stack = ops.wait_settled()
         if stack is None:
             raise UserError(
                 f"table {self.table} has no governance stack in {self.aws.region}: {ops.stack_name} does not exist, "
@@ -427,11 +435,8 @@ class Release:
                 f"{final.get('StackStatusReason') or 'see its events'}"
             )
 
-        material = Material(self.table, table_arn, ops.stack_name, stack_id, tuple(handed), import_template(kept))
-        gone = [f"{h.what} ({h.logical_id})" for h in handed if not self._exists(h)]
-        if gone:
-            raise UserError(f"after deleting stack {ops.stack_name}, these are missing: {', '.join(gone)}")
-        return material
+        missing = tuple(f"{h.what} ({h.logical_id})" for h in handed if not self.exists(h))
+        return Material(self.table, table_arn, ops.stack_name, stack_id, tuple(handed), import_template(kept), missing)
 
     def _held(self, stack_id: str) -> list[Held]:
         held: list[Held] = []
@@ -453,15 +458,12 @@ class Release:
             return
         body = json.dumps(retained(template), sort_keys=True)
         name = change_set_name("release", body)
-        with translated_errors():
-            self.cfn.create_change_set(
-                StackName=ops.stack_name,
-                ChangeSetName=name,
-                ChangeSetType="UPDATE",
-                **Store(self.aws, ops.bucket).template_source(ops.stack_name, name, body),
-                RoleARN=ops.role_arn,
-                Description="restore-sync release: keep every resource when the stack is deleted",
-            )
+        earlier = ops.change_set(name)
+        if earlier is not None and earlier["Status"] == "FAILED":
+            with translated_errors():
+                self.cfn.delete_change_set(StackName=ops.stack_name, ChangeSetName=name)
+        if earlier is None or earlier["Status"] == "FAILED":
+            self._create_retaining_change_set(ops, name, body)
         change_set = self._wait(
             lambda: ops.change_set(name) or {"Status": "GONE"},
             lambda cs: cs["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"),
@@ -488,6 +490,17 @@ class Release:
             why = (final or {}).get("StackStatusReason") or "see the stack's events"
             raise UserError(f"retaining the resources of {ops.stack_name} ended {status}: {why}")
 
+    def _create_retaining_change_set(self, ops: StackOps, name: str, body: str) -> None:
+        with translated_errors():
+            self.cfn.create_change_set(
+                StackName=ops.stack_name,
+                ChangeSetName=name,
+                ChangeSetType="UPDATE",
+                **Store(self.aws, ops.bucket).template_source(ops.stack_name, name, body),
+                RoleARN=ops.role_arn,
+                Description="restore-sync release: keep every resource when the stack is deleted",
+            )
+
     def _wait(self, read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], what: str) -> dict:
         for _ in range(max(1, int(self.wait_seconds / self.poll_seconds))):
             current = read()
@@ -496,7 +509,7 @@ class Release:
             self.sleep(self.poll_seconds)
         raise UserError(f"{what} is still running after {self.wait_seconds:.0f} s: release again later")
 
-    def _exists(self, handed: Handed) -> bool:
+    def exists(self, handed: Handed) -> bool:
         """Whether what `handed` names exists now, read from its own service."""
         try:
             with translated_errors():
