@@ -472,9 +472,10 @@ class Release:
         if change_set["Status"] != "CREATE_COMPLETE":
             reason = change_set.get("StatusReason", "")
             if NO_CHANGES in reason:
+                # The stack has this template already; the check of its template that follows says so or not.
                 return
             raise UserError(f"change set {name} on {ops.stack_name} failed: {reason or change_set['Status']}")
-        # Nothing but policies changes and the marker is added; whatever else it shows is not run.
+        # Only policies change and the marker is added: a change set that shows anything else is not run.
         unexpected = unexpected_changes(change_set.get("Changes", []))
         if len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT_BYTES and ops.template(name) != json.loads(body):
             unexpected.append("the template CloudFormation read from the deployment's bucket is not the one written")
