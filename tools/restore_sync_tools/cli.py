@@ -311,6 +311,23 @@ def cmd_doctor(args: argparse.Namespace, output: Output) -> ExitCode:
     return ExitCode.FAILED if doctor.worst(checks) == "fail" else ExitCode.OK
 
 
+def cmd_release(args: argparse.Namespace, output: Output) -> ExitCode:
+    """Deletes the table's governance stack, keeping everything it held; prints the import material."""
+    from restore_sync.aws import Aws
+    from restore_sync_tools import release
+
+    aws = session(args.profile, args.region)
+    show = (lambda line: None) if args.json else output.print
+    material = release.Release(Aws(region=aws.region_name, session=aws), args.stack_name, args.target, show=show).run()
+    lines = [json.dumps(release.as_json(material), indent=2)] if args.json else ["", *release.as_text(material)]
+    for line in lines:
+        output.print(line)
+    if material.missing:
+        output.error(f"restore-sync: not found after the release: {', '.join(material.missing)}")
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
 def sandbox_command(name: str) -> Callable[..., int]:
     """The sandbox's command `name`. The sandbox package registers its commands (pyproject.toml's entry points
     of group restore_sync.commands), so the tools never import the sandbox and work where it is not installed."""
@@ -451,6 +468,17 @@ def parser() -> argparse.ArgumentParser:
         "the dead-letter queue empty, the settings history recent. Exit 1 when a check fails.",
     )
     checkup.set_defaults(handler=cmd_doctor)
+
+    handover = commands.add_parser(
+        "release",
+        parents=[aws],
+        help="hand a table over: delete its governance stack, keep everything it held, print how to import it",
+        description="Set every resource of the table's governance stack to DeletionPolicy and UpdateReplacePolicy "
+        "Retain, delete the stack, check that the table and everything the stack held still exist, and print the "
+        "CloudFormation resource identifiers and the terraform import lines to adopt them elsewhere.",
+    )
+    handover.add_argument("--target", required=True, help="the table to release")
+    handover.set_defaults(handler=cmd_release)
 
     demo = commands.add_parser(
         "demo",
