@@ -233,3 +233,26 @@ def test_each_kind_of_resource_is_read_back_as_there_or_missing(sandbox: Sandbox
 
     assert found == dict.fromkeys(cases, (True, False))
     assert set(cases) == set(release.EXISTS)
+
+
+def test_a_released_table_started_again_is_adopted_again_with_what_it_kept(
+    sandbox: Sandbox, released: dict[str, Any]
+) -> None:
+    """Everything release kept exists outside any stack under the identifiers the settings need: the new governance
+    stack imports it instead of creating it twice."""
+    mappings = {m["UUID"] for m in sandbox.client("lambda").list_event_source_mappings()["EventSourceMappings"]}
+    code, _, err = run("start", "--target", TARGET, "--source", SOURCE)
+    assert code == 0, err
+    execution = app.finished_executions(sandbox, released["outputs"]["StateMachineArn"], TARGET, count=2)[0]
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    report = json.loads(execution["output"])
+    imported = {
+        setting: len([c for c in entry.get("changes", []) if c["action"] == "Import"])
+        for setting, entry in report["settings"].items()
+    }
+    before = released["before"]["settings"]
+    policies = sum(len(target["policies"]) for target in before["autoscaling"]["targets"])
+    assert (imported["triggers"], imported["autoscaling"], imported["alarms"]) == (3, 4 + policies, 2)
+    assert {m["UUID"] for m in sandbox.client("lambda").list_event_source_mappings()["EventSourceMappings"]} == mappings
+    assert everything(sandbox, TARGET) == released["before"]
