@@ -4,6 +4,7 @@ whole reports FAILED with the reason."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from typing import Any
@@ -16,6 +17,7 @@ from restore_sync.table import table_document
 from restore_sync_sandbox import clock, examples
 from restore_sync_sandbox.extensions import backup_restore_testing
 from restore_sync_sandbox.server import Sandbox
+from restore_sync_tools.cli import main
 from tests.sandbox import app
 
 ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
@@ -140,3 +142,8 @@ def test_a_restore_test_whose_triggers_could_not_read_the_stream_fails(
     assert letter["report"]["validation"]["status"] == "FAILED"
     assert letter["report"]["validation"]["reasons"]
     assert app.settings_of(sandbox, "wallets")["triggers"]["mappings"], "the source keeps its triggers"
+    # restore-sync status says what was checked and why the test failed.
+    out = io.StringIO()
+    assert main(["status", test["executionArn"]], out=out, err=io.StringIO()) == 1
+    assert f"restore test: FAILED (reported to AWS Backup for restore job {job['RestoreJobId']})" in out.getvalue()
+    assert "trigger roles' access to the stream" in out.getvalue()

@@ -337,22 +337,33 @@ def test_only_describe_restore_job_makes_a_restore_test_never_the_event(aws: Fak
     assert request["dryRun"] is False
 
 
-def test_a_restore_job_that_restored_another_table_or_none_is_refused(aws: FakeAws) -> None:
+def test_a_restore_job_that_restored_another_table_is_refused(aws: FakeAws) -> None:
     aws.restore_jobs[JOB]["CreatedResourceArn"] = arn("plain")
     event = load_event("backup_restore_job_completed")
     assert f"restore job {JOB} restored {arn('plain')}, not {arn('orders-restored')}" in refusal(aws, event)
+
+
+def test_a_restore_job_aws_backup_does_not_know_is_no_restore_test(aws: FakeAws) -> None:
     del aws.restore_jobs[JOB]
-    assert f"AWS Backup has no restore job {JOB}" in refusal(aws, event)
+    request = run(aws, load_event("backup_restore_job_completed"))
+    assert (request["dryRun"], "restoreTest" in request) == (False, False)
 
 
-def test_the_cloudtrail_record_of_a_restore_test_table_is_ignored(aws: FakeAws) -> None:
+def test_a_table_named_as_restore_tests_name_theirs_is_never_adopted_but_by_its_jobs_event(aws: FakeAws) -> None:
     name = "awsbackup-restore-test-0123456789abcdef"
     aws.tables[name] = table(name, SourceBackupArn=BACKUP)
-    event = load_event("cloudtrail_restore_from_backup")
-    event["detail"]["requestParameters"].update({"backupArn": BACKUP, "targetTableName": name})
-    request = run(aws, event)
-    assert request["ignored"] is True
-    assert "restored by an AWS Backup restore test" in request["reason"]
+    record = load_event("cloudtrail_restore_from_backup")
+    record["detail"]["requestParameters"].update({"backupArn": BACKUP, "targetTableName": name})
+    job_event = load_event("backup_restore_job_completed")
+    job_event["detail"]["createdResourceArn"] = arn(name)
+    del job_event["detail"]["sourceResourceArn"]
+    aws.restore_jobs[JOB]["CreatedResourceArn"] = arn(name)
+    for event in (record, job_event):
+        request = run(aws, event)
+        assert request["ignored"] is True
+        assert "named as AWS Backup names the tables of restore tests" in request["reason"]
+    aws.restore_jobs[JOB]["CreatedBy"] = {"RestoreTestingPlanArn": PLAN}
+    assert run(aws, job_event)["restoreTest"]["restoreJobId"] == JOB
 
 
 @pytest.mark.parametrize(

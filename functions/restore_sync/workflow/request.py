@@ -291,10 +291,11 @@ def _from_event(
     if problems:
         raise ValidationError(problems)
     restore_test = None if cloudtrail else _restore_test(aws, event, target)
-    if cloudtrail and target.name.startswith(RESTORE_TEST_PREFIX) and summary.get("SourceBackupArn"):
+    if restore_test is None and target.name.startswith(RESTORE_TEST_PREFIX) and summary.get("SourceBackupArn"):
+        # Never adopted into a governance stack: AWS Backup deletes these tables after the test.
         return Ignored(
-            reason=f"{target.name} was restored by an AWS Backup restore test: its restore job's COMPLETED event "
-            "starts the test",
+            reason=f"{target.name} is named as AWS Backup names the tables of restore tests: its restore job's "
+            "COMPLETED event starts the test (a job DescribeRestoreJob shows a restore testing plan started)",
             target=target.arn,
             source=source.arn,
         )
@@ -330,7 +331,8 @@ def _from_event(
 
 def _restore_test(aws: Aws, event: dict[str, Any], target: TableRef) -> RestoreTest | None:
     """The restore test the event's restore job is, as DescribeRestoreJob says (CreatedBy names the restore testing
-    plan), or None for a restore job nobody's plan started. The job must have restored `target`."""
+    plan), or None for a restore job no plan started or one AWS Backup does not know. A job must have restored
+    `target`."""
     job_id = event["detail"].get("restoreJobId")
     if not isinstance(job_id, str) or not job_id:
         return None
@@ -339,7 +341,7 @@ def _restore_test(aws: Aws, event: dict[str, Any], target: TableRef) -> RestoreT
             job = aws.client("backup", target.region).describe_restore_job(RestoreJobId=job_id)
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":
-            raise ValidationError([f"detail.restoreJobId: AWS Backup has no restore job {job_id}"]) from error
+            return None
         raise
     if job.get("CreatedResourceArn") != target.arn:
         raise ValidationError(

@@ -207,7 +207,10 @@ def _unreadable_streams(aws: Aws, pending: list[PlanItem], target: TableRef) -> 
     return problems
 
 
+_MORE = " ... (the execution's report has the rest)"
+
+
 def _shortened(message: str) -> str:
     if len(message) <= MESSAGE_LIMIT:
         return message
-    return message[: MESSAGE_LIMIT - 40] + " ... (the execution's report has the rest)"
+    return message[: MESSAGE_LIMIT - len(_MORE)] + _MORE
