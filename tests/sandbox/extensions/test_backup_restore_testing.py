@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,6 +22,7 @@ from restore_sync_sandbox.extensions import backup_restore_jobs, backup_restore_
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "sandbox-backup.md"
 
 
 @pytest.fixture(autouse=True)
@@ -238,3 +241,13 @@ def test_a_result_before_the_restore_completed_is_refused() -> None:
 
     assert error_code(refused) == "InvalidRequestException"
     assert "RUNNING" in str(refused.value)
+
+
+def test_the_example_in_the_docs_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    found = re.search(r"```python\n(.*?)```", text[text.index("## Restore testing") :], re.DOTALL)
+    assert found, f"{DOC} has no restore testing example"
+
+    exec(compile(found.group(1), str(DOC), "exec"), {})
+
+    assert capsys.readouterr().out.split("\n")[:3] == ["COMPLETED payments_weekly", "True", "SUCCESSFUL SUCCESSFUL"]
