@@ -12,8 +12,8 @@ StartExecution can send any of these shapes, so every start is checked the same 
 - an event's times are never used (the restore's moments come from the table), and a time after the execution
   started is refused as impossible.
 An AWS Backup restore job a restore testing plan started (DescribeRestoreJob's CreatedBy, never the event) makes
-the request a restore test (restore_sync.workflow.restore_test); the CloudTrail record of its restore call is
-ignored, since the job's event starts the test.
+the request a restore test (restore_sync.workflow.restore_test); any other start for a table named as restore tests'
+tables are (the CloudTrail record of the test's restore call among them) is ignored: the job's event starts the test.
 A refusal (ValidationError) lists every problem, and nothing has been touched. A tag on the source table can opt
 it out of event starts (the execution ends `ignored`, naming the tag) or narrow their settings.
 """
