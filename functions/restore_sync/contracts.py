@@ -195,10 +195,19 @@ def _shown(value: Any) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RestoreTest(Contract):
+    """The AWS Backup restore job a restore testing plan started, as DescribeRestoreJob names them."""
+
+    restore_job_id: str
+    restore_testing_plan_arn: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Request(Contract):
     """A restore to make whole: what Normalize returns for every start it does not ignore."""
 
     FIXED: ClassVar[dict[str, Any]] = {"ignored": False}
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test"})
 
     trigger: str
     target_table_name: str
@@ -214,6 +223,9 @@ class Request(Contract):
     settings_from: SettingsFrom = DEFAULT_SETTINGS_FROM
     # A resource policy from the history grants what the source's policy no longer grants only when this says so.
     grant_recorded_access: bool = False
+    # An AWS Backup restore test (only ever from DescribeRestoreJob): planned as a dry run, checked, and reported
+    # to AWS Backup (restore_sync.workflow.restore_test).
+    restore_test: RestoreTest | None = None
 
     @classmethod
     def for_tables(
@@ -228,6 +240,7 @@ class Request(Contract):
         triggers_disabled: bool,
         settings_from: SettingsFrom,
         grant_recorded_access: bool = False,
+        restore_test: RestoreTest | None = None,
     ) -> Request:
         """The request to make `target` whole with `source`'s settings; names, ARNs and region come from the tables."""
         return cls(
@@ -243,6 +256,7 @@ class Request(Contract):
             triggers_disabled=triggers_disabled,
             settings_from=settings_from,
             grant_recorded_access=grant_recorded_access,
+            restore_test=restore_test,
         )
 
     @property
@@ -348,7 +362,7 @@ class Report(Contract):
     `reason`: only an `ignored` execution has one, saying why it had nothing to do.
     """
 
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"reason"})
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"reason", "validation"})
 
     target: str | None
     source: str | None
@@ -362,6 +376,8 @@ class Report(Contract):
     drift: tuple[dict[str, Any], ...]
     stack: str | None
     execution: str
+    # A restore test's result as reported to AWS Backup (restore_sync.workflow.restore_test.Validation).
+    validation: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
@@ -414,7 +430,7 @@ class WorkflowState(Contract):
 
     OPEN: ClassVar[bool] = True
     OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset(
-        {"input", "request", "poll", "source", "plan", "stack", "results", "verification", "error"}
+        {"input", "request", "poll", "source", "plan", "stack", "results", "verification", "validation", "error"}
     )
 
     input: Any = None
@@ -425,4 +441,5 @@ class WorkflowState(Contract):
     stack: dict[str, Any] | None = None
     results: tuple[SettingResult, ...] | None = None
     verification: dict[str, Any] | None = None
+    validation: dict[str, Any] | None = None
     error: dict[str, Any] | None = None

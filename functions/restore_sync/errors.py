@@ -109,3 +109,8 @@ class HistoryVersionInvalid(RestoreSyncError):
 class StoredDocumentInvalid(RestoreSyncError):
     """A document the workflow kept in the deployment's bucket (restore_sync.workflow.stored) is gone or is not
     what was stored (its SHA-256 or size differ): it is refused, never used."""
+
+
+class RestoreTestUnreportable(RestoreSyncError):
+    """AWS Backup refused a restore test's validation result (the job is not a restore test's, not completed, or its
+    table was deleted when its validation window ended): the result is in the report only."""

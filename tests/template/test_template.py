@@ -47,6 +47,7 @@ STEP_FUNCTIONS = {
     "ApplySettingFunction",
     "VerifyFunction",
     "ReportFunction",
+    "ValidateRestoreTestFunction",
 }
 # Every function of the template: the steps and the settings-history recorder.
 FUNCTIONS_DEPLOYED = STEP_FUNCTIONS | {"SnapshotFunction"}
@@ -638,11 +639,12 @@ def test_the_policy_check_simulates_exactly_the_roles_it_is_given_and_the_cloudf
     simulating = [
         (r, s) for r, s in role_statements(transformed) if "iam:SimulatePrincipalPolicy" in as_list(s["Action"])
     ]
-    assert [role for role, _ in simulating] == ["ApplySettingFunctionRole"]
-    statement = simulating[0][1]
-    assert as_list(statement["Action"]) == ["iam:SimulatePrincipalPolicy"]
-    # The roles of the account: those three, and any consumer role of a copied trigger (workflow/consumers.py).
-    assert as_list(statement["Resource"]) == [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}]
+    # Apply setting, and a restore test asking the same of each trigger's role (workflow/restore_test.py).
+    assert [role for role, _ in simulating] == ["ApplySettingFunctionRole", "ValidateRestoreTestFunctionRole"]
+    for _, statement in simulating:
+        assert as_list(statement["Action"]) == ["iam:SimulatePrincipalPolicy"]
+        # The roles of the account: those three, and any consumer role of a copied trigger (workflow/consumers.py).
+        assert as_list(statement["Resource"]) == [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}]
     # The actions the check requires of the CloudFormation role are those the role is granted on every table.
     cloudformation = [
         a
@@ -742,6 +744,7 @@ BUCKET_GRANTS = {
     ("PlanFunctionRole", "documents"): {"s3:GetObject", "s3:PutObject"},
     ("VerifyFunctionRole", "documents"): {"s3:GetObject", "s3:PutObject"},
     ("ReportFunctionRole", "documents"): {"s3:GetObject"},
+    ("ValidateRestoreTestFunctionRole", "documents"): {"s3:GetObject"},
 }
 
 

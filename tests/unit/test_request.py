@@ -56,8 +56,27 @@ def tags_of(tags: dict[str, dict[str, str]], resource: str) -> list[dict[str, st
     return [{"Key": k, "Value": v} for k, v in tags.get(resource, {}).items()]
 
 
+class FakeBackup:
+    """AWS Backup as Normalize reads it: DescribeRestoreJob."""
+
+    def __init__(self, jobs: dict[str, dict[str, Any]]) -> None:
+        self.jobs = jobs
+
+    def describe_restore_job(self, RestoreJobId: str) -> dict[str, Any]:
+        if RestoreJobId not in self.jobs:
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}, "DescribeRestoreJob")
+        return copy.deepcopy(self.jobs[RestoreJobId])
+
+
+JOB = "4C3B2A19-8D7E-6F5A-4B3C-2D1E0F9A8B7C"
+PLAN = f"arn:aws:backup:{REGION}:{ACCOUNT}:restore-testing-plan:nightly-1a2b3c4d"
+
+
 class FakeAws:
     def __init__(self) -> None:
+        self.restore_jobs: dict[str, dict[str, Any]] = {
+            JOB: {"RestoreJobId": JOB, "Status": "COMPLETED", "CreatedResourceArn": arn("orders-restored")}
+        }
         self.tags: dict[str, dict[str, str]] = {}
         self.tables: dict[str, dict[str, Any]] = {
             "orders": table("orders"),
@@ -69,9 +88,9 @@ class FakeAws:
             "plain": table("plain"),
         }
 
-    def client(self, service: str, region: str | None = None) -> FakeDynamoDB:
-        assert service == "dynamodb"
-        return FakeDynamoDB(self.tables, self.tags)
+    def client(self, service: str, region: str | None = None) -> FakeDynamoDB | FakeBackup:
+        assert service in ("dynamodb", "backup")
+        return FakeDynamoDB(self.tables, self.tags) if service == "dynamodb" else FakeBackup(self.restore_jobs)
 
 
 def table(name: str, **restore_summary: Any) -> dict[str, Any]:
@@ -321,6 +340,52 @@ def test_an_aws_backup_restore_job(aws: FakeAws) -> None:
     assert request["targetTableArn"] == arn("orders-restored")
     assert request["sourceTableArn"] == arn("orders")
     assert request["requestedAt"] == iso(CREATED)
+    assert request["dryRun"] is False
+    assert "restoreTest" not in request
+
+
+def test_a_restore_job_a_restore_testing_plan_started_is_a_restore_test(aws: FakeAws) -> None:
+    aws.restore_jobs[JOB]["CreatedBy"] = {"RestoreTestingPlanArn": PLAN}
+    request = run(aws, load_event("backup_restore_job_completed"))
+    assert request["restoreTest"] == {"restoreJobId": JOB, "restoreTestingPlanArn": PLAN}
+    assert request["dryRun"] is True
+
+
+def test_only_describe_restore_job_makes_a_restore_test_never_the_event(aws: FakeAws) -> None:
+    event = load_event("backup_restore_job_completed")
+    event["detail"]["restoreTestingPlanArn"] = PLAN
+    request = run(aws, event)
+    assert "restoreTest" not in request
+    assert request["dryRun"] is False
+
+
+def test_a_restore_job_that_restored_another_table_is_refused(aws: FakeAws) -> None:
+    aws.restore_jobs[JOB]["CreatedResourceArn"] = arn("plain")
+    event = load_event("backup_restore_job_completed")
+    assert f"restore job {JOB} restored {arn('plain')}, not {arn('orders-restored')}" in refusal(aws, event)
+
+
+def test_a_restore_job_aws_backup_does_not_know_is_no_restore_test(aws: FakeAws) -> None:
+    del aws.restore_jobs[JOB]
+    request = run(aws, load_event("backup_restore_job_completed"))
+    assert (request["dryRun"], "restoreTest" in request) == (False, False)
+
+
+def test_a_table_named_as_restore_tests_name_theirs_is_never_adopted_but_by_its_jobs_event(aws: FakeAws) -> None:
+    name = "awsbackup-restore-test-0123456789abcdef"
+    aws.tables[name] = table(name, SourceBackupArn=BACKUP)
+    record = load_event("cloudtrail_restore_from_backup")
+    record["detail"]["requestParameters"].update({"backupArn": BACKUP, "targetTableName": name})
+    job_event = load_event("backup_restore_job_completed")
+    job_event["detail"]["createdResourceArn"] = arn(name)
+    del job_event["detail"]["sourceResourceArn"]
+    aws.restore_jobs[JOB]["CreatedResourceArn"] = arn(name)
+    for event in (record, job_event):
+        request = run(aws, event)
+        assert request["ignored"] is True
+        assert "named as AWS Backup names the tables of restore tests" in request["reason"]
+    aws.restore_jobs[JOB]["CreatedBy"] = {"RestoreTestingPlanArn": PLAN}
+    assert run(aws, job_event)["restoreTest"]["restoreJobId"] == JOB
 
 
 @pytest.mark.parametrize(

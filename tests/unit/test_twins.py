@@ -68,3 +68,18 @@ def test_nothing_to_defer_to() -> None:
     assert twin([("later", "RUNNING", 12, BACKUP_EVENT)]) is None
     assert twin([("b", "RUNNING", 10, BACKUP_EVENT)], me="a") is None
     assert twin([("a", "RUNNING", 10, BACKUP_EVENT)], me="b") is not None
+
+
+def test_a_restore_test_defers_only_to_an_earlier_execution_its_jobs_event_started() -> None:
+    record = {
+        "detail-type": "AWS API Call via CloudTrail",
+        "detail": {"requestParameters": {"targetTableName": TARGET.name}},
+    }
+    started = (CREATED + timedelta(minutes=10)).isoformat()
+    only_job_events = ("Restore Job State Change",)
+
+    def deferred(runs: list[tuple[str, str, int, Any]]) -> str | None:
+        return earlier_twin(FakeAws(runs), execution("me"), started, TARGET, CREATED, only_job_events)  # type: ignore[arg-type]
+
+    assert deferred([("record", "SUCCEEDED", 1, record)]) is None
+    assert "was already made whole by execution" in str(deferred([("job", "SUCCEEDED", 1, BACKUP_EVENT)]))

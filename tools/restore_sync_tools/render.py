@@ -28,6 +28,14 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         wanted = json.dumps(drift.get("wanted"), sort_keys=True)
         found = json.dumps(drift.get("found"), sort_keys=True)
         lines.append(f"drift: {drift.get('setting')}: wanted {wanted}, found {found}")
+    validation = report.get("validation")
+    if validation:
+        # An AWS Backup restore test: what was checked, and the result AWS Backup was sent.
+        lines.append(
+            f"restore test: {validation.get('status')} (reported to AWS Backup for restore job "
+            f"{validation.get('restoreJobId')}); checked: {', '.join(validation.get('checked') or []) or 'nothing'}"
+        )
+        lines += [f"  {reason}" for reason in validation.get("reasons") or []]
     return lines
 
 

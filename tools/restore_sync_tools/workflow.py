@@ -18,6 +18,8 @@ WAIT = "Wait before checking again"
 READ_SOURCE = "Read source settings"
 PLAN = "Plan settings"
 IS_DRY_RUN = "Is it a dry run?"
+WAS_RESTORE_TEST = "Was it a restore test?"
+VALIDATE_RESTORE_TEST = "Validate the restore test"
 IMPORT = "Import target into stack"
 APPLY_SETTINGS = "Apply settings one at a time"
 APPLY_SETTING = "Apply setting"
@@ -45,6 +47,8 @@ STATES = (
     READ_SOURCE,
     PLAN,
     IS_DRY_RUN,
+    WAS_RESTORE_TEST,
+    VALIDATE_RESTORE_TEST,
     IMPORT,
     APPLY_SETTINGS,
     APPLY_SETTING,

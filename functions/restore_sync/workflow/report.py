@@ -37,6 +37,7 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
     dry_run = request is not None and request.dry_run
     target_doc = (state.poll or {}).get("table")
     source = state.source or {}
+    validation = state.validation or {}
 
     settings: dict[str, SettingResult] = {}
     for item in plan:
@@ -72,6 +73,9 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
     elif drift:
         error_name = "DriftFound"
         cause = "the target differs from what was applied: " + ", ".join(sorted({d["setting"] for d in drift}))
+    elif validation.get("status") == "FAILED":
+        # An AWS Backup restore test that found a real restore could not be made whole (reported to AWS Backup).
+        error_name, cause = "RestoreTestFailed", str(validation.get("message"))
     else:
         error_name, cause = "", ""
 
@@ -87,6 +91,7 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
         drift=drift,
         stack=(state.stack or {}).get("stack"),
         execution=execution,
+        validation=state.validation,
     )
     if outcome != "failed":
         return Outcome(succeeded=True, report=report)

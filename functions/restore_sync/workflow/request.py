@@ -11,6 +11,9 @@ StartExecution can send any of these shapes, so every start is checked the same 
   that was not restored is adopted only on an explicit `adoptUnrestored`, where the deployment allows it;
 - an event's times are never used (the restore's moments come from the table), and a time after the execution
   started is refused as impossible.
+An AWS Backup restore job a restore testing plan started (DescribeRestoreJob's CreatedBy, never the event) makes
+the request a restore test (restore_sync.workflow.restore_test); any other start for a table named as restore tests'
+tables are (the CloudTrail record of the test's restore call among them) is ignored: the job's event starts the test.
 A refusal (ValidationError) lists every problem, and nothing has been touched. A tag on the source table can opt
 it out of event starts (the execution ends `ignored`, naming the tag) or narrow their settings.
 """
@@ -27,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from restore_sync import schemas
 from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated_errors
-from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request
+from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request, RestoreTest
 from restore_sync.errors import TargetTableNotFound, UnusableEvent, ValidationError
 from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
 from restore_sync.history.store import History
@@ -48,6 +51,9 @@ ADOPT_PARAMETER = "AdoptUnrestoredTables"
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
 # A same-name restore's table has the source's ARN: the history's versions from its creation on are its own.
 SAME_NAME_MARGIN = timedelta(milliseconds=1)
+# AWS Backup names the tables its restore tests make so ("Restore testing inferred metadata": targetTableName, a
+# random value starting with it; not among DynamoDB's overridable keys).
+RESTORE_TEST_PREFIX = "awsbackup-restore-test-"
 _BACKUP_ARN = re.compile(r"^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):([0-9]{12}):table/[A-Za-z0-9_.-]{3,255}/backup/")
 
 
@@ -294,6 +300,15 @@ def _from_event(
         problems.append(f"the event names the backup {claims.backup}, but {target.name} was restored from {restored}")
     if problems:
         raise ValidationError(problems)
+    restore_test = None if cloudtrail else _restore_test(aws, event, target)
+    if restore_test is None and target.name.startswith(RESTORE_TEST_PREFIX) and summary.get("SourceBackupArn"):
+        # Never adopted into a governance stack: AWS Backup deletes these tables after the test.
+        return Ignored(
+            reason=f"{target.name} is named as AWS Backup names the tables of restore tests: its restore job's "
+            "COMPLETED event starts the test (a job DescribeRestoreJob shows a restore testing plan started)",
+            target=target.arn,
+            source=source.arn,
+        )
 
     tagged = _tagged_settings(aws, source, history, started_at, restored_as=target, description=description)
     if tagged == OPT_OUT:
@@ -303,7 +318,10 @@ def _from_event(
             target=target.arn,
             source=source.arn,
         )
-    twin = earlier_twin(aws, execution, started_at, target, description["CreationDateTime"]) if execution else None
+    # A restore test answers to its job's events only: the CloudTrail record of the same restore was ignored.
+    announcements = (BACKUP_RESTORE,) if restore_test else (CLOUDTRAIL, BACKUP_RESTORE, None)
+    created = description["CreationDateTime"]
+    twin = earlier_twin(aws, execution, started_at, target, created, announcements) if execution else None
     if twin:
         return Ignored(reason=twin, target=target.arn, source=source.arn)
     settings = default_settings if tagged is None else tuple(s for s in default_settings if s in tagged)
@@ -312,12 +330,35 @@ def _from_event(
         source,
         trigger=claims.trigger,
         settings=settings,
-        dry_run=False,
+        dry_run=restore_test is not None,
         # The restore's moment as DynamoDB recorded it (the target's creation), never the event's time.
         requested_at=iso(description["CreationDateTime"]),
         triggers_disabled=triggers_disabled,
         settings_from=DEFAULT_SETTINGS_FROM,
+        restore_test=restore_test,
     )
+
+
+def _restore_test(aws: Aws, event: dict[str, Any], target: TableRef) -> RestoreTest | None:
+    """The restore test the event's restore job is, as DescribeRestoreJob says (CreatedBy names the restore testing
+    plan), or None for a restore job no plan started or one AWS Backup does not know. A job must have restored
+    `target`."""
+    job_id = event["detail"].get("restoreJobId")
+    if not isinstance(job_id, str) or not job_id:
+        return None
+    try:
+        with translated_errors():
+            job = aws.client("backup", target.region).describe_restore_job(RestoreJobId=job_id)
+    except ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise
+    if job.get("CreatedResourceArn") != target.arn:
+        raise ValidationError(
+            [f"detail.restoreJobId: restore job {job_id} restored {job.get('CreatedResourceArn')}, not {target.arn}"]
+        )
+    plan = (job.get("CreatedBy") or {}).get("RestoreTestingPlanArn")
+    return RestoreTest(restore_job_id=job_id, restore_testing_plan_arn=plan) if plan else None
 
 
 def _envelope_problems(event: dict[str, Any], home: Home, started_at: str) -> list[str]:

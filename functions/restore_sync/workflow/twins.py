@@ -24,9 +24,17 @@ MAX_PAGES = 10
 _DEFERRED_TO = ("RUNNING", "SUCCEEDED")
 
 
-def earlier_twin(aws: Aws, execution: str, started_at: str, target: TableRef, created: datetime) -> str | None:
+def earlier_twin(
+    aws: Aws,
+    execution: str,
+    started_at: str,
+    target: TableRef,
+    created: datetime,
+    announcements: tuple[str | None, ...] = (CLOUDTRAIL, BACKUP_RESTORE, None),
+) -> str | None:
     """Why this execution (`execution`, started at `started_at`) defers to an earlier one making `target`
-    (created at `created`) whole, or None when it does the work itself."""
+    (created at `created`) whole, or None when it does the work itself. Only executions started by one of
+    `announcements` count (event detail types; None: a manual input)."""
     machine = _state_machine_of(execution)
     if machine is None:
         return None
@@ -44,7 +52,7 @@ def earlier_twin(aws: Aws, execution: str, started_at: str, target: TableRef, cr
                 if (started, arn) >= own:
                     continue
                 described = sfn.describe_execution(executionArn=arn)
-                if _target_of(described.get("input")) == target.name:
+                if _target_of(described.get("input"), announcements) == target.name:
                     doing = "is already being made whole" if status == "RUNNING" else "was already made whole"
                     return f"{target.name} {doing} by execution {arn} (the same restore, announced again)"
     return None
@@ -58,13 +66,14 @@ def _state_machine_of(execution: str) -> str | None:
     return ":".join([*parts[:5], "stateMachine", parts[6]])
 
 
-def _target_of(text: Any) -> str | None:
-    """The table an execution's input asks to make whole (None for a dry run or an input naming none)."""
+def _target_of(text: Any, announcements: tuple[str | None, ...]) -> str | None:
+    """The table an execution's input asks to make whole (None for a dry run, an input naming none, or one not
+    started by any of `announcements`)."""
     try:
         raw = json.loads(text) if isinstance(text, str) else None
     except ValueError:
         return None
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or raw.get("detail-type") not in announcements:
         return None
     detail: dict[str, Any] = raw["detail"] if isinstance(raw.get("detail"), dict) else {}
     if raw.get("detail-type") == CLOUDTRAIL:

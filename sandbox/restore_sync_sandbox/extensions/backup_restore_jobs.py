@@ -38,8 +38,12 @@ AWS behaviour reproduced (AWS Backup API reference; "Monitoring AWS Backup event
   member MissingParameterValueException; a malformed ARN, a ResourceType other than DynamoDB or KMS encryption
   without a key InvalidParameterValueException. The codes are those the API reference lists; the message texts
   are the sandbox's own.
+- A job started by a restore testing plan (extensions/backup_restore_testing.py) names it: DescribeRestoreJob and
+  ListRestoreJobs answer `CreatedBy.RestoreTestingPlanArn` (ListRestoreJobs filters on ByRestoreTestingPlanArn)
+  and its ValidationStatus, ValidationStatusMessage, DeletionStatus and DeletionStatusMessage once set; its
+  events' detail carries `restoreTestingPlanArn`, as AWS Backup's restore testing validation guide reads it.
 - Not reproduced: backup plans running jobs, lifecycle and cold storage, copy jobs, vault locks and access
-  policies, pagination (every list is one page), cross-account vaults and restore testing.
+  policies, pagination (every list is one page), cross-account vaults.
 - CloudTrail: the DynamoDB restore AWS Backup makes on the caller's behalf is recorded (when the CloudTrail
   extension tracks RestoreTableFromBackup) as a call by the job's role, invokedBy backup.amazonaws.com, with the
   recovery point's ARN as `backupArn`: a restore by AWS Backup is announced twice, by its job and by this record.
@@ -147,6 +151,12 @@ class RestoreJob:
     created_resource_arn: str | None = None
     completed: datetime | None = None
     table: weakref.ReferenceType[Table] | None = None
+    # Set for a job a restore testing plan started (extensions/backup_restore_testing.py).
+    restore_testing_plan_arn: str | None = None
+    validation_status: str | None = None
+    validation_status_message: str | None = None
+    deletion_status: str | None = None
+    deletion_status_message: str | None = None
 
 
 @dataclass
@@ -300,6 +310,7 @@ def start_restore_job(
     iam_role_arn: str,
     resource_type: str | None,
     idempotency_token: str | None,
+    restore_testing_plan_arn: str | None = None,
 ) -> RestoreJob:
     """Backend method: restores a recovery point into a new DynamoDB table; returns the RUNNING (or already
     COMPLETED, or FAILED) job."""
@@ -332,17 +343,16 @@ def start_restore_job(
         iam_role_arn=iam_role_arn,
         target_name=target_name,
         created=_now(),
+        restore_testing_plan_arn=restore_testing_plan_arn,
     )
     with _lock:
         state.restore_jobs[job.job_id] = job
         if idempotency_token:
             state.idempotency[idempotency_token] = job.job_id
-    _put_event(
-        self,
-        RESTORE_DETAIL_TYPE,
-        {"restoreJobId": job.job_id, "creationDate": _event_time(job.created), "state": "CREATED"},
-        point.arn,
-    )
+    created: dict[str, Any] = {"restoreJobId": job.job_id, "creationDate": _event_time(job.created), "state": "CREATED"}
+    if restore_testing_plan_arn:
+        created["restoreTestingPlanArn"] = restore_testing_plan_arn
+    _put_event(self, RESTORE_DETAIL_TYPE, created, point.arn)
     try:
         table = _restore_table(self, body)
     except JsonRESTError as error:
@@ -486,6 +496,8 @@ def _restore_job_detail(job: RestoreJob) -> dict[str, Any]:
         detail["statusMessage"] = job.status_message
     if job.completed is not None:
         detail["completionDate"] = _event_time(job.completed)
+    if job.restore_testing_plan_arn:
+        detail["restoreTestingPlanArn"] = job.restore_testing_plan_arn
     return detail
 
 
@@ -581,6 +593,16 @@ def _describe_restore_job(job: RestoreJob, account_id: str) -> dict[str, Any]:
         answer["CompletionDate"] = job.completed
     if job.status_message:
         answer["StatusMessage"] = job.status_message
+    if job.restore_testing_plan_arn:
+        answer["CreatedBy"] = {"RestoreTestingPlanArn": job.restore_testing_plan_arn}
+    for key, value in (
+        ("ValidationStatus", job.validation_status),
+        ("ValidationStatusMessage", job.validation_status_message),
+        ("DeletionStatus", job.deletion_status),
+        ("DeletionStatusMessage", job.deletion_status_message),
+    ):
+        if value is not None:
+            answer[key] = value
     return answer
 
 
@@ -714,6 +736,7 @@ def _handle_list_restore_jobs(self: BackupResponse) -> ActionResult:
         if params.get("ByStatus") in (None, job.status)
         and params.get("ByResourceType") in (None, RESOURCE_TYPE)
         and params.get("ByAccountId") in (None, backend.account_id)
+        and params.get("ByRestoreTestingPlanArn") in (None, job.restore_testing_plan_arn)
         and (after is None or job.created >= after)
         and (before is None or job.created <= before)
     ]
