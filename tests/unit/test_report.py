@@ -20,7 +20,7 @@ REQUEST = {
     "settings": ["tags", "stream", "ttl"],
     "dryRun": False,
     "requestedAt": "2026-11-20T10:00:00Z",
-    "triggersDisabled": False,
+    "hold": [],
     "settingsFrom": "auto",
     "grantRecordedAccess": False,
 }

@@ -19,7 +19,7 @@ REQUEST = Request.for_tables(
     settings=("stream", "ttl", "deletion_protection", "autoscaling"),
     dry_run=False,
     requested_at="2026-11-20T10:00:00Z",
-    triggers_disabled=False,
+    hold=(),
     settings_from="auto",
 )
 ITEMS = [
