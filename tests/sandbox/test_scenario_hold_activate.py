@@ -51,13 +51,15 @@ def test_a_side_by_side_restore_holds_what_acts_beyond_the_table_and_succeeds(
     report = json.loads(held["output"])
     statuses = {name: entry["status"] for name, entry in report["settings"].items()}
     assert statuses == {"tags": "applied", "stream": "applied", "ttl": "held", "triggers": "held", "kinesis": "held"}
-    assert report["outcome"] == "succeeded" and report["drift"] == []
+    assert report["outcome"] == "succeeded"
+    assert report["drift"] == []
     for name in HELD:
         assert report["settings"][name]["reason"].endswith(f"apply it with: restore-sync activate --target {TARGET}")
     assert "created disabled" in report["settings"]["triggers"]["reason"]
     on_target = app.settings_of(sandbox, TARGET)
     mappings = on_target["triggers"]["mappings"]
-    assert len(mappings) == 3 and {m["enabled"] for m in mappings} == {False}
+    assert len(mappings) == 3
+    assert {m["enabled"] for m in mappings} == {False}
     assert on_target["kinesis"] == {"destinations": []}
     assert on_target["ttl"] == {"enabled": False, "attributeName": None}
     assert app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) == []
@@ -84,9 +86,10 @@ def test_activate_applies_what_was_held_one_change_set_each_and_the_target_match
     changed = {c.get("property") or c["resource"] for c in report["settings"]["ttl"]["changes"]}
     assert changed == {"TimeToLiveSpecification"}
     # Each trigger is given the state it has on the source: two enabled, the one disabled there stays so.
+    selected = SETTINGS.split(",")
     on_target = app.settings_of(sandbox, TARGET)
     wanted = app.wanted_on_target(sandbox, SOURCE, TARGET)
-    assert {name: on_target[name] for name in SETTINGS.split(",")} == {name: wanted[name] for name in SETTINGS.split(",")}
+    assert {name: on_target[name] for name in selected} == {name: wanted[name] for name in selected}
     assert sorted(m["enabled"] for m in on_target["triggers"]["mappings"]) == [False, True, True]
     assert app.item_count(sandbox, TARGET) == app.item_count(sandbox, SOURCE) == 12
     # Nothing waits any more: a second activation is refused, saying so.

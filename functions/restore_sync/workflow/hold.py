@@ -81,7 +81,7 @@ def activate_command(target_table_name: str, stack_name: str = DEFAULT_STACK_NAM
 def held_reason(setting: str, why: str, command: str) -> str:
     """The report's reason for a held setting: what was done instead, why, and the command that applies it."""
     what = _WHAT.get(setting, "not applied")
-    return f"held: {what}, because {why}; apply it with: {command}"
+    return f"{what}, because {why}; apply it with: {command}"
 
 
 def activation_settings(held: Sequence[str]) -> list[str]:
