@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from moto import mock_aws
 
-from restore_sync.aws import TableRef
+from restore_sync.aws import Aws, TableRef
 from restore_sync.contracts import Request
 from restore_sync.errors import ConfigurationError
 from restore_sync.handlers.config import Config
@@ -18,6 +20,7 @@ from restore_sync.workflow.hold import (
     still_held,
 )
 from restore_sync.workflow.plan import plan_settings
+from restore_sync.workflow.source import source_exists
 from restore_sync_tools.render import held_summary
 
 TARGET = TableRef("orders-restored", "us-east-1", "123456789012")
@@ -148,3 +151,16 @@ def test_status_says_what_is_held_and_the_command_that_applies_it() -> None:
 
 def test_every_setting_can_be_named() -> None:
     assert parse_hold(list(NAMES)) == NAMES
+
+
+def test_side_by_side_asks_whether_the_source_table_exists_now() -> None:
+    with mock_aws():
+        aws = Aws(region="us-east-1")
+        assert source_exists(aws, SOURCE) is False
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName=SOURCE.name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        assert source_exists(aws, SOURCE) is True
