@@ -20,6 +20,8 @@ SOURCE, TARGET = "ledger", "ledger-side"
 # The settings that act beyond the table, and what they need, with tags as a setting applied at once.
 SETTINGS = "tags,stream,ttl,triggers,kinesis"
 HELD = ["ttl", "triggers", "kinesis"]
+# The functions of the source's triggers (examples.make_full_source): archiver's trigger is disabled on the source.
+CONSUMERS = ("audit", "search-indexer", "archiver")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,29 @@ def held(sandbox: Sandbox, deployed: dict[str, str]) -> dict[str, Any]:
         SourceTableName=SOURCE, TargetTableName=TARGET, UseLatestRestorableTime=True
     )
     return app.finished_execution(sandbox, deployed["StateMachineArn"], TARGET)
+
+
+def invoked_on_a_write(sandbox: Sandbox, table: str, key: str) -> list[str]:
+    """The source's consumers (of its triggers) that one write to `table` invokes: each invocation of a function
+    leaves a log stream in its group."""
+    logs = sandbox.client("logs")
+
+    def streams() -> dict[str, int]:
+        counts = {}
+        for consumer in CONSUMERS:
+            group = f"/aws/lambda/{SOURCE}-{consumer}"
+            try:
+                counts[consumer] = len(logs.describe_log_streams(logGroupName=group)["logStreams"])
+            except logs.exceptions.ResourceNotFoundException:
+                counts[consumer] = 0  # never invoked: Lambda makes the group at the first invocation
+        return counts
+
+    before = streams()
+    sandbox.client("dynamodb").put_item(
+        TableName=table, Item={"pk": {"S": "customer#9"}, "sk": {"S": key}, "status": {"S": "open"}}
+    )
+    after = streams()
+    return [consumer for consumer in CONSUMERS if after[consumer] > before[consumer]]
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -62,6 +87,9 @@ def test_a_side_by_side_restore_holds_what_acts_beyond_the_table_and_succeeds(
     assert {m["enabled"] for m in mappings} == {False}
     assert on_target["kinesis"] == {"destinations": []}
     assert on_target["ttl"] == {"enabled": False, "attributeName": None}
+    # The consumers receive the source's writes, not the restored table's.
+    assert invoked_on_a_write(sandbox, SOURCE, "order#held-source") == ["audit", "search-indexer"]
+    assert invoked_on_a_write(sandbox, TARGET, "order#held-target") == []
     assert app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) == []
     code, out, err = run("status", "--target", TARGET)
     assert code == 0, out + err
@@ -91,7 +119,9 @@ def test_activate_applies_what_was_held_one_change_set_each_and_the_target_match
     wanted = app.wanted_on_target(sandbox, SOURCE, TARGET)
     assert {name: on_target[name] for name in selected} == {name: wanted[name] for name in selected}
     assert sorted(m["enabled"] for m in on_target["triggers"]["mappings"]) == [False, True, True]
-    assert app.item_count(sandbox, TARGET) == app.item_count(sandbox, SOURCE) == 12
+    assert app.item_count(sandbox, TARGET) == app.item_count(sandbox, SOURCE) == 13
+    # Activated, the triggers enabled on the source deliver the restored table's writes.
+    assert invoked_on_a_write(sandbox, TARGET, "order#activated") == ["audit", "search-indexer"]
     # Nothing waits any more: a second activation is refused, saying so.
     code, out, err = run("activate", "--target", TARGET)
     assert code == 1
