@@ -225,7 +225,7 @@ class Progress:
             held = [i["setting"] for i in items if i.get("status") == "held"]
             text = f"{len(pending)} to apply"
             if held:
-                text += f", held for restore-sync activate: {', '.join(held)}"
+                text += f", held: {', '.join(held)} (for restore-sync activate)"
             if skipped:
                 text += f", skipped: {', '.join(skipped)}"
             return text
