@@ -111,3 +111,19 @@ def test_an_ignored_report_prints_its_reason_and_no_settings_table() -> None:
     assert "outcome: ignored   target: arn:t" in lines
     assert lines[-1] == "ignored: tagged restore-sync:settings=none"
     assert not any(line.startswith("setting") for line in lines)
+
+
+def test_a_dry_run_says_which_changes_wait_for_activation() -> None:
+    out = io.StringIO()
+    report = {
+        "outcome": "planned",
+        "settings": {
+            "stream": {"status": "planned", "wanted": {"enabled": True}, "changes": [{"property": "Stream"}]},
+            "ttl": {"status": "held", "wanted": {"enabled": True}, "changes": [{"property": "TimeToLive"}]},
+        },
+    }
+    cli.print_plan(cli.Output(out, io.StringIO()), report)
+    assert out.getvalue().splitlines()[2:] == [
+        '  stream: set Stream to {"enabled": true}',
+        '  ttl: set TimeToLive to {"enabled": true} (held: once restore-sync activate applies it)',
+    ]

@@ -200,7 +200,8 @@ def print_plan(output: Output, report: dict[str, Any] | None) -> None:
         for change in entry.get("changes") or []:
             changes += 1
             wanted = json.dumps(entry.get("wanted"), sort_keys=True)
-            output.print(f"  {name}: set {change.get('property') or change.get('resource')} to {wanted}")
+            held = " (held: once restore-sync activate applies it)" if entry.get("status") == "held" else ""
+            output.print(f"  {name}: set {change.get('property') or change.get('resource')} to {wanted}{held}")
     if not changes:
         output.print("  nothing")
 
