@@ -86,7 +86,8 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         raw["dryRun"] = True
     if getattr(args, "hold", None):
         # `none` and `side-by-side` are words; anything else names settings.
-        raw["hold"] = args.hold[0] if args.hold[0] in ("none", "side-by-side") else list(args.hold)
+        words = len(args.hold) == 1 and args.hold[0] in ("none", "side-by-side")
+        raw["hold"] = args.hold[0] if words else list(args.hold)
     if getattr(args, "settings_from", None):
         raw["settingsFrom"] = args.settings_from
     if getattr(args, "adopt_unrestored", False):
