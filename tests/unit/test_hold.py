@@ -16,6 +16,7 @@ from restore_sync.workflow.hold import (
     activation_settings,
     held_reasons,
     held_settings,
+    meanwhile,
     parse_hold,
     still_held,
 )
@@ -164,3 +165,11 @@ def test_side_by_side_asks_whether_the_source_table_exists_now() -> None:
             BillingMode="PAY_PER_REQUEST",
         )
         assert source_exists(aws, SOURCE) is True
+
+
+def test_a_trigger_held_with_its_stream_gets_nothing_while_it_waits_and_otherwise_is_disabled() -> None:
+    wanted = {"mappings": [MAPPING]}
+    assert meanwhile(request(("stream", "triggers")), "triggers", wanted) is None
+    assert meanwhile(request(("triggers",)), "triggers", wanted) == {"mappings": [{**MAPPING, "enabled": False}]}
+    assert meanwhile(request(("side-by-side",)), "triggers", wanted) == {"mappings": [{**MAPPING, "enabled": False}]}
+    assert meanwhile(request(("side-by-side",)), "ttl", {"enabled": True, "attributeName": "x"}) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import boto3
@@ -83,3 +84,10 @@ def test_a_held_setting_is_compared_with_what_it_gets_while_it_waits(aws: Aws) -
     outcome = verify(aws, REQUEST, items, results)
     # TTL off is what a held TTL is: nothing to compare; held triggers are read back and compared, disabled.
     assert outcome == {"drift": [], "observed": {"triggers": {"mappings": []}}}
+
+
+def test_a_trigger_held_with_its_stream_was_not_created_and_is_not_read_back(aws: Aws) -> None:
+    holding = dataclasses.replace(REQUEST, hold=("stream", "triggers"))
+    items = [PlanItem(setting="triggers", status="held", wanted={"mappings": []}, reason="held")]
+    results = [SettingResult(setting="triggers", status="held", reason="held")]
+    assert verify(aws, holding, items, results) == {"drift": [], "observed": {}}

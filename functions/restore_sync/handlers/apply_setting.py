@@ -45,7 +45,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ops = StackOps(rt.aws, step.stack["stack"], config.cfn_role_arn, config.data_bucket)
         if item.status == "held":
             # Held: what waits is checked (a resource policy's lockout) when activation applies it.
-            result = apply_held(ops, item.setting, wanted, item.reason or "", step.target)
+            result = apply_held(ops, step.request, item.setting, wanted, item.reason or "", step.target)
         else:
             # A resource policy that would lock restore-sync's roles out of the target is refused, not applied.
             roles = roles_to_keep(config.cfn_role_arn, config.verify_role_arn, config.snapshot_role_arn)

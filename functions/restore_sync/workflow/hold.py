@@ -113,16 +113,27 @@ def held_reasons(request: Request, *, source_exists: bool, stack_name: str) -> d
     return {name: held_reason(name, why, command) for name, why in held.items()}
 
 
-def apply_held(ops: StackOps, setting_name: str, wanted: State, reason: str, target: dict[str, Any]) -> SettingResult:
-    """Applies what a held setting gets while it waits (`Setting.held`: disabled triggers; nothing for the others),
-    through its own change set; `held` with the reason, or `unchanged` when the source has nothing to hold."""
+def meanwhile(request: Request, setting_name: str, wanted: State) -> State | None:
+    """What a held setting gets while it waits (`Setting.held`: disabled triggers; nothing for the others), and
+    nothing at all when the request holds a setting it needs: a trigger cannot be created, even disabled, on a stream
+    that was not enabled."""
     setting = REGISTRY[setting_name]
-    if setting.fragment(wanted, target).empty:
+    if any(need in request.hold for need in setting.needs):
+        return None
+    return setting.held(wanted)
+
+
+def apply_held(
+    ops: StackOps, request: Request, setting_name: str, wanted: State, reason: str, target: dict[str, Any]
+) -> SettingResult:
+    """Applies what a held setting gets while it waits (`meanwhile`) through its own change set; `held` with the
+    reason, or `unchanged` when the source has nothing to hold."""
+    if REGISTRY[setting_name].fragment(wanted, target).empty:
         return SettingResult(setting=setting_name, status="unchanged", reason="not set on the source")
-    meanwhile = setting.held(wanted)
-    if meanwhile is None:
+    state = meanwhile(request, setting_name, wanted)
+    if state is None:
         return SettingResult(setting=setting_name, status="held", reason=reason)
-    done = ops.apply(setting_name, meanwhile, target)
+    done = ops.apply(setting_name, state, target)
     if done.status == "failed":
         return done
     return SettingResult(setting=setting_name, status="held", reason=reason, changes=done.changes)

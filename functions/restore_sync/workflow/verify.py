@@ -9,6 +9,7 @@ from typing import Any
 from restore_sync.aws import Aws
 from restore_sync.contracts import PlanItem, Request, SettingResult
 from restore_sync.settings import REGISTRY
+from restore_sync.workflow.hold import meanwhile
 
 VERIFIED = ("applied", "unchanged")
 
@@ -27,7 +28,7 @@ def verify(aws: Aws, request: Request, items: Sequence[PlanItem], results: Seque
             continue
         setting = REGISTRY[name]
         if outcome.get(name) == "held":
-            wanted = setting.held(item.wanted)
+            wanted = meanwhile(request, name, item.wanted)
         elif outcome.get(name) in VERIFIED:
             wanted = item.wanted
         else:
