@@ -100,6 +100,7 @@ def test_activation_applies_what_is_still_held_with_the_settings_as_they_were_re
         ),
         ([("SUCCEEDED", report(ttl="applied"))], {STACK}, "nothing is held on orders-copy"),
         ([("SUCCEEDED", report(ttl="held"))], set(), f"orders-copy has no governance stack ({STACK})"),
+        ([("SUCCEEDED", {**report(ttl="held"), "outcome": "planned"})], {STACK}, "nothing is held on orders-copy"),
     ],
 )
 def test_activation_refuses_saying_why(runs: list[tuple[str, dict[str, Any]]], stacks: set[str], refusal: str) -> None:

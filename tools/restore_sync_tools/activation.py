@@ -44,6 +44,8 @@ def activation(sfn: Any, cloudformation: Any, machine_arn: str, target: str) -> 
             f"(restore-sync status --target {target}), then activate"
         )
     reports = [r for e in listed if (r := report_of(sfn, sfn.describe_execution(executionArn=e["executionArn"])))]
+    # A dry run says what it would hold, and changed nothing.
+    reports = [r for r in reports if r.get("outcome") != "planned"]
     held = still_held(reports)
     holder = next((r for r in reports if any(_status(entry) == "held" for entry in _entries(r))), None)
     if not held or holder is None:
