@@ -218,8 +218,9 @@ class Request(Contract):
     settings: tuple[str, ...]
     dry_run: bool
     requested_at: str
-    # A request written before these options existed reads as it did then: triggers enabled, settings from auto.
-    triggers_disabled: bool = False
+    # A request written before these options existed reads as it did then: nothing held, settings from auto.
+    # `hold` as restore_sync.workflow.hold.parse_hold gives it: (), ("side-by-side",) or setting names.
+    hold: tuple[str, ...] = ()
     settings_from: SettingsFrom = DEFAULT_SETTINGS_FROM
     # A resource policy from the history grants what the source's policy no longer grants only when this says so.
     grant_recorded_access: bool = False
@@ -237,7 +238,7 @@ class Request(Contract):
         settings: tuple[str, ...],
         dry_run: bool,
         requested_at: str,
-        triggers_disabled: bool,
+        hold: tuple[str, ...],
         settings_from: SettingsFrom,
         grant_recorded_access: bool = False,
         restore_test: RestoreTest | None = None,
@@ -253,11 +254,21 @@ class Request(Contract):
             settings=settings,
             dry_run=dry_run,
             requested_at=requested_at,
-            triggers_disabled=triggers_disabled,
+            hold=hold,
             settings_from=settings_from,
             grant_recorded_access=grant_recorded_access,
             restore_test=restore_test,
         )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        # The request of an execution started before `hold` replaced `triggersDisabled` (a deployment updated while
+        # the execution waited for its table) holds the triggers it asked to create disabled.
+        if isinstance(data, dict) and "triggersDisabled" in data and "hold" not in data:
+            legacy = data["triggersDisabled"]
+            data = {key: value for key, value in data.items() if key != "triggersDisabled"}
+            data["hold"] = ["triggers"] if legacy is True else []
+        return super().from_dict(data)
 
     @property
     def target(self) -> TableRef:
@@ -300,26 +311,29 @@ class Stored(Contract):
 @dataclass(frozen=True, kw_only=True)
 class PlanItem(Contract):
     """One setting of the plan: `pending` with the state the target should have (`wanted`, or `wantedStored` when
-    it is too large for the workflow's state), or `skipped` with the `reason`; an item has exactly the one of them
-    its status calls for."""
+    it is too large for the workflow's state), `skipped` with the `reason`, or `held` with both: the state the
+    target gets once activated, and why it waits (restore_sync.workflow.hold). An item has exactly the parts its
+    status calls for."""
 
     OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"wanted", "wanted_stored", "reason"})
 
     setting: str
-    status: Literal["pending", "skipped"]
+    status: Literal["pending", "skipped", "held"]
     wanted: dict[str, Any] | None = None
     wanted_stored: Stored | None = None
     reason: str | None = None
 
     def __post_init__(self) -> None:
-        pending = self.status == "pending"
+        wants = self.status != "skipped"
+        explained = self.status != "pending"
+        missing = f"missing from a {self.status} item"
         problems = []
         if self.wanted is not None and self.wanted_stored is not None:
             problems.append("wanted: a plan item holds wanted or wantedStored, not both")
-        elif pending != (self.wanted is not None or self.wanted_stored is not None):
-            problems.append("wanted: " + ("missing from a pending item" if pending else "only a pending item has one"))
-        if pending == (self.reason is not None):
-            problems.append("reason: " + ("only a skipped item has one" if pending else "missing from a skipped item"))
+        elif wants != (self.wanted is not None or self.wanted_stored is not None):
+            problems.append("wanted: " + (missing if wants else "a skipped item has none"))
+        if explained != (self.reason is not None):
+            problems.append("reason: " + (missing if explained else "a pending item has none"))
         if problems:
             raise ContractError(type(self), problems)
 

@@ -64,7 +64,7 @@ def test_one_setting_is_read_applied_and_verified_on_its_own(
     assert app.item_count(sandbox, target) == 12
 
 
-def test_triggers_can_be_created_disabled_on_request(sandbox: Sandbox, deployed: dict[str, str]) -> None:
+def test_triggers_held_on_request_are_created_disabled(sandbox: Sandbox, deployed: dict[str, str]) -> None:
     target = f"{SOURCE}-quiet"
     restored_and_settled(sandbox, deployed, target)
 
@@ -75,13 +75,14 @@ def test_triggers_can_be_created_disabled_on_request(sandbox: Sandbox, deployed:
                 "targetTableName": target,
                 "sourceTableName": SOURCE,
                 "settings": ["stream", "triggers"],
-                "triggersDisabled": True,
+                "hold": ["triggers"],
             }
         ),
     )
     execution = app.wait(sandbox, started["executionArn"])
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert json.loads(execution["output"])["settings"]["triggers"]["status"] == "held"
     mappings = app.settings_of(sandbox, target)["triggers"]["mappings"]
     assert len(mappings) == 3
     assert [m["enabled"] for m in mappings] == [False, False, False]

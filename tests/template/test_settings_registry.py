@@ -15,6 +15,7 @@ from restore_sync import schemas
 from restore_sync.settings import NAMES, READ_ACTIONS, REGISTRY
 from restore_sync.settings.base import Setting
 from restore_sync.settings.triggers import DECRYPT_ACTION
+from restore_sync.workflow.hold import NONE, SIDE_BY_SIDE
 from tests.template.template_artefacts import as_list, ref_target, resources_of_type, role_statements
 
 # The functions that read settings (settings_document or verify): the source, the target, the settings history.
@@ -57,6 +58,17 @@ def test_settings_parameter_offers_the_registrys_names_in_apply_order(template: 
 def test_input_schema_accepts_exactly_the_registrys_names() -> None:
     enum = schemas.schema(schemas.MANUAL_INPUT)["properties"]["settings"]["items"]["enum"]
     assert enum == list(NAMES), "functions/restore_sync/schemas/execution-input.schema.json: properties.settings"
+
+
+def test_hold_offers_its_words_and_the_registrys_names_in_the_template_and_the_input_schema(
+    template: dict[str, Any],
+) -> None:
+    parameter = template["Parameters"]["HoldSettings"]
+    assert parameter["AllowedValues"] == [NONE, SIDE_BY_SIDE, *NAMES], "template.yaml HoldSettings.AllowedValues"
+    assert parameter["Default"] == NONE
+    hold = schemas.schema(schemas.MANUAL_INPUT)["properties"]["hold"]
+    assert hold["then"]["enum"] == [NONE, SIDE_BY_SIDE]
+    assert hold["else"]["items"]["enum"] == list(NAMES), "execution-input.schema.json: properties.hold"
 
 
 @pytest.mark.parametrize("function", SETTINGS_READERS)

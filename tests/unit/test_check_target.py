@@ -22,7 +22,7 @@ REQUEST = Request.for_tables(
     settings=("ttl",),
     dry_run=False,
     requested_at="2026-11-20T10:00:00Z",
-    triggers_disabled=False,
+    hold=(),
     settings_from="auto",
 )
 BACKOFF = Backoff(first_seconds=10, lag_percent=10, cap_seconds=60, jitter_percent=50, horizon_seconds=3600)

@@ -65,8 +65,9 @@ def test_start_options_become_the_documented_input() -> None:
             "--settings",
             "ttl",
             "triggers",
-            "--triggers",
-            "disabled",
+            "--hold",
+            "triggers",
+            "kinesis",
             "--settings-from",
             "snapshot",
             "--grant-recorded-access",
@@ -76,10 +77,12 @@ def test_start_options_become_the_documented_input() -> None:
         "targetTableName": "t-restored",
         "sourceTableArn": "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
         "settings": ["ttl", "triggers"],
-        "triggersDisabled": True,
+        "hold": ["triggers", "kinesis"],
         "settingsFrom": "snapshot",
         "grantRecordedAccess": True,
     }
+    side_by_side = ["start", "--target", "t-restored", "--source", "t", "--hold", "side-by-side"]
+    assert cli.execution_input(cli.parser().parse_args(side_by_side), dry_run=False)["hold"] == "side-by-side"
     adopting = cli.parser().parse_args(["plan", "--target", "t-plain", "--source", "t", "--adopt-unrestored"])
     assert cli.execution_input(adopting, dry_run=True)["adoptUnrestored"] is True
     plain = cli.parser().parse_args(["start", "--target", "t-restored", "--source", "t"])
@@ -108,3 +111,19 @@ def test_an_ignored_report_prints_its_reason_and_no_settings_table() -> None:
     assert "outcome: ignored   target: arn:t" in lines
     assert lines[-1] == "ignored: tagged restore-sync:settings=none"
     assert not any(line.startswith("setting") for line in lines)
+
+
+def test_a_dry_run_says_which_changes_wait_for_activation() -> None:
+    out = io.StringIO()
+    report = {
+        "outcome": "planned",
+        "settings": {
+            "stream": {"status": "planned", "wanted": {"enabled": True}, "changes": [{"property": "Stream"}]},
+            "ttl": {"status": "held", "wanted": {"enabled": True}, "changes": [{"property": "TimeToLive"}]},
+        },
+    }
+    cli.print_plan(cli.Output(out, io.StringIO()), report)
+    assert out.getvalue().splitlines()[2:] == [
+        '  stream: set Stream to {"enabled": true}',
+        '  ttl: set TimeToLive to {"enabled": true} (held: once restore-sync activate applies it)',
+    ]

@@ -35,7 +35,7 @@ from restore_sync.handlers.verify import VerifyInput
 from restore_sync_tools.progress import event_details, parse_payload
 from tests.helpers import load_event
 
-# Recorded in the sandbox: tests/events before requests had triggersDisabled and settingsFrom and reports had
+# Recorded in the sandbox: tests/events before requests had triggersDisabled (now hold) and settingsFrom and reports had
 # restorePoint and settingsVersion; the console's since (with long inputs and outputs trimmed).
 EVENT_HISTORIES = ("history_dry_run", "history_failed_invalid_request", "history_succeeded_after_waits")
 CONSOLE_HISTORIES = ("failed_setting", "succeeded_with_retries")
@@ -82,18 +82,21 @@ def invocations(events: list[dict[str, Any]], kind: str, part: str) -> Iterator[
 
 
 def written_today(data: Any) -> Any:
-    """A recorded shape with the keys added since, where they are written: a request's triggersDisabled,
-    settingsFrom and grantRecordedAccess (false, auto and false, as it was read then), a report's restorePoint and
-    settingsVersion (null)."""
+    """A recorded shape with the keys added since, where they are written: a request's hold (for triggersDisabled),
+    settingsFrom and grantRecordedAccess (nothing held, auto and false, as it was read then), a report's
+    restorePoint and settingsVersion (null)."""
     if isinstance(data, list):
         return [written_today(item) for item in data]
     if not isinstance(data, dict):
         return data
     data = {key: written_today(value) for key, value in data.items()}
     if data.get("ignored") is False:
+        # triggersDisabled, which hold replaced, is written as the hold it means, in its place.
+        held = ["triggers"] if data.get("triggersDisabled") is True else []
+        data = dict(("hold", held) if key == "triggersDisabled" else (key, value) for key, value in data.items())
         return {
             **data,
-            "triggersDisabled": data.get("triggersDisabled", False),
+            "hold": data.get("hold", held),
             "settingsFrom": data.get("settingsFrom", "auto"),
             "grantRecordedAccess": data.get("grantRecordedAccess", False),
         }
@@ -146,7 +149,13 @@ def test_a_request_recorded_before_its_options_reads_as_it_was_read_then() -> No
     recorded = next(result for task, result in results if task == "Normalize request")
     assert "triggersDisabled" not in recorded
     request = Request.from_dict(recorded)
-    assert (request.triggers_disabled, request.settings_from) == (False, "auto")
+    assert (request.hold, request.settings_from) == ((), "auto")
+
+
+def test_a_request_that_asked_for_triggers_disabled_holds_the_triggers() -> None:
+    written = {key: value for key, value in REQUEST.to_dict().items() if key != "hold"}
+    assert Request.from_dict({**written, "triggersDisabled": True}).hold == ("triggers",)
+    assert Request.from_dict({**written, "triggersDisabled": False}).hold == ()
 
 
 REQUEST = Request.for_tables(
@@ -156,7 +165,7 @@ REQUEST = Request.for_tables(
     settings=("stream", "ttl", "triggers"),
     dry_run=False,
     requested_at="2026-11-20T10:00:00Z",
-    triggers_disabled=True,
+    hold=("triggers",),
     settings_from="snapshot",
 )
 APPLIED = SettingResult(
@@ -258,7 +267,7 @@ def test_every_problem_is_named_at_once_with_its_path() -> None:
     assert refused.value.model is ApplySettingInput
     assert refused.value.problems == [
         "colour: not a field of ApplySettingInput",
-        "item.status: expected one of 'pending', 'skipped', got \"maybe\"",
+        "item.status: expected one of 'pending', 'skipped', 'held', got \"maybe\"",
         "request.ignored: expected false, got true",
         "request.settings[1]: expected a string, got a number",
         "target: expected an object, got a list",
@@ -269,8 +278,14 @@ def test_every_problem_is_named_at_once_with_its_path() -> None:
 def test_a_plan_item_has_exactly_what_its_status_calls_for() -> None:
     with pytest.raises(ContractError, match="wanted: missing from a pending item"):
         PlanItem.from_dict({"setting": "ttl", "status": "pending", "reason": "x"})
-    with pytest.raises(ContractError, match="wanted: only a pending item has one"):
+    with pytest.raises(ContractError, match="wanted: a skipped item has none"):
         PlanItem(setting="ttl", status="skipped", reason="not selected", wanted={})
+    with pytest.raises(ContractError, match="reason: missing from a held item"):
+        PlanItem(setting="ttl", status="held", wanted={"enabled": True})
+    with pytest.raises(ContractError, match="wanted: missing from a held item"):
+        PlanItem(setting="ttl", status="held", reason="held")
+    held = PlanItem(setting="ttl", status="held", wanted={"enabled": True}, reason="held")
+    assert PlanItem.from_dict(held.to_dict()) == held
 
 
 def test_a_report_names_a_bad_entry_by_its_setting() -> None:

@@ -196,7 +196,7 @@ def chosen(history: FakeHistory, dynamodb: FakeDynamoDB, **options: Any) -> dict
         settings=options.pop("settings", ("ttl", "resource_policy")),
         dry_run=False,
         requested_at="2026-11-20T10:00:00Z",
-        triggers_disabled=False,
+        hold=(),
         settings_from=options.pop("settings_from", "auto"),
         **options,
     )

@@ -217,3 +217,20 @@ def test_the_report_table_says_why_an_applied_setting_differs_from_what_was_reco
         }
     }
     assert report_summary(report)[-1] == "resource_policy  applied  ResourcePolicy (not granted to AWS 111122223333)"
+
+
+def test_the_plan_line_names_what_it_holds_for_activation() -> None:
+    items = [
+        {"setting": "stream", "status": "pending", "wanted": {}},
+        {"setting": "ttl", "status": "held", "wanted": {}, "reason": "r"},
+        {"setting": "triggers", "status": "held", "wanted": {}, "reason": "r"},
+        {"setting": "tags", "status": "skipped", "reason": "not selected"},
+    ]
+    history = [
+        event(1, "TaskStateEntered", name="Plan settings"),
+        event(2, "TaskStateExited", 1, name="Plan settings", output={"plan": {"items": items}}),
+    ]
+    lines = [format_line(line, T0) for line in Progress().feed(history)]
+    assert lines[-1].split("  ")[-1].strip() == (
+        "1 to apply, held: ttl, triggers (for restore-sync activate), skipped: tags (not selected)"
+    )

@@ -20,7 +20,7 @@ REQUEST = {
     "settings": ["tags", "stream", "ttl"],
     "dryRun": False,
     "requestedAt": "2026-11-20T10:00:00Z",
-    "triggersDisabled": False,
+    "hold": [],
     "settingsFrom": "auto",
     "grantRecordedAccess": False,
 }
@@ -187,3 +187,26 @@ def test_why_an_applied_setting_differs_from_what_was_recorded_is_its_entrys_rea
 
     planned = built({"request": {**REQUEST, "dryRun": True}, "plan": PLAN, "source": source})["report"]
     assert planned["settings"]["stream"]["reason"] == f"dry run; {why}"
+
+
+def test_held_settings_leave_the_execution_succeeded_and_a_dry_run_says_what_it_would_hold() -> None:
+    why = "not applied, ...; apply it with: restore-sync activate --target t"
+    plan = {
+        "items": [
+            {"setting": "stream", "status": "pending", "wanted": {"enabled": True, "viewType": "KEYS_ONLY"}},
+            {"setting": "ttl", "status": "held", "wanted": {"enabled": True, "attributeName": "x"}, "reason": why},
+        ]
+    }
+    results = [
+        {"setting": "stream", "status": "applied", "changes": [{"property": "StreamSpecification"}]},
+        {"setting": "ttl", "status": "held", "reason": why},
+    ]
+    result = built(state(plan=plan, results=results, verification={"drift": []}))
+    assert result["succeeded"] is True
+    assert "deadLetter" not in result
+    assert result["report"]["outcome"] == "succeeded"
+    assert result["report"]["settings"]["ttl"] == {"status": "held", "reason": why}
+    dry = built({"request": {**REQUEST, "dryRun": True}, "plan": plan, "poll": {"table": {"name": "t"}}})
+    entry = dry["report"]["settings"]["ttl"]
+    assert (entry["status"], entry["reason"]) == ("held", why)
+    assert entry["changes"] == [{"resource": "Table", "property": "TimeToLiveSpecification"}]

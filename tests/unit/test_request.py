@@ -130,7 +130,7 @@ def test_point_in_time_restore_by_name(aws: FakeAws) -> None:
         "settings": list(NAMES),
         "dryRun": False,
         "requestedAt": iso(CREATED),
-        "triggersDisabled": False,
+        "hold": [],
         "settingsFrom": "auto",
         "grantRecordedAccess": False,
     }
@@ -182,12 +182,23 @@ def test_manual_input(aws: FakeAws) -> None:
     assert request["requestedAt"] == STARTED
 
 
-def test_triggers_disabled_comes_from_the_deployment_unless_the_input_says(aws: FakeAws) -> None:
+def test_hold_comes_from_the_deployment_unless_the_input_says(aws: FakeAws) -> None:
     event = load_event("cloudtrail_restore_pitr_by_name")
-    assert run(aws, event, triggers_disabled=True)["triggersDisabled"] is True
+    assert run(aws, event, hold=("side-by-side",))["hold"] == ["side-by-side"]
     manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
-    assert run(aws, manual, triggers_disabled=True)["triggersDisabled"] is True
-    assert run(aws, {**manual, "triggersDisabled": False}, triggers_disabled=True)["triggersDisabled"] is False
+    assert run(aws, manual, hold=("triggers",))["hold"] == ["triggers"]
+    assert run(aws, {**manual, "hold": "none"}, hold=("triggers",))["hold"] == []
+    assert run(aws, {**manual, "hold": "side-by-side"})["hold"] == ["side-by-side"]
+    # A list is kept in apply order, whatever order it was given in.
+    assert run(aws, {**manual, "hold": ["kinesis", "ttl"]})["hold"] == ["ttl", "kinesis"]
+
+
+def test_a_hold_that_names_no_setting_is_refused_with_the_other_problems(aws: FakeAws) -> None:
+    manual = {"targetTableName": "orders-restored", "sourceTableName": "orders", "dryRun": "yes"}
+    refused = refusal(aws, {**manual, "hold": ["ttl", "triggres"]})
+    assert "hold.1: 'triggres' is not one of ['tags', 'stream'" in refused
+    assert "dryRun: 'yes' is not of type 'boolean'" in refused
+    assert "hold: 'later' is not one of ['none', 'side-by-side']" in refusal(aws, {**manual, "hold": "later"})
 
 
 def test_recorded_access_is_granted_only_when_a_manual_input_says_so(aws: FakeAws) -> None:

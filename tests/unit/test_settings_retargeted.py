@@ -69,11 +69,15 @@ def test_two_mappings_to_one_function_get_two_resources() -> None:
     assert sorted(r["Properties"]["Enabled"] for r in fragment.resources.values()) == [False, True]
 
 
-def test_triggers_can_be_created_disabled() -> None:
-    disabled = Retarget(source=SOURCE, target=TARGET, target_table=TARGET_TABLE, triggers_disabled=True)
-    wanted = REGISTRY["triggers"].wanted({"mappings": [MAPPING]}, disabled)
-    assert [m["enabled"] for m in wanted["mappings"]] == [False]
-    assert REGISTRY["triggers"].wanted({"mappings": [MAPPING]}, RETARGET)["mappings"][0]["enabled"] is True
+def test_held_triggers_are_created_disabled_and_other_held_settings_not_at_all() -> None:
+    other = {**MAPPING, "enabled": False, "functionArn": MAPPING["functionArn"] + "-2"}
+    wanted = REGISTRY["triggers"].wanted({"mappings": [MAPPING, other]}, RETARGET)
+    held = REGISTRY["triggers"].held(wanted)
+    assert held is not None
+    assert [m["enabled"] for m in held["mappings"]] == [False, False]
+    assert [m["enabled"] for m in wanted["mappings"]] == [True, False], "activation gives each the source's state"
+    assert REGISTRY["ttl"].held({"enabled": True, "attributeName": "expires"}) is None
+    assert REGISTRY["kinesis"].held({"destinations": []}) is None
 
 
 def test_kinesis_destination_keeps_its_precision() -> None:

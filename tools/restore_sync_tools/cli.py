@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from restore_sync.timestamps import instant
 from restore_sync_tools import doctor
+from restore_sync_tools.activation import activation
 from restore_sync_tools.errors import UserError
 from restore_sync_tools.executions import (
     DEFAULT_STACK_NAME,
@@ -83,8 +84,10 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         raw["settings"] = list(args.settings)
     if dry_run:
         raw["dryRun"] = True
-    if getattr(args, "triggers", None) is not None:
-        raw["triggersDisabled"] = args.triggers == "disabled"
+    if getattr(args, "hold", None):
+        # `none` and `side-by-side` are words; anything else names settings.
+        words = len(args.hold) == 1 and args.hold[0] in ("none", "side-by-side")
+        raw["hold"] = args.hold[0] if words else list(args.hold)
     if getattr(args, "settings_from", None):
         raw["settingsFrom"] = args.settings_from
     if getattr(args, "adopt_unrestored", False):
@@ -156,10 +159,17 @@ def cmd_start(args: argparse.Namespace, output: Output, dry_run: bool = False, w
             output.error(f"  - {problem}")
         return ExitCode.FAILED
     sfn = aws.client("stepfunctions")
+    return start_and_follow(sfn, machine, raw, output, wait=wait or args.wait, as_json=args.json)
+
+
+def start_and_follow(
+    sfn: Any, machine: str, raw: dict[str, Any], output: Output, *, wait: bool, as_json: bool
+) -> ExitCode:
+    """StartExecution with `raw`; prints its ARN, and with `wait` follows it and prints its report."""
     started = sfn.start_execution(stateMachineArn=machine, input=json.dumps(raw))
     execution_arn = started["executionArn"]
     output.print(execution_arn)
-    if not (wait or args.wait):
+    if not wait:
         return ExitCode.OK
     described = follow_or_explain(sfn, execution_arn, output)
     report = report_of(sfn, described)
@@ -167,8 +177,8 @@ def cmd_start(args: argparse.Namespace, output: Output, dry_run: bool = False, w
     output.print(f"execution {described['status']}")
     if described["status"] != "SUCCEEDED":
         output.print(f"{described.get('error', '')}: {described.get('cause', '')}".strip(": "))
-    print_report(output, report, as_json=args.json)
-    if dry_run or args.dry_run:
+    print_report(output, report, as_json=as_json)
+    if raw.get("dryRun"):
         print_plan(output, report)
     return exit_for(described, report)
 
@@ -191,7 +201,8 @@ def print_plan(output: Output, report: dict[str, Any] | None) -> None:
         for change in entry.get("changes") or []:
             changes += 1
             wanted = json.dumps(entry.get("wanted"), sort_keys=True)
-            output.print(f"  {name}: set {change.get('property') or change.get('resource')} to {wanted}")
+            held = " (held: once restore-sync activate applies it)" if entry.get("status") == "held" else ""
+            output.print(f"  {name}: set {change.get('property') or change.get('resource')} to {wanted}{held}")
     if not changes:
         output.print("  nothing")
 
@@ -244,6 +255,26 @@ def find_execution(aws: Any, sfn: Any, args: argparse.Namespace) -> dict[str, An
     if described is None:
         raise UserError(f"no execution of {args.stack_name} names table {args.target}")
     return described
+
+
+def cmd_activate(args: argparse.Namespace, output: Output) -> ExitCode:
+    """Applies the settings the table's executions left held, through the same workflow (one change set each)."""
+    aws = session(args.profile, args.region)
+    cloudformation = aws.client("cloudformation")
+    sfn = aws.client("stepfunctions")
+    machine = state_machine_arn(cloudformation, args.stack_name)
+    found = activation(sfn, cloudformation, machine, args.target)
+    raw = found.execution_input
+    problems = input_problems(raw) or table_problems(
+        aws, raw, machine, stack_parameters(cloudformation, args.stack_name)
+    )
+    if problems:
+        output.error(f"cannot activate what {found.held_by} held:")
+        for problem in problems:
+            output.error(f"  - {problem}")
+        return ExitCode.FAILED
+    output.print(f"activating on {args.target}: {', '.join(found.held)} (held by {found.held_by})")
+    return start_and_follow(sfn, machine, raw, output, wait=args.wait, as_json=args.json)
 
 
 def cmd_sandbox(args: argparse.Namespace, output: Output) -> ExitCode:
@@ -399,11 +430,24 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--dry-run", action="store_true", help="plan only: change nothing")
     start.add_argument("--wait", action="store_true", help="follow the execution and print its report")
     start.add_argument(
-        "--triggers",
-        choices=["as-source", "disabled"],
-        help="create copied stream triggers as the source has them, or all disabled (default: the deployment's)",
+        "--hold",
+        nargs="+",
+        metavar="SETTING",
+        help="what waits for `restore-sync activate`: none, side-by-side (triggers created disabled, Kinesis and TTL "
+        "not applied, while the source exists) or setting names (default: the deployment's HoldSettings)",
     )
     start.set_defaults(handler=cmd_start)
+
+    activate = commands.add_parser(
+        "activate",
+        parents=[aws],
+        help="apply the settings an execution held",
+        description="Apply the settings the table's executions left held (triggers enabled as on the source, the "
+        "Kinesis destination, TTL...) through the deployed workflow: one change set each, verified, reported.",
+    )
+    activate.add_argument("--target", required=True, help="the restored table whose held settings to apply")
+    activate.add_argument("--wait", action="store_true", help="follow the execution and print its report")
+    activate.set_defaults(handler=cmd_activate)
 
     status = commands.add_parser(
         "status", parents=[aws], help="the report of an execution", description="The report of an execution."

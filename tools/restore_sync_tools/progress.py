@@ -222,7 +222,10 @@ class Progress:
             items = _dig(data, "plan", "items") or []
             pending = [i["setting"] for i in items if i.get("status") == "pending"]
             skipped = [f"{i['setting']} ({i.get('reason', '')})" for i in items if i.get("status") == "skipped"]
+            held = [i["setting"] for i in items if i.get("status") == "held"]
             text = f"{len(pending)} to apply"
+            if held:
+                text += f", held: {', '.join(held)} (for restore-sync activate)"
             if skipped:
                 text += f", skipped: {', '.join(skipped)}"
             return text

@@ -24,6 +24,9 @@ def report_summary(report: dict[str, Any]) -> list[str]:
             why += f" ({entry['reason']})"
         rows.append((str(name), status, why))
     lines = table(rows)
+    waiting = held_summary(report)
+    if waiting:
+        lines.append(waiting)
     for drift in report.get("drift") or []:
         wanted = json.dumps(drift.get("wanted"), sort_keys=True)
         found = json.dumps(drift.get("found"), sort_keys=True)
@@ -37,6 +40,24 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         )
         lines += [f"  {reason}" for reason in validation.get("reasons") or []]
     return lines
+
+
+# How a held setting's reason ends (restore_sync.workflow.hold.held_reason): the command that applies it.
+ACTIVATE_WITH = "apply it with: "
+
+
+def held_summary(report: dict[str, Any]) -> str | None:
+    """`held: ttl, triggers; apply them with: restore-sync activate --target T`, or None when nothing is held."""
+    held = {
+        name: str(entry.get("reason", ""))
+        for name, entry in (report.get("settings") or {}).items()
+        if isinstance(entry, dict) and entry.get("status") == "held"
+    }
+    if not held:
+        return None
+    commands = {reason.rsplit(ACTIVATE_WITH, 1)[1] for reason in held.values() if ACTIVATE_WITH in reason}
+    command = commands.pop() if len(commands) == 1 else "restore-sync activate --target <the target>"
+    return f"held: {', '.join(held)}; apply {'it' if len(held) == 1 else 'them'} with: {command}"
 
 
 def describe_change(change: dict[str, Any]) -> str:

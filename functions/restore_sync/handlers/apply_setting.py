@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from restore_sync.contracts import Contract, PlanItem, Request, SettingResult
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.consumers import without_unreadable
+from restore_sync.workflow.hold import apply_held
 from restore_sync.workflow.lockout import check_policy, roles_to_keep
 from restore_sync.workflow.stack import StackOps
 from restore_sync.workflow.stored import Store
@@ -41,11 +42,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if item.setting == "triggers":
             # Lambda would refuse these mappings and fail the whole change set: the others are still created.
             wanted, refusals = without_unreadable(rt.aws, item.wanted, step.request.target)
-        # A resource policy that would lock restore-sync's roles out of the target is refused, not applied.
-        roles = roles_to_keep(config.cfn_role_arn, config.verify_role_arn, config.snapshot_role_arn)
-        refused = check_policy(rt.aws, item, step.request.target_table_arn, roles)
         ops = StackOps(rt.aws, step.stack["stack"], config.cfn_role_arn, config.data_bucket)
-        result = refused or ops.apply(item.setting, wanted, step.target)
+        if item.status == "held":
+            # Held: what waits is checked (a resource policy's lockout) when activation applies it.
+            result = apply_held(ops, step.request, item.setting, wanted, item.reason or "", step.target)
+        else:
+            # A resource policy that would lock restore-sync's roles out of the target is refused, not applied.
+            roles = roles_to_keep(config.cfn_role_arn, config.verify_role_arn, config.snapshot_role_arn)
+            refused = check_policy(rt.aws, item, step.request.target_table_arn, roles)
+            result = refused or ops.apply(item.setting, wanted, step.target)
         if refusals:
             result = SettingResult(
                 setting=item.setting, status="failed", reason="; ".join(refusals), changes=result.changes

@@ -10,6 +10,8 @@ from typing import TypeVar
 from restore_sync.errors import ConfigurationError
 from restore_sync.settings import NAMES
 from restore_sync.workflow.backoff import Backoff
+from restore_sync.workflow.hold import NONE, parse_hold
+from restore_sync.workflow.hold import PARAMETER as HOLD_PARAMETER
 
 _N = TypeVar("_N", int, float)
 # S3's rules for a general purpose bucket's name: 3-63 of lower-case letters, digits, dots and hyphens, starting
@@ -28,7 +30,8 @@ class Config:
     settings: tuple[str, ...] = NAMES
     backoff: Backoff = field(default_factory=Backoff)
     grace_seconds: int = 600
-    triggers_disabled: bool = False
+    # What waits for `restore-sync activate` (restore_sync.workflow.hold): the deployment's HoldSettings.
+    hold: tuple[str, ...] = ()
     # The settings history: its table (empty: no history, settings are read live) and how long a superseded
     # version is kept.
     history_table: str = ""
@@ -65,7 +68,7 @@ class Config:
             settings=settings,
             backoff=backoff,
             grace_seconds=_number(env, "GRACE_SECONDS", cls.grace_seconds),
-            triggers_disabled=env.get("CREATE_TRIGGERS_DISABLED", "false").lower() == "true",
+            hold=_hold(env),
             history_table=env.get("HISTORY_TABLE", ""),
             history_retention_days=_number(env, "HISTORY_RETENTION_DAYS", cls.history_retention_days),
             adopt_unrestored=env.get("ADOPT_UNRESTORED_TABLES", "false").lower() == "true",
@@ -81,6 +84,16 @@ def _number(env: Mapping[str, str], name: str, default: _N) -> _N:
         return type(default)(env[name])
     except ValueError as error:
         raise ConfigurationError(f"environment variable {name}={env[name]!r} is not a number") from error
+
+
+def _hold(env: Mapping[str, str]) -> tuple[str, ...]:
+    """HOLD_SETTINGS (the HoldSettings parameter, joined by commas) as a request holds it; a ConfigurationError
+    saying what is wrong with it otherwise."""
+    names = [name.strip() for name in env.get("HOLD_SETTINGS", NONE).split(",") if name.strip()]
+    try:
+        return parse_hold(names)
+    except ValueError as error:
+        raise ConfigurationError(f"deployment parameter {HOLD_PARAMETER}: {error}; update the deployment") from None
 
 
 def _bucket_name(env: Mapping[str, str], name: str) -> str:

@@ -34,7 +34,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         partition=rt.partition,
         started_at=step.started_at,
         default_settings=rt.config.settings,
-        triggers_disabled=rt.config.triggers_disabled,
+        hold=rt.config.hold,
         adopt_unrestored=rt.config.adopt_unrestored,
         execution=step.execution,
         history=settings_history(rt),

@@ -1,4 +1,4 @@
-"""Step "Plan settings": the wanted state per setting, or why it is skipped."""
+"""Step "Plan settings": the wanted state per setting, or why it is skipped or held."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.contracts import Contract, Plan, Request
 from restore_sync.handlers.common import logger, metrics, runtime
+from restore_sync.workflow.hold import held_reasons
 from restore_sync.workflow.plan import plan_settings, retarget_for
 from restore_sync.workflow.stored import Store
 
@@ -32,7 +33,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime(context, step.execution)
     store = Store(rt.aws, rt.config.data_bucket)
     document = store.field(step.source, "document")
-    items = plan_settings(step.request.settings, document, retarget_for(step.request, step.target))
+    # Read source settings says whether the source still exists when the request holds settings side by side.
+    held = held_reasons(
+        step.request, source_exists=step.source.get("sourceExists", True), stack_name=rt.config.stack_prefix
+    )
+    items = plan_settings(step.request.settings, document, retarget_for(step.request, step.target), held)
     pending = sum(1 for item in items if item.status == "pending")
     metrics.add_metric(name="SettingsPlanned", unit=MetricUnit.Count, value=pending)
     logger.info("settings planned", extra={"plan": {item.setting: item.status for item in items}})

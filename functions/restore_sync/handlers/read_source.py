@@ -9,7 +9,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from restore_sync.contracts import Contract, Request
 from restore_sync.handlers.common import logger, metrics, runtime, settings_history
-from restore_sync.workflow.source import restore_point, source_settings
+from restore_sync.workflow.hold import SIDE_BY_SIDE
+from restore_sync.workflow.source import restore_point, source_exists, source_settings
 from restore_sync.workflow.stored import Store
 
 
@@ -28,6 +29,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime(context, step.execution)
     point = restore_point(rt.aws, step.request.target, step.request.requested_at)
     chosen = source_settings(rt.aws, settings_history(rt), step.request, point)
+    if SIDE_BY_SIDE in step.request.hold:
+        # What side-by-side holds depends on it (restore_sync.workflow.hold).
+        chosen["sourceExists"] = source_exists(rt.aws, step.request.source)
     metrics.add_metric(name=f"SettingsFrom{chosen['settingsFrom'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("source settings chosen", extra={k: v for k, v in chosen.items() if k != "document"})
     # The document passes to Plan settings inline, or by reference when too large for the workflow's state.

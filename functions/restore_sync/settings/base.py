@@ -13,12 +13,12 @@ State = dict[str, Any]
 
 @dataclass(frozen=True)
 class Retarget:
-    """What a setting needs to know to turn the source's state into the target's: both tables and the options."""
+    """What a setting needs to know to turn the source's state into the target's: both tables and the target's
+    table document."""
 
     source: TableRef
     target: TableRef
     target_table: dict[str, Any]
-    triggers_disabled: bool = False
 
     @property
     def target_indexes(self) -> set[str]:
@@ -83,6 +83,11 @@ class Setting(ABC):
         that the governance stack adopts them instead of failing to create them again. None for a setting made of
         table properties only."""
         return {}
+
+    def held(self, wanted: State) -> State | None:
+        """What the target gets while the setting is held (restore_sync.workflow.hold), given what it should have
+        once activated: None, by default, for nothing at all."""
+        return None
 
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""

@@ -2,7 +2,8 @@
 
 Disabled (or failed) destinations are history, not configuration, and are not copied. CloudFormation's table
 holds one destination (KinesisStreamSpecification); a source streaming to several cannot be expressed, and the
-setting fails saying so rather than copying some of them.
+setting fails saying so rather than copying some of them. Enabled, the destination receives the restored table's
+writes in the stream the source writes to: `side-by-side` holds it (restore_sync.workflow.hold).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """`triggers`: the Lambda event source mappings on the source's stream, re-created on the target's stream.
 
 A mapping is bound to one stream ARN, and a restored table has a new stream, so mappings are created anew with
-every property that shapes delivery, and the same enabled or disabled state. `triggersDisabled` (deployment
-parameter or request) creates them disabled, so a live source and its restored copy do not both feed a consumer.
+every property that shapes delivery, and the same enabled or disabled state. Held (restore_sync.workflow.hold),
+they are created all disabled, so a live source and its restored copy do not both feed a consumer; activating them
+gives each the state it has on the source.
 
 Each mapping is read with GetEventSourceMapping: ListEventSourceMappings shows filter criteria encrypted with a
 customer managed key (KMSKeyArn) as null, and a copy without its filter would receive every record. Reading them
@@ -20,7 +21,7 @@ from botocore.exceptions import ClientError
 from restore_sync.aws import Aws, TableRef, error_code, translated_errors
 from restore_sync.errors import SettingNotExpressible
 from restore_sync.names import logical_id
-from restore_sync.settings.base import Existing, Fragment, Retarget, Setting, State
+from restore_sync.settings.base import Existing, Fragment, Setting, State
 from restore_sync.table import TABLE_LOGICAL_ID
 
 # Mapping properties copied as they are (the API's names are CloudFormation's names).
@@ -72,10 +73,8 @@ class Triggers(Setting):
                 mappings.append(_mapping(full))
         return {"mappings": sorted(mappings, key=lambda m: json.dumps(m, sort_keys=True))}
 
-    def wanted(self, state: State, retarget: Retarget) -> State:
-        if not retarget.triggers_disabled:
-            return state
-        return {"mappings": [{**mapping, "enabled": False} for mapping in state["mappings"]]}
+    def held(self, wanted: State) -> State | None:
+        return {"mappings": [{**mapping, "enabled": False} for mapping in wanted["mappings"]]}
 
     def existing(self, aws: Aws, table: TableRef, target: dict[str, Any]) -> dict[str, Existing]:
         resources = self.fragment(self.read(aws, table), target).resources

@@ -1,4 +1,8 @@
-"""`ttl`: time to live and its attribute; ENABLING counts as on, since AWS settles it over up to an hour."""
+"""`ttl`: time to live and its attribute; ENABLING counts as on, since AWS settles it over up to an hour.
+
+Enabled, it deletes the items already expired at the restore point: `side-by-side` holds it
+(restore_sync.workflow.hold).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The plan: for each selected setting, what the target should have, or why it is skipped."""
+"""The plan: for each selected setting, what the target should have, or why it is skipped or held."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from restore_sync.contracts import PlanItem, Request
@@ -9,17 +10,19 @@ from restore_sync.settings import REGISTRY, Retarget, ordered
 
 
 def retarget_for(request: Request, target: dict[str, Any]) -> Retarget:
-    """The source and target of a request, with the target's table document and the request's options."""
-    return Retarget(
-        source=request.source,
-        target=request.target,
-        target_table=target,
-        triggers_disabled=request.triggers_disabled,
-    )
+    """The source and target of a request, with the target's table document."""
+    return Retarget(source=request.source, target=request.target, target_table=target)
 
 
-def plan_settings(selected: list[str] | tuple[str, ...], source: dict[str, Any], retarget: Retarget) -> list[PlanItem]:
-    """One item per selected setting, in apply order: `pending` with the wanted state, or `skipped` with a reason."""
+def plan_settings(
+    selected: list[str] | tuple[str, ...],
+    source: dict[str, Any],
+    retarget: Retarget,
+    held: Mapping[str, str] | None = None,
+) -> list[PlanItem]:
+    """One item per selected setting, in apply order: `pending` with the wanted state, `skipped` with a reason, or
+    `held` (a setting `held` names, with its reason) with the state activation will give it."""
+    held = held or {}
     items: list[PlanItem] = []
     for name in ordered(selected):
         setting = REGISTRY[name]
@@ -32,7 +35,10 @@ def plan_settings(selected: list[str] | tuple[str, ...], source: dict[str, Any],
             reason = setting.not_applicable(retarget.target_table)
         if reason:
             items.append(PlanItem(setting=name, status="skipped", reason=reason))
+            continue
+        wanted = setting.wanted(source["settings"][name], retarget)
+        if name in held:
+            items.append(PlanItem(setting=name, status="held", wanted=wanted, reason=held[name]))
         else:
-            wanted = setting.wanted(source["settings"][name], retarget)
             items.append(PlanItem(setting=name, status="pending", wanted=wanted))
     return items

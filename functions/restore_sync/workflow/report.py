@@ -46,7 +46,11 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
             settings[name] = SettingResult(setting=name, status="skipped", reason=item.reason)
         elif dry_run:
             # The report handler puts a stored wanted state back inline for a dry run.
-            settings[name] = _planned(name, item.wanted or {}, target_doc)
+            planned = _planned(name, item.wanted or {}, target_doc)
+            if item.status == "held" and planned.status == "planned" and planned.changes:
+                # What activation would set, and why it would wait for it.
+                planned = dataclasses.replace(planned, status="held", reason=item.reason)
+            settings[name] = planned
         elif name in results:
             result = results[name]
             if result.status == "failed":

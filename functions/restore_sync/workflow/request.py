@@ -37,6 +37,7 @@ from restore_sync.history.store import History
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
 from restore_sync.timestamps import instant, iso
+from restore_sync.workflow.hold import parse_hold
 from restore_sync.workflow.twins import earlier_twin
 
 # On the source table: `none` opts it out; `all`, or setting names separated by spaces or `+` (tag values cannot
@@ -99,7 +100,7 @@ def normalize(
     account: str,
     started_at: str,
     default_settings: tuple[str, ...],
-    triggers_disabled: bool = False,
+    hold: tuple[str, ...] = (),
     partition: str = "aws",
     adopt_unrestored: bool = False,
     execution: str | None = None,
@@ -107,6 +108,7 @@ def normalize(
 ) -> Request | Ignored:
     """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
 
+    `hold`: the deployment's HoldSettings (restore_sync.workflow.hold), which a manual input's `hold` replaces.
     `adopt_unrestored`: the deployment lets a manual input with `adoptUnrestored: true` adopt a table that was
     not restored. `execution`: this execution's ARN; an event start defers to an earlier execution for the same
     restore (restore_sync.workflow.twins). Raises ValidationError listing every problem, TargetTableNotFound for
@@ -114,7 +116,7 @@ def normalize(
     """
     home = Home(region, account, partition)
     if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
-        return _from_event(aws, raw, home, started_at, default_settings, triggers_disabled, execution, history)
+        return _from_event(aws, raw, home, started_at, default_settings, hold, execution, history)
     problems = manual_problems(aws, raw, home, adopt_allowed=adopt_unrestored)
     if problems:
         raise ValidationError(problems)
@@ -128,7 +130,7 @@ def normalize(
         settings=tuple(fields.get("settings", default_settings)),
         dry_run=bool(fields.get("dryRun", False)),
         requested_at=started_at,
-        triggers_disabled=bool(fields.get("triggersDisabled", triggers_disabled)),
+        hold=parse_hold(fields["hold"]) if "hold" in fields else hold,
         settings_from=fields.get("settingsFrom", DEFAULT_SETTINGS_FROM),
         grant_recorded_access=bool(fields.get("grantRecordedAccess", False)),
     )
@@ -247,7 +249,7 @@ def _from_event(
     home: Home,
     started_at: str,
     default_settings: tuple[str, ...],
-    triggers_disabled: bool,
+    hold: tuple[str, ...],
     execution: str | None = None,
     history: History | None = None,
 ) -> Request | Ignored:
@@ -333,7 +335,7 @@ def _from_event(
         dry_run=restore_test is not None,
         # The restore's moment as DynamoDB recorded it (the target's creation), never the event's time.
         requested_at=iso(description["CreationDateTime"]),
-        triggers_disabled=triggers_disabled,
+        hold=hold,
         settings_from=DEFAULT_SETTINGS_FROM,
         restore_test=restore_test,
     )

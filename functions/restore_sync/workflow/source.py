@@ -44,6 +44,18 @@ def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
     return instant(str(moment or fallback))
 
 
+def source_exists(aws: Aws, source: TableRef) -> bool:
+    """Whether the source table exists now (a table being deleted no longer counts)."""
+    try:
+        with translated_errors():
+            status = aws.client("dynamodb", source.region).describe_table(TableName=source.name)["Table"]["TableStatus"]
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        return False
+    return bool(status != "DELETING")
+
+
 def source_settings(aws: Aws, history: History | None, request: Request, point: datetime) -> dict[str, Any]:
     """`{"settingsFrom": "snapshot" | "live", "document", "restorePoint", "version"?, "note", "reasons"?}`;
     `reasons` says, per setting, why what is applied differs from what was recorded.

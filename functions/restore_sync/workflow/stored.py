@@ -108,13 +108,17 @@ class Store:
         """`item` with a `wanted` too large for the workflow's state stored and referred to (`wantedStored`)."""
         if item.wanted is None or self.fits(item.wanted):
             return item
-        return PlanItem(setting=item.setting, status=item.status, wanted_stored=self.keep(item.wanted))
+        return PlanItem(
+            setting=item.setting, status=item.status, wanted_stored=self.keep(item.wanted), reason=item.reason
+        )
 
     def resolved(self, item: PlanItem) -> PlanItem:
         """`item` with its `wanted` inline again, read back from the bucket when it was stored."""
         if item.wanted_stored is None:
             return item
-        return PlanItem(setting=item.setting, status=item.status, wanted=self.load(item.wanted_stored))
+        return PlanItem(
+            setting=item.setting, status=item.status, wanted=self.load(item.wanted_stored), reason=item.reason
+        )
 
     # -- templates ---------------------------------------------------------------------------------------
 

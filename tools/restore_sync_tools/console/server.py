@@ -29,7 +29,7 @@ from restore_sync.timestamps import instant
 from restore_sync_tools.console.colouring import colour, taken_edges
 from restore_sync_tools.console.graph import Graph, GraphvizMissing, build, digest, inline_svg, render_svg, to_dot
 from restore_sync_tools.executions import execution_target, executions_newest_first, new_events, report_of
-from restore_sync_tools.render import describe_change
+from restore_sync_tools.render import describe_change, held_summary
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -201,6 +201,8 @@ def report_rows(report: dict[str, Any] | None) -> dict[str, Any] | None:
         "source": report.get("source"),
         "reason": report.get("reason"),
         "rows": rows,
+        # What waits for `restore-sync activate`, and the command that applies it.
+        "held": held_summary(report),
         "drift": [
             {"setting": str(d.get("setting")), "wanted": d.get("wanted"), "found": d.get("found")}
             for d in report.get("drift") or []

@@ -210,6 +210,8 @@ function renderReport(report) {
   const body = table.querySelector("tbody");
   body.replaceChildren();
   $("drift").replaceChildren();
+  $("held").textContent = report && report.held ? report.held : "";
+  $("held").hidden = !(report && report.held);
   $("no-report").hidden = Boolean(report);
   table.hidden = !report || report.rows.length === 0;
   $("report-outcome").textContent = report ? `(outcome: ${report.outcome}${report.reason ? `: ${report.reason}` : ""})` : "";
