@@ -155,16 +155,28 @@ def test_every_setting_can_be_named() -> None:
 
 
 def test_side_by_side_asks_whether_the_source_table_exists_now() -> None:
+    side_by_side = request(("side-by-side",))
+    same_name = Request.for_tables(
+        SOURCE,
+        SOURCE,
+        trigger="manual",
+        settings=(),
+        dry_run=False,
+        requested_at="2026-11-20T10:00:00Z",
+        hold=("side-by-side",),
+        settings_from="auto",
+    )
     with mock_aws():
         aws = Aws(region="us-east-1")
-        assert source_exists(aws, SOURCE) is False
+        assert source_exists(aws, side_by_side) is False
         boto3.client("dynamodb", region_name="us-east-1").create_table(
             TableName=SOURCE.name,
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        assert source_exists(aws, SOURCE) is True
+        assert source_exists(aws, side_by_side) is True
+        assert source_exists(aws, same_name) is False, "restored under its own name: the table is the restored one"
 
 
 def test_a_trigger_held_with_its_stream_gets_nothing_while_it_waits_and_otherwise_is_disabled() -> None:

@@ -31,7 +31,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     chosen = source_settings(rt.aws, settings_history(rt), step.request, point)
     if SIDE_BY_SIDE in step.request.hold:
         # What side-by-side holds depends on it (restore_sync.workflow.hold).
-        chosen["sourceExists"] = source_exists(rt.aws, step.request.source)
+        chosen["sourceExists"] = source_exists(rt.aws, step.request)
     metrics.add_metric(name=f"SettingsFrom{chosen['settingsFrom'].title()}", unit=MetricUnit.Count, value=1)
     logger.info("source settings chosen", extra={k: v for k, v in chosen.items() if k != "document"})
     # The document passes to Plan settings inline, or by reference when too large for the workflow's state.

@@ -44,8 +44,12 @@ def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
     return instant(str(moment or fallback))
 
 
-def source_exists(aws: Aws, source: TableRef) -> bool:
-    """Whether the source table exists now (a table being deleted no longer counts)."""
+def source_exists(aws: Aws, request: Request) -> bool:
+    """Whether the request's source table exists now (a table being deleted no longer counts). A same-name
+    restore's source does not: the table of that name is the restored one."""
+    if request.same_name:
+        return False
+    source = request.source
     try:
         with translated_errors():
             status = aws.client("dynamodb", source.region).describe_table(TableName=source.name)["Table"]["TableStatus"]
