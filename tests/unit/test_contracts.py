@@ -301,7 +301,8 @@ def test_the_workflow_holds_a_request_a_removal_or_the_reason_it_is_ignored_told
     assert WorkflowState.from_dict({"request": ignored.to_dict()}).request == ignored
     assert WorkflowState.from_dict({"request": REQUEST.to_dict()}).request == REQUEST
     assert WorkflowState.from_dict({"request": removal.to_dict()}).request == removal
-    assert removal.to_dict()["ignored"] is False and removal.to_dict()["removal"] is True
+    assert removal.to_dict()["ignored"] is False
+    assert removal.to_dict()["removal"] is True
     with pytest.raises(
         ContractError, match=r"request: expected Removal or Request or Ignored, got \{\"reason\": \"x\"\}"
     ):
