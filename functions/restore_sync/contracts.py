@@ -21,8 +21,9 @@ SettingsFrom = Literal["auto", "snapshot", "live"]
 DEFAULT_SETTINGS_FROM: SettingsFrom = "auto"
 # What happened to one setting (design.md, "Report"); every status but `applied` comes with a reason.
 SettingStatus = Literal["applied", "unchanged", "skipped", "failed", "planned", "held", "kept"]
-# How a sync ended: a dry run ends `planned`; a start with nothing to do (an opted-out source) `ignored`.
-SyncOutcome = Literal["succeeded", "failed", "planned", "ignored"]
+# How a sync ended: a dry run ends `planned`; a start with nothing to do (an opted-out source) `ignored`; a governed
+# table's deletion `removed` (its governance stack went with it).
+SyncOutcome = Literal["succeeded", "failed", "planned", "ignored", "removed"]
 
 
 def wire_name(name: str) -> str:
@@ -298,6 +299,21 @@ class Ignored(Contract):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Removal(Contract):
+    """What Normalize returns for a governed table's deletion (restore_sync.workflow.retire): the table, and the
+    governance stack that held it (name and unique id), to be removed with what it created for the table."""
+
+    FIXED: ClassVar[dict[str, Any]] = {"ignored": False, "removal": True}
+
+    trigger: str
+    table_name: str
+    table_arn: str
+    region: str
+    stack: str
+    stack_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stored(Contract):
     """A JSON document kept outside the workflow's state (restore_sync.workflow.stored): where it is, and the
     SHA-256 and size of its bytes, which reading it checks."""
@@ -373,7 +389,7 @@ class Report(Contract):
     """The report: the execution's output, the dead-letter message's `report`, what `restore-sync status` shows.
 
     Every key is always written, null when unknown (a failure in the first step knows neither table), but
-    `reason`: only an `ignored` execution has one, saying why it had nothing to do.
+    `reason`: only an `ignored` or `removed` execution has one, saying why it had nothing to do, or what went.
     """
 
     OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"reason", "validation"})
@@ -448,7 +464,7 @@ class WorkflowState(Contract):
     )
 
     input: Any = None
-    request: Request | Ignored | None = None
+    request: Removal | Request | Ignored | None = None
     poll: dict[str, Any] | None = None
     source: dict[str, Any] | None = None
     plan: Plan | None = None

@@ -57,6 +57,11 @@ class StackBusy(RestoreSyncError):
     """A CloudFormation operation is still running; retrying the step resumes it (transient)."""
 
 
+class TableBeingDeleted(RestoreSyncError):
+    """A deleted table is still DELETING: its governance stack is removed once it is gone; retrying the step later
+    finds it gone (transient)."""
+
+
 class StackUnusable(RestoreSyncError):
     """The governance stack is in a state no update can start from (for example UPDATE_ROLLBACK_FAILED)."""
 

@@ -96,6 +96,14 @@ def finished_execution(sandbox: Sandbox, state_machine: str, target: str) -> dic
     return finished_executions(sandbox, state_machine, target)[0]
 
 
+def started_by(executions: list[dict[str, Any]], event_name: str) -> dict[str, Any]:
+    """The one execution among `executions` (DescribeExecution's) whose input is CloudTrail's record of an
+    `event_name` call, such as the DeleteTable that starts an execution besides a restore's."""
+    found = [e for e in executions if (json.loads(e["input"]).get("detail") or {}).get("eventName") == event_name]
+    assert len(found) == 1, f"expected one execution started by {event_name}, got {len(found)}"
+    return found[0]
+
+
 def wait(sandbox: Sandbox, execution_arn: str, region: str | None = None) -> dict[str, Any]:
     """DescribeExecution once the execution is no longer RUNNING."""
     sfn = sandbox.client("stepfunctions", region)

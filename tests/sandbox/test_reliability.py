@@ -140,8 +140,11 @@ def test_a_target_deleted_while_waiting_fails_clearly_and_leaves_nothing(
     app.entered_in_time(sandbox, deployed["StateMachineArn"], "gone-restored", "Wait before checking again")
     ddb.delete_table(TableName="gone-restored")
 
-    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "gone-restored")
+    executions = app.finished_executions(sandbox, deployed["StateMachineArn"], "gone-restored", count=2)
+    execution = app.started_by(executions, "RestoreTableToPointInTime")
 
+    # The table was never adopted, so its deletion has no governance stack to remove.
+    assert json.loads(app.started_by(executions, "DeleteTable")["output"])["outcome"] == "ignored"
     assert execution["status"] == "FAILED"
     assert execution["error"] == "TargetTableUnavailable"
     [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])

@@ -81,7 +81,10 @@ def test_a_deleted_table_restored_under_its_own_name_adopts_what_it_left_behind(
     assert (scaling_of(sandbox, TABLE), alarm_names(sandbox, TABLE)) == (scaling, alarms), "DeleteTable keeps them"
 
     ddb.restore_table_from_backup(TargetTableName=TABLE, BackupArn=backup)
-    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], TABLE)
+    executions = app.finished_executions(sandbox, deployed["StateMachineArn"], TABLE, count=2)
+    deletion = app.started_by(executions, "DeleteTable")
+    assert json.loads(deletion["output"])["outcome"] == "ignored", "restore-sync never governed it"
+    execution = app.started_by(executions, "RestoreTableFromBackup")
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     report = report_of(execution)

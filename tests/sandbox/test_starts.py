@@ -351,8 +351,11 @@ def test_a_table_name_another_stack_still_holds_fails_before_anything_is_touched
     ddb.restore_table_to_point_in_time(
         SourceTableName="claims", TargetTableName="claimed-copy", UseLatestRestorableTime=True
     )
-    execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "claimed-copy")
+    executions = app.finished_executions(sandbox, deployed["StateMachineArn"], "claimed-copy", count=2)
+    execution = app.started_by(executions, "RestoreTableToPointInTime")
 
+    # The deletion started an execution too: restore-sync never governed that table, so it touched nothing.
+    assert json.loads(app.started_by(executions, "DeleteTable")["output"])["outcome"] == "ignored"
     assert execution["status"] == "FAILED"
     [letter] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
     assert letter["error"] == "TableClaimedByStack"

@@ -331,9 +331,13 @@ def _cleanup(
         attempt(f"running executions of {machine}", lambda m=machine: _stop_executions(sfn, m))
     for stack in sorted(found.governance_stacks | set(_stacks_named(cloudformation, f"{names.stack}-"))):
         attempt(f"governance stack {stack}", lambda stack=stack: _delete_stack(cloudformation, stack, budget, sleep))
+    # The tables after the app: a table deleted while the app stands starts an execution (its DeleteTable event),
+    # whose functions would write log groups after they were deleted.
+    attempt(f"app stack {names.stack}", lambda: _delete_app(target, cloudformation, names.stack))
     for table in (names.target, names.source):
         attempt(f"table {table}", lambda table=table: _delete_table(ddb, table, budget, sleep))
-    attempt(f"app stack {names.stack}", lambda: _delete_app(target, cloudformation, names.stack))
+    for machine in sorted(found.state_machines):
+        attempt(f"executions of {machine} ended", lambda m=machine: _executions_ended(sfn, m, budget, sleep))
     for table in sorted(found.retained_tables):
         attempt(f"retained table {table}", lambda t=table: _delete_table(ddb, t, budget, sleep))
     s3 = session.client("s3")
@@ -437,6 +441,22 @@ def _stop_executions(sfn: Any, machine: str) -> str:
             sfn.stop_execution(executionArn=execution["executionArn"], cause="make test-aws cleanup")
             stopped += 1
     return f"{stopped} stopped"
+
+
+def _executions_ended(sfn: Any, machine: str, budget: Budget, sleep: Callable[[float], None]) -> str:
+    """Waits until nothing runs on `machine`: an app that could not be deleted started an execution for each table
+    deleted since (it ends at once, ignored), whose functions write log groups. Nothing to wait for once it is gone."""
+
+    def ended() -> str | None:
+        try:
+            running = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
+        except ClientError as error:
+            if error_code(error) == "StateMachineDoesNotExist":
+                return "state machine gone"
+            raise
+        return None if running else "none running"
+
+    return str(_until(ended, budget.execution, budget.poll, sleep, f"executions of {machine} ended"))
 
 
 def _delete_bucket(s3: Any, bucket: str) -> str:

@@ -25,7 +25,8 @@ LAMBDA_TRANSIENT = {
     "Lambda.Unknown",
 }
 # TargetTableNotFound: a table just restored may not be visible to DescribeTable for a few seconds.
-DOMAIN_TRANSIENT = {"AwsTransient", "StackBusy", "TargetTableNotFound"}
+# TableBeingDeleted: a deleted table stays DELETING for a while before its governance stack may go.
+DOMAIN_TRANSIENT = {"AwsTransient", "StackBusy", "TargetTableNotFound", "TableBeingDeleted"}
 TRANSIENT = LAMBDA_TRANSIENT | {"States.Timeout"} | DOMAIN_TRANSIENT
 # What every Lambda step must at least retry (design.md: throttling, Lambda service errors, timeouts).
 MUST_RETRY = {

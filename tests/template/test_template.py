@@ -48,6 +48,7 @@ STEP_FUNCTIONS = {
     "VerifyFunction",
     "ReportFunction",
     "ValidateRestoreTestFunction",
+    "RemoveStackFunction",
 }
 # Every function of the template: the steps and the settings-history recorder.
 FUNCTIONS_DEPLOYED = STEP_FUNCTIONS | {"SnapshotFunction"}
@@ -75,11 +76,26 @@ SETTINGS_CHANGES_PATTERN = {
         "errorCode": [{"exists": False}],
     },
 }
-RULE_PATTERNS = {"RestoreCallsRule": RESTORE_EVENT_PATTERN, "BackupRestoreJobsRule": BACKUP_EVENT_PATTERN}
+DELETED_TABLES_PATTERN = {
+    "source": ["aws.dynamodb"],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {
+        "eventSource": ["dynamodb.amazonaws.com"],
+        "eventName": ["DeleteTable"],
+        "awsRegion": [{"Ref": "AWS::Region"}],
+        "errorCode": [{"exists": False}],
+    },
+}
+RULE_PATTERNS = {
+    "RestoreCallsRule": RESTORE_EVENT_PATTERN,
+    "BackupRestoreJobsRule": BACKUP_EVENT_PATTERN,
+    "DeletedTablesRule": DELETED_TABLES_PATTERN,
+}
 # Rule -> what it starts: the workflow, or the settings-history recorder.
 RULE_TARGETS = {
     "RestoreCallsRule": ("RestoreSyncStateMachine", "Ref"),
     "BackupRestoreJobsRule": ("RestoreSyncStateMachine", "Ref"),
+    "DeletedTablesRule": ("RestoreSyncStateMachine", "Ref"),
     "SettingsChangesRule": ("SnapshotFunction", "Arn"),
     "DailySnapshotRule": ("SnapshotFunction", "Arn"),
 }
@@ -265,7 +281,7 @@ def test_cfn_lint_finds_no_error_and_no_warning(cfn_lint_matches: list[Match]) -
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_PATTERNS))
-def test_restore_rules_match_only_completed_restores(template: dict[str, Any], rule_id: str) -> None:
+def test_the_workflow_rules_match_only_completed_restores_and_deletions(template: dict[str, Any], rule_id: str) -> None:
     properties = resources_of_type(template, "AWS::Events::Rule")[rule_id]["Properties"]
     assert properties["EventPattern"] == RULE_PATTERNS[rule_id]
 
@@ -614,7 +630,12 @@ def test_only_the_cloudformation_role_can_change_a_table(transformed: dict[str, 
 
 def test_roles_are_passed_only_to_cloudformation(transformed: dict[str, Any]) -> None:
     passing = [(role, s) for role, s in role_statements(transformed) if "iam:PassRole" in as_list(s["Action"])]
-    assert {role for role, _ in passing} == {"ImportStackFunctionRole", "ApplySettingFunctionRole"}
+    assert {role for role, _ in passing} == {
+        "ImportStackFunctionRole",
+        "ApplySettingFunctionRole",
+        # Deletes a deleted table's governance stack with the CloudFormation role, as the stack was made.
+        "RemoveStackFunctionRole",
+    }
     for role, statement in passing:
         assert as_list(statement["Action"]) == ["iam:PassRole"], role
         assert ref_target(statement["Resource"]) == ("CloudFormationRole", "Arn"), role

@@ -18,6 +18,7 @@ from restore_sync.contracts import (
     Outcome,
     Plan,
     PlanItem,
+    Removal,
     Report,
     Request,
     SettingResult,
@@ -302,9 +303,22 @@ def test_the_workflow_state_reads_what_it_knows_and_leaves_the_rest() -> None:
         WorkflowState.from_dict({"results": [{"status": "applied"}]})
 
 
-def test_the_workflow_holds_a_request_or_the_reason_it_is_ignored_told_apart_by_the_ignored_key() -> None:
+def test_the_workflow_holds_a_request_a_removal_or_the_reason_it_is_ignored_told_apart_by_their_fixed_keys() -> None:
     ignored = Ignored(reason="nothing to do", target=TableRef("t", "us-east-1", "123456789012").arn)
+    removal = Removal(
+        trigger="DeleteTable",
+        table_name="t-copy",
+        table_arn=TableRef("t-copy", "us-east-1", "123456789012").arn,
+        region="us-east-1",
+        stack="restore-sync-t-copy-0123456789",
+        stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/restore-sync-t-copy-0123456789/1-2",
+    )
     assert WorkflowState.from_dict({"request": ignored.to_dict()}).request == ignored
     assert WorkflowState.from_dict({"request": REQUEST.to_dict()}).request == REQUEST
-    with pytest.raises(ContractError, match=r"request: expected Request or Ignored, got \{\"reason\": \"x\"\}"):
+    assert WorkflowState.from_dict({"request": removal.to_dict()}).request == removal
+    assert removal.to_dict()["ignored"] is False
+    assert removal.to_dict()["removal"] is True
+    with pytest.raises(
+        ContractError, match=r"request: expected Removal or Request or Ignored, got \{\"reason\": \"x\"\}"
+    ):
         WorkflowState.from_dict({"request": {"reason": "x"}})

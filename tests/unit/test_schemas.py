@@ -17,6 +17,7 @@ SAMPLE_EVENTS = {
     "cloudtrail_restore_failed": schemas.CLOUDTRAIL_RESTORE,
     "s3_put_object": schemas.CLOUDTRAIL_RESTORE,
     "backup_restore_job_completed": schemas.BACKUP_RESTORE_JOB,
+    "cloudtrail_delete_table": schemas.CLOUDTRAIL_DELETE_TABLE,
 }
 
 

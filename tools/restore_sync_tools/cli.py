@@ -128,9 +128,12 @@ def print_report(output: Output, report: dict[str, Any] | None, *, as_json: bool
     if not as_json:
         output.print()
         output.print(f"outcome: {report.get('outcome')}   target: {report.get('target')}")
-        if report.get("outcome") == "ignored":
-            # Nothing was read or touched: there is no setting to show, only why.
-            output.print(f"ignored: {report.get('reason', '')}")
+        if report.get("outcome") in ("ignored", "removed"):
+            # No setting was read or applied: there is none to show, only why nothing was done, or what went with a
+            # deleted table.
+            output.print(f"{report['outcome']}: {report.get('reason', '')}")
+            if report.get("stack"):
+                output.print(f"governance stack: {report['stack']}")
             return
         for line in report_summary(report):
             output.print(line)

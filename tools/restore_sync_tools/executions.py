@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL
+from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, TABLE_DELETION
 from restore_sync.timestamps import instant
 from restore_sync_tools import workflow
 from restore_sync_tools.errors import UserError
@@ -165,12 +165,15 @@ def report_of(sfn: Any, described: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def execution_target(execution_input: Any) -> str | None:
-    """The target table named by an execution's input: a manual input, a CloudTrail restore event, or an AWS
-    Backup restore job event."""
+    """The target table named by an execution's input: a manual input, a CloudTrail restore event, an AWS Backup
+    restore job event, or CloudTrail's DeleteTable record (the table, by name or ARN, whose stack goes)."""
     if not isinstance(execution_input, dict):
         return None
     detail = execution_input.get("detail") or {}
-    if execution_input.get("detail-type") == CLOUDTRAIL:
+    if execution_input.get("detail-type") == CLOUDTRAIL and detail.get("eventName") == TABLE_DELETION:
+        deleted = (detail.get("requestParameters") or {}).get("tableName")
+        target = deleted.rsplit("/", 1)[-1] if isinstance(deleted, str) and ":table/" in deleted else deleted
+    elif execution_input.get("detail-type") == CLOUDTRAIL:
         target = (detail.get("requestParameters") or {}).get("targetTableName")
     elif execution_input.get("detail-type") == BACKUP_RESTORE:
         created = detail.get("createdResourceArn")

@@ -197,6 +197,8 @@ class Progress:
             request = _dig(data, "request") or {}
             if request.get("ignored"):
                 return f"ignored: {request.get('reason', '')}"
+            if request.get("removal"):
+                return f"{request.get('tableName')} deleted; its governance stack {request.get('stack')} goes too"
             if not request:
                 return ""
             settings = ", ".join(request.get("settings") or [])
@@ -229,7 +231,7 @@ class Progress:
             if skipped:
                 text += f", skipped: {', '.join(skipped)}"
             return text
-        if name == workflow.IMPORT:
+        if name in (workflow.IMPORT, workflow.REMOVE_STACK):
             stack = _dig(data, "stack") or {}
             return f"{stack.get('action', '')}: {stack.get('stack', '')}".strip(": ")
         if name in (workflow.APPLY_SETTING, workflow.RECORD_FAILED_SETTING):

@@ -11,6 +11,7 @@ EXPLAIN_REFUSAL = "Explain why the input was refused"
 INPUT_REFUSED = "Input refused"
 IS_RESTORE = "Is it a restore to sync?"
 NOTHING_TO_SYNC = "Nothing to sync"
+REMOVE_STACK = "Remove governance stack"
 START_WAITING = "Start waiting"
 CHECK_TARGET = "Check target table"
 IS_TARGET_READY = "Is target table ready?"
@@ -29,6 +30,7 @@ BUILD_REPORT = "Build report"
 HOW_DID_IT_END = "How did it end?"
 DRY_RUN_PLANNED = "Dry run planned"
 WHOLE = "Restored table is whole"
+STACK_REMOVED = "Governance stack removed"
 KEEP_RAW_STATE = "Keep the raw state"
 DEAD_LETTER = "Send to dead-letter queue"
 SYNC_FAILED = "Restore sync failed"
@@ -40,6 +42,7 @@ STATES = (
     INPUT_REFUSED,
     IS_RESTORE,
     NOTHING_TO_SYNC,
+    REMOVE_STACK,
     START_WAITING,
     CHECK_TARGET,
     IS_TARGET_READY,
@@ -58,6 +61,7 @@ STATES = (
     HOW_DID_IT_END,
     DRY_RUN_PLANNED,
     WHOLE,
+    STACK_REMOVED,
     KEEP_RAW_STATE,
     DEAD_LETTER,
     SYNC_FAILED,

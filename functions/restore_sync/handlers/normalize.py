@@ -38,6 +38,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         adopt_unrestored=rt.config.adopt_unrestored,
         execution=step.execution,
         history=settings_history(rt),
+        stack_prefix=rt.config.stack_prefix,
     )
     metrics.add_metric(
         name="RequestsIgnored" if isinstance(result, Ignored) else "RequestsAccepted", unit=MetricUnit.Count, value=1

@@ -24,9 +24,11 @@ MANUAL_INPUT = "execution-input.schema.json"
 # The events the deployment's rules deliver (and anyone may send as an execution's input).
 CLOUDTRAIL_RESTORE = "cloudtrail-restore-event.schema.json"
 BACKUP_RESTORE_JOB = "backup-restore-job-event.schema.json"
-# The envelope both events share (EventBridge's), referred to by the two above.
+# A table deleted (the DeletedTablesRule): its governance stack may have to go too.
+CLOUDTRAIL_DELETE_TABLE = "cloudtrail-delete-table-event.schema.json"
+# The envelope the events share (EventBridge's), referred to by the two above.
 AWS_EVENT = "aws-event.schema.json"
-NAMES = (MANUAL_INPUT, CLOUDTRAIL_RESTORE, BACKUP_RESTORE_JOB, AWS_EVENT)
+NAMES = (MANUAL_INPUT, CLOUDTRAIL_RESTORE, BACKUP_RESTORE_JOB, CLOUDTRAIL_DELETE_TABLE, AWS_EVENT)
 
 
 @cache

@@ -10,6 +10,7 @@ from restore_sync.contracts import (
     DeadLetter,
     Ignored,
     Outcome,
+    Removal,
     Report,
     Request,
     SettingResult,
@@ -30,6 +31,8 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
     request = state.request
     if isinstance(request, Ignored):
         return Outcome(succeeded=True, report=ignored_report(request, execution))
+    if isinstance(request, Removal):
+        return _removal_outcome(request, state, execution)
     plan = state.plan.items if state.plan else ()
     results = {result.setting: result for result in state.results or ()}
     drift = tuple((state.verification or {}).get("drift", []))
@@ -171,3 +174,43 @@ def _cause_message(cause: Any) -> str:
             return str(parsed["errorMessage"])
         return cause
     return json.dumps(cause) if cause is not None else ""
+
+
+def _removal_outcome(request: Removal, state: WorkflowState, execution: str) -> Outcome:
+    """A deleted table's governance stack: `removed` (the reason says what went), `ignored` when it was kept (a table
+    of that name exists again), or `failed` with the step's error and a dead letter."""
+    done = state.stack or {}
+    report = Report(
+        target=request.table_arn,
+        source=None,
+        settings_from=None,
+        outcome="removed" if done.get("action") == "removed" else "ignored",
+        reason=str(done.get("reason") or ""),
+        settings={},
+        drift=(),
+        stack=request.stack,
+        execution=execution,
+    )
+    if not state.error and done.get("action") in ("removed", "kept"):
+        return Outcome(succeeded=True, report=report)
+    error = state.error or {}
+    error_name, cause = str(error.get("Error", "Error")), _cause_message(error.get("Cause"))
+    failed = dataclasses.replace(report, outcome="failed", reason=None)
+    return Outcome(
+        succeeded=False,
+        report=failed,
+        error=error_name,
+        cause=cause[:30000],
+        dead_letter=DeadLetter(
+            reason=cause,
+            error=error_name,
+            request=request.to_dict(),
+            report=failed,
+            execution=execution,
+            redrive=(
+                f"the table {request.table_name} is deleted and its governance stack {request.stack} is not: fix the "
+                f"cause, then delete the stack (aws cloudformation delete-stack --stack-name {request.stack} "
+                "--role-arn <the deployment's CloudFormationRoleArn output>), or start again with the same event"
+            ),
+        ),
+    )

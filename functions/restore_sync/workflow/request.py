@@ -30,13 +30,14 @@ from botocore.exceptions import ClientError
 
 from restore_sync import schemas
 from restore_sync.aws import Aws, TableRef, error_code, is_table_arn, translated_errors
-from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Request, RestoreTest
+from restore_sync.contracts import DEFAULT_SETTINGS_FROM, Ignored, Removal, Request, RestoreTest
 from restore_sync.errors import TargetTableNotFound, UnusableEvent, ValidationError
-from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS
+from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS, TABLE_DELETION
 from restore_sync.history.store import History
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
 from restore_sync.timestamps import instant, iso
+from restore_sync.workflow import retire
 from restore_sync.workflow.hold import parse_hold
 from restore_sync.workflow.twins import earlier_twin
 
@@ -105,8 +106,10 @@ def normalize(
     adopt_unrestored: bool = False,
     execution: str | None = None,
     history: History | None = None,
-) -> Request | Ignored:
-    """The request, or Ignored with the reason for an event restore-sync has nothing to do with.
+    stack_prefix: str = "restore-sync",
+) -> Request | Removal | Ignored:
+    """The request, or Ignored with the reason for an event restore-sync has nothing to do with; for a table's
+    deletion, the Removal of its governance stack (named after `stack_prefix`).
 
     `hold`: the deployment's HoldSettings (restore_sync.workflow.hold), which a manual input's `hold` replaces.
     `adopt_unrestored`: the deployment lets a manual input with `adoptUnrestored: true` adopt a table that was
@@ -115,6 +118,8 @@ def normalize(
     an event whose table DescribeTable does not find (yet), or UnusableEvent; nothing is touched.
     """
     home = Home(region, account, partition)
+    if is_table_deletion(raw):
+        return _deleted_table(aws, raw, home, started_at, stack_prefix)
     if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
         return _from_event(aws, raw, home, started_at, default_settings, hold, execution, history)
     problems = manual_problems(aws, raw, home, adopt_allowed=adopt_unrestored)
@@ -434,6 +439,37 @@ def _backup_claims(event: dict[str, Any]) -> _Claims:
         None,
         "AWSBackupRestoreJob",
     )
+
+
+# ---- a deleted table ------------------------------------------------------------------------------------------
+
+
+def is_table_deletion(raw: Any) -> bool:
+    """Whether `raw` is shaped like CloudTrail's record of a DeleteTable call (the DeletedTablesRule's events)."""
+    if not isinstance(raw, dict) or raw.get("detail-type") != CLOUDTRAIL:
+        return False
+    detail = raw.get("detail")
+    return isinstance(detail, dict) and detail.get("eventName") == TABLE_DELETION
+
+
+def _deleted_table(
+    aws: Aws, event: dict[str, Any], home: Home, started_at: str, stack_prefix: str
+) -> Removal | Ignored:
+    """The event's table name only selects the governance stack to look at (restore_sync.workflow.retire decides,
+    from AWS, what is removed); the event must still be well formed, and of this account and region."""
+    schema = schemas.CLOUDTRAIL_DELETE_TABLE
+    problems = [_describe(error, schema) for error in schemas.errors(schema, event)]
+    problems = problems or _envelope_problems(event, home, started_at)
+    if problems:
+        raise ValidationError(problems)
+    named = event["detail"]["requestParameters"]["tableName"]
+    table = TableRef.from_arn(named) if is_table_arn(named) else home.table(named)
+    problems = home.foreign(table.arn, "the deleted table", here=True)
+    if problems:
+        raise ValidationError(problems)
+    if event["detail"].get("errorCode"):
+        return Ignored(reason=f"the DeleteTable call failed ({event['detail']['errorCode']}): no table was deleted")
+    return retire.removal(aws, table, stack_prefix)
 
 
 # ---- the target and what it was restored from -----------------------------------------------------------------
