@@ -334,10 +334,18 @@ def _cleanup(
     # The tables after the app: a table deleted while the app stands starts an execution (its DeleteTable event),
     # whose functions would write log groups after they were deleted.
     attempt(f"app stack {names.stack}", lambda: _delete_app(target, cloudformation, names.stack))
-    for table in (names.target, names.source):
+    # An app that could not be deleted starts one execution per table deleted now: count them in before waiting.
+    started = {machine: _started(sfn, machine) for machine in found.state_machines}
+    tables = (names.target, names.source)
+    for table in tables:
         attempt(f"table {table}", lambda table=table: _delete_table(ddb, table, budget, sleep))
+    deleted = sum(1 for d in deletions[-len(tables) :] if d.error is None and d.detail == "deleted")
     for machine in sorted(found.state_machines):
-        attempt(f"executions of {machine} ended", lambda m=machine: _executions_ended(sfn, m, budget, sleep))
+        expected = started[machine] + deleted if started[machine] is not None else None
+        attempt(
+            f"executions of {machine} ended",
+            lambda m=machine, n=expected: _executions_ended(sfn, m, budget, sleep, at_least=n),
+        )
     for table in sorted(found.retained_tables):
         attempt(f"retained table {table}", lambda t=table: _delete_table(ddb, t, budget, sleep))
     s3 = session.client("s3")
@@ -443,9 +451,23 @@ def _stop_executions(sfn: Any, machine: str) -> str:
     return f"{stopped} stopped"
 
 
-def _executions_ended(sfn: Any, machine: str, budget: Budget, sleep: Callable[[float], None]) -> str:
-    """Waits until nothing runs on `machine`: an app that could not be deleted started an execution for each table
-    deleted since (it ends at once, ignored), whose functions write log groups. Nothing to wait for once it is gone."""
+def _started(sfn: Any, machine: str) -> int | None:
+    """How many executions `machine` has had, or None when it is gone."""
+    try:
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+        return sum(len(page["executions"]) for page in pages)
+    except ClientError as error:
+        if error_code(error) == "StateMachineDoesNotExist":
+            return None
+        raise
+
+
+def _executions_ended(
+    sfn: Any, machine: str, budget: Budget, sleep: Callable[[float], None], at_least: int | None = None
+) -> str:
+    """Waits until `machine` has had `at_least` executions and nothing runs on it: an app that could not be deleted
+    starts an execution for each table deleted since (it ends at once, ignored), whose functions write log groups,
+    and the event that starts it may arrive after the deletion. Nothing to wait for once the machine is gone."""
 
     def ended() -> str | None:
         try:
@@ -454,6 +476,8 @@ def _executions_ended(sfn: Any, machine: str, budget: Budget, sleep: Callable[[f
             if error_code(error) == "StateMachineDoesNotExist":
                 return "state machine gone"
             raise
+        if at_least is not None and (_started(sfn, machine) or 0) < at_least:
+            return None
         return None if running else "none running"
 
     return str(_until(ended, budget.execution, budget.poll, sleep, f"executions of {machine} ended"))

@@ -22,6 +22,26 @@ TRACKING = {
 def aas() -> Iterator[Any]:
     application_autoscaling_describe_policies.install()
     with mock_aws():
+        # With the sandbox's other extensions in the process, only an existing provisioned table can be registered.
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        for name in ("orders", "orders-restored"):
+            ddb.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "status", "AttributeType": "S"},
+                ],
+                ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "by-status",
+                        "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"},
+                        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                    }
+                ],
+            )
         yield boto3.client("application-autoscaling", region_name=REGION)
 
 
