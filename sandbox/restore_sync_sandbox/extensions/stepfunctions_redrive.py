@@ -32,6 +32,7 @@ moto internals patched (moto.stepfunctions.parser, LocalStack's interpreter):
 
 from __future__ import annotations
 
+import copy
 import datetime
 import threading
 import weakref
@@ -62,6 +63,7 @@ from moto.stepfunctions.utils import PAGINATION_MODEL
 from moto.utilities.paginator import paginate
 
 from restore_sync_sandbox import clock
+from restore_sync_sandbox.extensions.stepfunctions_clock import aws_timestamp
 
 REDRIVABLE_PERIOD = datetime.timedelta(days=14)
 # A redrive appends ExecutionRedriven and at least one more event to a history of at most 25,000.
@@ -128,7 +130,8 @@ def not_redrivable_reason(execution: Execution) -> str | None:
 def _state_body(self: CommonStateField, env: Environment) -> None:
     # A frame is a Map iteration or a Parallel branch: a redrive resumes at the top-level state that holds it.
     if not env.is_frame():
-        _resume_points[env] = ResumePoint(self.name, env.states.get_input())
+        # A copy: the state's evaluation may write its result into the input it was given (ResultPath).
+        _resume_points[env] = ResumePoint(self.name, copy.deepcopy(env.states.get_input()))
     _original_state_body(self, env)
 
 
@@ -140,13 +143,8 @@ def _evaluation_environment(self: ExecutionWorker) -> Environment:
     data = env.states.context_object.context_object_data["Execution"]
     data["RedriveCount"] = redrive.count if redrive else 0  # type: ignore[typeddict-unknown-key]
     if redrive:
-        data["RedriveTime"] = _aws_timestamp(redrive.date)  # type: ignore[typeddict-unknown-key]
+        data["RedriveTime"] = aws_timestamp(redrive.date)  # type: ignore[typeddict-unknown-key]
     return env
-
-
-def _aws_timestamp(moment: datetime.datetime) -> str:
-    utc = moment.astimezone(datetime.UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 class RedriveWorker(ExecutionWorker):

@@ -16,7 +16,7 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from restore_sync_sandbox import clock
-from restore_sync_sandbox.extensions import stepfunctions_redrive
+from restore_sync_sandbox.extensions import stepfunctions_clock, stepfunctions_redrive
 from restore_sync_sandbox.server import Sandbox
 
 ROLE = "arn:aws:iam::123456789012:role/sfn-role"
@@ -38,7 +38,11 @@ DEFINITION = {
         },
         "Report": {
             "Type": "Pass",
-            "Parameters": {"noted.$": "$.noted", "redriveCount.$": "$$.Execution.RedriveCount"},
+            "Parameters": {
+                "noted.$": "$.noted",
+                "redriveCount.$": "$$.Execution.RedriveCount",
+                "redriveTime.$": "$$.Execution.RedriveTime",
+            },
             "End": True,
         },
     },
@@ -101,7 +105,11 @@ def test_a_failed_execution_fixed_and_redriven_continues_from_the_failed_state(
     assert described["redriveDate"] == redriven["redriveDate"]
     assert described["startDate"] == failed["startDate"]
     # The failed state ran with the input it was given the first time: the first state's result is in it.
-    assert json.loads(described["output"]) == {"noted": "noted", "redriveCount": 1}
+    assert json.loads(described["output"]) == {
+        "noted": "noted",
+        "redriveCount": 1,
+        "redriveTime": stepfunctions_clock.aws_timestamp(described["redriveDate"]),
+    }
     [message] = sandbox.client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
     assert message["Body"] == "attempt 1"
 
