@@ -187,7 +187,9 @@ def test_a_running_execution_is_not_redrivable(
     )
     assert refusal(lambda: sfn.redrive_execution(executionArn=arn))[0] == "ExecutionNotRedrivable"
 
-    [token] = [m["Body"] for m in sandbox.client("sqs").receive_message(QueueUrl=queue_url)["Messages"]]
+    # The task sends its token in the execution's own thread: wait for it (long polling returns once it arrives).
+    received = sandbox.client("sqs").receive_message(QueueUrl=queue_url, WaitTimeSeconds=20)
+    [token] = [m["Body"] for m in received["Messages"]]
     sfn.send_task_success(taskToken=token, output="{}")
     assert wait_for_execution(arn)["status"] == "SUCCEEDED"
 
