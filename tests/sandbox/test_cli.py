@@ -374,6 +374,10 @@ def test_status_of_a_failed_execution_shows_the_report_built_before_the_failure(
     assert "status:    FAILED" in out
     assert "source table arn:aws:dynamodb:us-east-1:123456789012:table/cli-no-such-source does not exist" in out
     assert '"outcome": "failed"' in out
+    # The execution fails in a Lambda task, whose cause is the error's JSON: status shows the message in it.
+    [error_line] = [line for line in out.splitlines() if line.startswith("error:")]
+    assert error_line.startswith("error:     SettingsUnavailable: source table ")
+    assert "errorType" not in error_line
 
 
 def test_plan_shows_what_would_change_and_changes_nothing(

@@ -38,6 +38,10 @@ MUST_RETRY = {
     "AwsTransient",
 }
 SEND_MESSAGE = "arn:aws:states:::sqs:sendMessage"
+# The step a failed sync ends in: it fails the execution, and after a redrive lets the workflow go round again.
+SYNC_FAILED = "Restore sync failed"
+# It calls no AWS API, so it has no AwsTransient to retry (and must not retry a failure named so: it is the sync's).
+SYNC_FAILED_MUST_RETRY = MUST_RETRY - {"AwsTransient"}
 DEAD_LETTER_QUEUE_URL = "${DeadLetterQueueUrl}"
 TERMINAL_TYPES = {"Succeed", "Fail"}
 
@@ -240,7 +244,7 @@ def test_every_task_retries_transient_errors_only_with_backoff_and_jitter(asl: d
             allowed = TRANSIENT | {"States.ALL"}
         else:
             allowed = TRANSIENT
-            missing = MUST_RETRY - listed
+            missing = (SYNC_FAILED_MUST_RETRY if name == SYNC_FAILED else MUST_RETRY) - listed
             if missing:
                 problems.append(f"{name}: does not retry {sorted(missing)}")
         problems += [f"{name}: retries {error}, which is not transient" for error in sorted(listed - allowed)]
@@ -256,6 +260,11 @@ def test_every_task_catches_everything_and_keeps_its_input(asl: dict[str, Any]) 
     problems = []
     for name, state in tasks(asl):
         catchers = state.get("Catch", [])
+        if name == SYNC_FAILED:
+            # Its failure is the execution's: caught, the execution would end elsewhere, and a redrive would
+            # rerun that state instead of this one.
+            problems += [f"{name}: catches {catcher['ErrorEquals']}" for catcher in catchers]
+            continue
         catch_all = [catcher for catcher in catchers if catcher["ErrorEquals"] == ["States.ALL"]]
         if not catch_all:
             problems.append(f"{name}: no Catch on States.ALL")
@@ -352,30 +361,55 @@ def test_map_applies_one_setting_at_a_time(asl: dict[str, Any]) -> None:
     assert {name: state.get("MaxConcurrency") for name, state in maps} == {name: 1 for name, _ in maps}
 
 
-def test_dead_letter_path_sends_one_message_then_fails(asl: dict[str, Any]) -> None:
+def test_dead_letter_path_sends_one_message_then_fails_in_a_step_a_redrive_reruns(asl: dict[str, Any]) -> None:
     states = dict(all_states(asl))
     senders = {name: state for name, state in states.items() if state.get("Resource") == SEND_MESSAGE}
     assert list(senders) == ["Send to dead-letter queue"]
-    ((sender_name, sender),) = senders.items()
+    [sender] = senders.values()
     parameters = sender["Parameters"]
     assert parameters["QueueUrl"] == DEAD_LETTER_QUEUE_URL
     assert "MessageBody" in parameters or "MessageBody.$" in parameters
-    exits = transitions(sender)
-    assert exits
-    assert {states[target]["Type"] for target in exits} == {"Fail"}
+    # Sent or not, the message is followed by the step that fails the execution: a Task, which a redrive reruns
+    # (a Fail state rerun by a redrive would only fail again).
+    assert set(transitions(sender)) == {SYNC_FAILED}
+    failing = states[SYNC_FAILED]
+    assert failing["Type"] == "Task"
+    assert {"error.$": "$.outcome.error", "cause.$": "$.outcome.cause"}.items() <= failing["Parameters"].items()
 
     fails = {name: state for name, state in states.items() if state["Type"] == "Fail"}
     refused = reachable(states, states["Normalize request"]["Catch"][0]["Next"])
-    predecessors = {
-        name: sorted(other for other, state in states.items() if name in transitions(state))
-        for name in fails
-        if name not in refused
-    }
-    # No failure ends the workflow without its dead-letter message, but for refused input (tested above).
-    assert predecessors == {name: [sender_name] for name in fails if name not in refused}
+    # No failure ends the workflow in a Fail state but refused input (same input, same refusal: start again).
+    assert set(fails) <= refused
     for name, state in fails.items():
         assert {"Error", "ErrorPath"} & state.keys(), f"{name} has no Error"
         assert {"Cause", "CausePath"} & state.keys(), f"{name} has no Cause"
+
+
+def test_a_redriven_failure_goes_round_again_from_the_input_and_fails_again_on_its_own_pass(
+    asl: dict[str, Any],
+) -> None:
+    states = asl["States"]
+    start, failing = asl["StartAt"], states[SYNC_FAILED]
+    # Redriven, the step returns the execution's input to the first state: every step runs again.
+    assert (failing["Next"], failing["ResultPath"], failing["OutputPath"]) == (start, None, "$.input")
+    assert states[start]["Parameters"] == {"input.$": "$", "pass": {"redriveCount.$": "$$.Execution.RedriveCount"}}
+    # It compares the redrive count its pass began at with the count now: equal, the execution fails.
+    given = failing["Parameters"]
+    assert (given["passRedriveCount.$"], given["redriveCount.$"]) == (
+        "$.pass.redriveCount",
+        "$$.Execution.RedriveCount",
+    )
+    # Every state that rebuilds the workflow's state on the way keeps the input and the pass.
+    on_the_way = reachable(states, start) & {name for name in states if SYNC_FAILED in reachable(states, name)}
+    rebuilders = [
+        name
+        for name in on_the_way - {start}
+        if states[name]["Type"] == "Pass" and "Parameters" in states[name] and "ResultPath" not in states[name]
+    ]
+    assert rebuilders, "no state rebuilds the workflow's state: is this test still looking at the right thing?"
+    assert {
+        name: {key: states[name]["Parameters"].get(key) for key in ("input.$", "pass.$")} for name in rebuilders
+    } == {name: {"input.$": "$.input", "pass.$": "$.pass"} for name in rebuilders}
 
 
 def test_a_configuration_error_in_any_step_is_dead_lettered_not_retried(asl: dict[str, Any]) -> None:
@@ -385,7 +419,7 @@ def test_a_configuration_error_in_any_step_is_dead_lettered_not_retried(asl: dic
     senders = {name for name, state in states.items() if state.get("Resource") == SEND_MESSAGE}
     problems = []
     for name, state in states.items():
-        if state["Type"] != "Task" or name in senders:
+        if state["Type"] != "Task" or name in senders or name == SYNC_FAILED:
             continue
         if any("ConfigurationError" in retrier["ErrorEquals"] for retrier in state.get("Retry", [])):
             problems.append(f"{name} retries ConfigurationError")

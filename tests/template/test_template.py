@@ -49,6 +49,7 @@ STEP_FUNCTIONS = {
     "ReportFunction",
     "ValidateRestoreTestFunction",
     "RemoveStackFunction",
+    "FailFunction",
 }
 # Every function of the template: the steps and the settings-history recorder.
 FUNCTIONS_DEPLOYED = STEP_FUNCTIONS | {"SnapshotFunction"}
@@ -190,6 +191,14 @@ def test_sam_transform_yields_the_state_machine_rule_functions_and_their_roles(t
     assert {name: [ref_target(t["Arn"]) for t in rule["Properties"]["Targets"]] for name, rule in rules.items()} == {
         name: [target] for name, target in RULE_TARGETS.items()
     }
+
+
+def test_the_step_a_failed_sync_ends_in_may_write_its_logs_and_nothing_else(transformed: dict[str, Any]) -> None:
+    """'Restore sync failed' only compares two counts and raises: its role is SAM's basic execution role."""
+    role = resources_of_type(transformed, "AWS::IAM::Role")["FailFunctionRole"]["Properties"]
+    assert role.get("Policies", []) == []
+    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    assert [statement for name, statement in role_statements(transformed) if name == "FailFunctionRole"] == []
 
 
 def test_settings_changes_rule_matches_exactly_the_calls_the_recorder_knows(template: dict[str, Any]) -> None:

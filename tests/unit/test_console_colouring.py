@@ -122,3 +122,43 @@ def test_wait_ends_from_seconds_timestamps_and_paths() -> None:
         "2026-01-02T00:00:00Z"
     )
     assert colouring.wait_until({"SecondsPath": "$.missing"}, at, "{}") is None
+
+
+def _event(event_id: int, kind: str, previous: int, **details: Any) -> dict[str, Any]:
+    return {"id": event_id, "previousEventId": previous, "type": kind, "timestamp": "2026-12-01T10:00:00Z", **details}
+
+
+def _entered(event_id: int, kind: str, name: str, previous: int) -> dict[str, Any]:
+    return _event(event_id, kind, previous, stateEnteredEventDetails={"name": name, "input": "{}"})
+
+
+def _exited(event_id: int, kind: str, name: str, previous: int) -> dict[str, Any]:
+    return _event(event_id, kind, previous, stateExitedEventDetails={"name": name, "output": "{}"})
+
+
+def test_a_redriven_execution_shows_the_step_it_failed_in_as_caught_once_it_went_on() -> None:
+    failure = {"error": "SettingsFailed", "cause": '{"errorMessage": "kinesis: no stream"}'}
+    events = [
+        _event(1, "ExecutionStarted", 0),
+        _entered(2, "TaskStateEntered", "Restore sync failed", 1),
+        _event(3, "LambdaFunctionScheduled", 2),
+        _event(4, "LambdaFunctionFailed", 3, lambdaFunctionFailedEventDetails=failure),
+        _event(5, "ExecutionFailed", 4, executionFailedEventDetails=failure),
+        _event(6, "ExecutionRedriven", 5, executionRedrivenEventDetails={"redriveCount": 1}),
+        _entered(7, "TaskStateEntered", "Restore sync failed", 6),
+        _event(8, "LambdaFunctionScheduled", 7),
+        _event(9, "LambdaFunctionSucceeded", 8),
+        _exited(10, "TaskStateExited", "Restore sync failed", 9),
+        _entered(11, "PassStateEntered", "Receive the request", 10),
+        _exited(12, "PassStateExited", "Receive the request", 11),
+        _entered(13, "SucceedStateEntered", "Restored table is whole", 12),
+        _exited(14, "SucceedStateExited", "Restored table is whole", 13),
+        _event(15, "ExecutionSucceeded", 14),
+    ]
+    result = coloured(events)
+    assert result.execution_status == "SUCCEEDED"
+    failed_in = result.states["Restore sync failed"]
+    assert (failed_in.status, failed_in.visits, failed_in.error) == (CAUGHT, 2, "SettingsFailed")
+    assert result.states["Restored table is whole"].status == SUCCEEDED
+    # Before the redrive, the same history read up to the failure: the step is failed.
+    assert coloured(events[:5]).states["Restore sync failed"].status == FAILED

@@ -76,6 +76,8 @@ def test_a_failed_setting_fails_the_execution_with_its_reason() -> None:
     message = result["deadLetter"]
     assert message["request"] == REQUEST
     assert message["execution"] == EXECUTION
+    # Both ways to finish the work: redrive this execution, or start again with the same request.
+    assert f"aws stepfunctions redrive-execution --execution-arn {EXECUTION}" in message["redrive"]
     assert (
         "restore-sync start --target t --source-arn arn:aws:dynamodb:us-east-1:123456789012:table/s"
         in (message["redrive"])

@@ -37,7 +37,7 @@ from restore_sync_tools.executions import (
     stack_parameters,
     state_machine_arn,
 )
-from restore_sync_tools.progress import Progress, format_line
+from restore_sync_tools.progress import Progress, cause_message, format_line
 from restore_sync_tools.render import report_summary
 
 # The entry point group under which the sandbox registers its commands.
@@ -179,7 +179,7 @@ def start_and_follow(
     output.print()
     output.print(f"execution {described['status']}")
     if described["status"] != "SUCCEEDED":
-        output.print(f"{described.get('error', '')}: {described.get('cause', '')}".strip(": "))
+        output.print(f"{described.get('error', '')}: {cause_message(described.get('cause'))}".strip(": "))
     print_report(output, report, as_json=as_json)
     if raw.get("dryRun"):
         print_plan(output, report)
@@ -243,7 +243,8 @@ def cmd_status(args: argparse.Namespace, output: Output) -> ExitCode:
         output.print(f"follow it with the Step Functions console, or again: restore-sync status {arn}")
         return ExitCode.OK
     if status != "SUCCEEDED":
-        output.print(f"error:     {described.get('error', '')}: {described.get('cause', '')}")
+        # The step a sync fails in is a Lambda task: its cause is the error's JSON, whose message a person reads.
+        output.print(f"error:     {described.get('error', '')}: {cause_message(described.get('cause'))}")
     output.print()
     print_report(output, report, as_json=False)
     return exit_for(described, report)

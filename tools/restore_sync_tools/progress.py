@@ -117,7 +117,7 @@ class Progress:
             if opened is not None:
                 details = event_details(event)
                 opened.failures += 1
-                opened.error = (str(details.get("error", kind)), _message(details.get("cause")))
+                opened.error = (str(details.get("error", kind)), cause_message(details.get("cause")))
             return []
         if kind in workflow.ENDS:
             lines = self.finish()
@@ -125,7 +125,7 @@ class Progress:
             details = event_details(event)
             detail = ""
             if details.get("error") or details.get("cause"):
-                detail = f"{details.get('error', '')}: {_message(details.get('cause'))}".strip(": ")
+                detail = f"{details.get('error', '')}: {cause_message(details.get('cause'))}".strip(": ")
             return [*lines, Line(at, f"Execution {self.status}", detail)]
         return []
 
@@ -288,7 +288,7 @@ def _dig(data: Any, *path: str) -> Any:
     return data
 
 
-def _message(cause: Any) -> str:
+def cause_message(cause: Any) -> str:
     """A Lambda error's cause is JSON with errorMessage; other causes are plain text."""
     if not isinstance(cause, str):
         return "" if cause is None else str(cause)

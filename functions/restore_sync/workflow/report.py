@@ -113,7 +113,7 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
             request=request.to_dict() if request else {"input": state.input},
             report=report,
             execution=execution,
-            redrive=_retry_hint(request),
+            redrive=_retry_hint(request, execution),
         ),
     )
 
@@ -134,18 +134,28 @@ def ignored_report(ignored: Ignored, execution: str) -> Report:
     )
 
 
-def _retry_hint(request: Request | None) -> str:
-    """How to finish the work once the cause is fixed. The workflow records a failure in its final Fail state,
-    so a Step Functions redrive would only fail again; a new execution with the same request resumes instead:
-    settings already applied come back `unchanged`."""
-    if request is None:
-        return "fix the input, then start a new execution (restore-sync start --help shows the input)"
-    return (
-        "fix the cause, then start again with the same request: "
-        f"restore-sync start --target {request.target_table_name} --source-arn {request.source_table_arn} "
-        "(or aws stepfunctions start-execution with the request as input); settings already applied are left as "
-        "they are"
+def _retry_hint(request: Request | None, execution: str) -> str:
+    """How to finish the work once the cause is fixed: redrive this execution, or start a new one.
+
+    A redrive reruns the step the execution failed in ("Restore sync failed"), which then lets the workflow go
+    round again from the execution's input; it runs the definition the execution started with, so after the
+    deployment was updated (or after 14 days, when Step Functions no longer redrives) a new execution is the way.
+    Either way, settings already applied come back `unchanged`.
+    """
+    redrive = (
+        f"fix the cause, then redrive this execution: aws stepfunctions redrive-execution --execution-arn {execution} "
+        "(within 14 days of its end, and only if the deployment was not updated since: a redrive runs the "
+        "definition the execution started with)"
     )
+    if request is None:
+        start = "or start a new execution with the same input (the request's input above)"
+    else:
+        start = (
+            "or start again with the same request: "
+            f"restore-sync start --target {request.target_table_name} --source-arn {request.source_table_arn} "
+            "(or aws stepfunctions start-execution with the request as input)"
+        )
+    return f"{redrive}; {start}; settings already applied are left as they are"
 
 
 def _planned(name: str, wanted: dict[str, Any], target: dict[str, Any] | None) -> SettingResult:

@@ -242,6 +242,11 @@ class StackOps:
         body = json.dumps(new, sort_keys=True)
         name = change_set_name(setting_name, body)
         change_set = self.change_set(name)
+        if change_set is not None and change_set.get("ExecutionStatus") == "EXECUTE_FAILED":
+            # The same change failed before and was rolled back (an earlier pass, redriven after its cause was
+            # fixed, or an earlier execution): try it again rather than report that old failure.
+            self._delete_change_set(name)
+            change_set = None
         if change_set is None:
             with self._racing(f"creating the change set of {setting_name}"):
                 self.cfn.create_change_set(
