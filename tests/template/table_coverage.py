@@ -5,7 +5,7 @@ the restore itself, or not copied, with the reason. A path is dotted through obj
 (`GlobalSecondaryIndexes.ContributorInsightsSpecification.Enabled`), and an entry covers its path and everything
 below it. tests/template/test_table_coverage.py holds COVERAGE to the schema (a property nobody classified, or a
 classification of a property the schema no longer has, fails), to the settings' fragments and to the import
-template; docs/settings.md's matrix is MATRIX rendered (`python -m tests.template.table_coverage` rewrites it).
+template; docs/settings.md's matrix is render_matrix()'s output (`python -m tests.template.table_coverage` rewrites it).
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ class NotCopied:
 
 Coverage = Copied | Restored | NotCopied
 
-# What RestoreTableToPointInTime's documentation says a restore includes (RestoreTableFromBackup's says what must be
-# set again and nothing more; the developer guide's "Restore a table in DynamoDB" lists the same four for both).
-INCLUDED = "Along with data, the following are also included on the new restored table"
+# RestoreTableToPointInTime's documentation lists what a restore includes, then what must be set again (so does the
+# developer guide's "Restore a table in DynamoDB", for backups too; RestoreTableFromBackup's lists only the latter).
 RESTORE = "RestoreTableToPointInTime"
+MUST_SET_AGAIN = "You must manually set up the following on the restored table"
 
 COVERAGE: dict[str, Coverage] = {
     "Arn": NotCopied("read-only (the schema's `readOnlyProperties`): AWS gives the target its own"),
@@ -71,8 +71,9 @@ COVERAGE: dict[str, Coverage] = {
     "ContributorInsightsSpecification.Enabled": Copied("contributor_insights"),
     "ContributorInsightsSpecification.Mode": NotCopied(
         "the setting reads whether insights are on (DescribeContributorInsights' status), not their "
-        "`ContributorInsightsMode`: the target gets DynamoDB's default mode, so a source that tracks throttled keys "
-        "only has all accessed keys tracked, and billed, on the target",
+        "`ContributorInsightsMode`, and enables them on the target without one: the target runs in whichever mode "
+        "DynamoDB chooses, not necessarily the source's (throttled keys only, or every accessed key, which emits and "
+        "costs more)",
         yet=True,
     ),
     "DeletionProtectionEnabled": Copied("deletion_protection"),
@@ -80,7 +81,7 @@ COVERAGE: dict[str, Coverage] = {
         "contributor_insights", "on each index the target has"
     ),
     "GlobalSecondaryIndexes.ContributorInsightsSpecification.Mode": NotCopied(
-        "as the table's mode: the index gets DynamoDB's default", yet=True
+        "as the table's mode: each index runs in whichever mode DynamoDB chooses", yet=True
     ),
     "GlobalSecondaryIndexes.IndexName": Restored(
         "Global secondary indexes (GSIs)", RESTORE, "all of them, unless the restore keeps a subset"

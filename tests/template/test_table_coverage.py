@@ -33,6 +33,8 @@ from tests.template.table_coverage import (
     COVERAGE,
     DOCS,
     END,
+    MUST_SET_AGAIN,
+    RESTORE,
     Copied,
     Coverage,
     NotCopied,
@@ -256,7 +258,14 @@ def test_the_import_template_describes_what_the_restore_keeps(aws: Aws) -> None:
 def test_what_the_restore_keeps_is_what_aws_documents(path: str) -> None:
     entry = COVERAGE[path]
     assert isinstance(entry, Restored)
-    assert entry.quote in documentation(entry.where)
+    # Quoted from before the list of what must be set again: said of what the restore keeps, not of what it drops.
+    assert entry.quote in documentation(entry.where).split(MUST_SET_AGAIN)[0]
+
+
+def test_a_quote_from_what_must_be_set_again_is_refused() -> None:
+    assert MUST_SET_AGAIN in documentation(RESTORE)
+    assert "Time to Live (TTL) settings" in documentation(RESTORE)
+    assert "Time to Live (TTL) settings" not in documentation(RESTORE).split(MUST_SET_AGAIN)[0]
 
 
 def test_the_settings_docs_show_the_coverage() -> None:
