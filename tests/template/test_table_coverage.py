@@ -97,6 +97,17 @@ def unclaimed_sets(coverage: dict[str, Coverage], fragments: dict[str, set[str]]
     return found
 
 
+def undescribed(coverage: dict[str, Coverage], described: set[str], schema: dict[str, Any]) -> list[str]:
+    """Each part of a property the restore is said to keep, and the import template to describe, that it does not."""
+    return [
+        leaf
+        for path, entry in coverage.items()
+        if isinstance(entry, Restored) and entry.described
+        for leaf in leaves_under(path, schema)
+        if leaf not in described
+    ]
+
+
 def documentation(where: str) -> str:
     """The text of the documentation botocore's DynamoDB model gives an operation (`Op`) or a member (`Op.Member`)."""
     operation, _, member = where.partition(".")
@@ -238,20 +249,26 @@ def test_a_wrong_claim_about_a_setting_is_caught(fragments: dict[str, set[str]])
     ]
 
 
-def test_the_import_template_describes_what_the_restore_keeps(aws: Aws) -> None:
+@pytest.fixture(scope="module")
+def described(aws: Aws) -> set[str]:
+    """The properties the import template sets for a table that has everything a restore keeps."""
     ref = TableRef(KEPT, REGION, examples.ACCOUNT)
-    described = paths_in(
-        table_properties(table_document(aws.client("dynamodb", REGION).describe_table(TableName=KEPT)["Table"], ref))
-    )
-    missing = [
-        leaf
-        for path, entry in COVERAGE.items()
-        if isinstance(entry, Restored) and entry.described
-        for leaf in leaves_under(path, table_schema())
-        if leaf not in described
-    ]
-    assert described
-    assert missing == []
+    description = aws.client("dynamodb", REGION).describe_table(TableName=KEPT)["Table"]
+    return paths_in(table_properties(table_document(description, ref)))
+
+
+def test_the_import_template_describes_what_the_restore_keeps(described: set[str]) -> None:
+    assert undescribed(COVERAGE, described, table_schema()) == []
+
+
+def test_a_new_part_of_a_copied_or_kept_property_fails_until_it_is_copied_or_described(
+    fragments: dict[str, set[str]], described: set[str]
+) -> None:
+    newer = copy.deepcopy(table_schema())
+    newer["definitions"]["TimeToLiveSpecification"]["properties"]["Granularity"] = {"type": "string"}
+    newer["definitions"]["SSESpecification"]["properties"]["KeyRotation"] = {"type": "boolean"}
+    assert unset_claims(COVERAGE, fragments, newer) == ["ttl: TimeToLiveSpecification.Granularity"]
+    assert undescribed(COVERAGE, described, newer) == ["SSESpecification.KeyRotation"]
 
 
 @pytest.mark.parametrize("path", [path for path, entry in COVERAGE.items() if isinstance(entry, Restored)])
