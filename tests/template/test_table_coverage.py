@@ -227,6 +227,14 @@ def test_read_only_properties_are_not_copied() -> None:
     assert {path: type(COVERAGE[path]).__name__ for path in read_only} == dict.fromkeys(read_only, "NotCopied")
 
 
+@pytest.mark.parametrize("kind", ["readOnlyProperties", "createOnlyProperties", "writeOnlyProperties"])
+def test_a_reason_that_cites_the_schema_says_what_the_schema_says(kind: str) -> None:
+    listed = {path.removeprefix("/properties/") for path in table_schema()[kind]}
+    citing = {path for path, entry in COVERAGE.items() if isinstance(entry, NotCopied) and f"`{kind}`" in entry.reason}
+    assert citing
+    assert citing <= listed
+
+
 def test_a_setting_sets_every_part_of_what_it_is_said_to_copy(fragments: dict[str, set[str]]) -> None:
     assert unset_claims(COVERAGE, fragments, table_schema()) == []
 
