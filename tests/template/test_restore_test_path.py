@@ -29,6 +29,8 @@ def test_the_validation_leads_to_the_report_and_never_to_a_governance_stack(asl:
     validate = states[workflow.VALIDATE_RESTORE_TEST]
     assert (validate["Next"], validate["ResultPath"]) == (workflow.BUILD_REPORT, "$.validation")
     assert [catcher["Next"] for catcher in validate["Catch"]] == [workflow.BUILD_REPORT]
-    after = reachable(states, workflow.VALIDATE_RESTORE_TEST)
+    # Within one pass: a redrive of a failed restore test goes round again from the start, as a restore test again.
+    one_pass = {name: state for name, state in states.items() if name != workflow.SYNC_FAILED}
+    after = reachable(one_pass, workflow.VALIDATE_RESTORE_TEST)
     assert workflow.BUILD_REPORT in after
     assert not after & {workflow.IMPORT, workflow.APPLY_SETTINGS, workflow.VERIFY}
