@@ -54,7 +54,7 @@ def events_of(history: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [event for event in history if event["type"] == kind]
 
 
-def test_a_failed_execution_fixed_and_redriven_finishes_the_work_and_succeeds(
+def test_a_failed_execution_redriven_fails_again_until_its_cause_is_fixed_then_finishes_the_work(
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
     sfn = sandbox.client("stepfunctions")
@@ -75,6 +75,15 @@ def test_a_failed_execution_fixed_and_redriven_finishes_the_work_and_succeeds(
     assert events_of(first_attempt, "FailStateEntered") == []
     assert first_attempt[-2]["type"] == "LambdaFunctionFailed"
 
+    # Redriven before the cause is fixed: round once, then failed in the same step again, with a new dead letter.
+    sfn.redrive_execution(executionArn=arn)
+    again = app.wait(sandbox, arn)
+    assert (again["status"], again["error"], again["redriveCount"]) == ("FAILED", "SettingsFailed", 1)
+    assert "orders-changes" in again["cause"]
+    [message_again] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
+    assert (message_again["error"], message_again["execution"]) == ("SettingsFailed", arn)
+    assert (app.entered(app.history(sandbox, arn), FIRST_STATE), again["redriveStatus"]) == (2, "REDRIVABLE")
+
     # The operator fixes the cause outside restore-sync: the stream exists again (same name, same ARN).
     kinesis.create_stream(StreamName="orders-changes", ShardCount=1)
     assert kinesis.describe_stream(StreamName="orders-changes")["StreamDescription"]["StreamARN"] == stream_arn
@@ -82,10 +91,10 @@ def test_a_failed_execution_fixed_and_redriven_finishes_the_work_and_succeeds(
     described = app.wait(sandbox, arn)
 
     assert described["status"] == "SUCCEEDED", described.get("cause")
-    assert (described["executionArn"], described["redriveCount"]) == (arn, 1)
+    assert (described["executionArn"], described["redriveCount"]) == (arn, 2)
     report = json.loads(described["output"])
     assert report["outcome"] == "succeeded"
-    # The second pass did all the work again: the fixed setting applied, those the first pass applied found as
+    # The last pass did all the work again: the fixed setting applied, those the first pass applied found as
     # they were left, the skipped ones skipped again.
     first = {name: entry["status"] for name, entry in message["report"]["settings"].items()}
     assert {"applied", "failed"} <= set(first.values())
@@ -95,17 +104,17 @@ def test_a_failed_execution_fixed_and_redriven_finishes_the_work_and_succeeds(
     }
     assert app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"]) == []
 
-    # One history holds both attempts: the first, unchanged, then the redrive and the second pass.
+    # One history holds every attempt: the first, unchanged, then each redrive and its pass.
     history = app.history(sandbox, arn)
     assert history[: len(first_attempt)] == first_attempt
-    second_attempt = history[len(first_attempt) :]
-    assert second_attempt[0]["type"] == "ExecutionRedriven"
-    assert second_attempt[0]["executionRedrivenEventDetails"] == {"redriveCount": 1}
-    assert second_attempt[1]["stateEnteredEventDetails"]["name"] == FAILED_IN
-    assert app.entered(history, FIRST_STATE) == 2
-    assert app.entered(history, "Apply settings one at a time") == 2
+    redriven = events_of(history, "ExecutionRedriven")
+    assert [e["executionRedrivenEventDetails"] for e in redriven] == [{"redriveCount": 1}, {"redriveCount": 2}]
+    assert history[history.index(redriven[0]) + 1]["stateEnteredEventDetails"]["name"] == FAILED_IN
+    assert app.entered(history, FIRST_STATE) == 3
     assert [e["type"] for e in history if e["type"].startswith("Execution")] == [
         "ExecutionStarted",
+        "ExecutionFailed",
+        "ExecutionRedriven",
         "ExecutionFailed",
         "ExecutionRedriven",
         "ExecutionSucceeded",
@@ -116,33 +125,3 @@ def test_a_failed_execution_fixed_and_redriven_finishes_the_work_and_succeeds(
     assert len(items(sandbox, "orders-restored")) == 20
     assert app.settings_of(sandbox, "orders-restored") == app.wanted_on_target(sandbox, "orders", "orders-restored")
     assert app.settings_of(sandbox, "orders-restored")["kinesis"]["destinations"][0]["streamArn"] == stream_arn
-
-
-def test_a_redrive_before_the_cause_is_fixed_fails_again_once_with_a_new_dead_letter(
-    sandbox: Sandbox, deployed: dict[str, str]
-) -> None:
-    sfn = sandbox.client("stepfunctions")
-    source_streaming_to_a_deleted_stream(sandbox, "payments")
-    app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
-    restore(sandbox, "payments", "payments-restored")
-    arn = app.finished_execution(sandbox, deployed["StateMachineArn"], "payments-restored")["executionArn"]
-    assert len(app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])) == 1
-
-    sfn.redrive_execution(executionArn=arn)
-    again = app.wait(sandbox, arn)
-
-    assert (again["status"], again["error"], again["redriveCount"]) == ("FAILED", "SettingsFailed", 1)
-    assert "payments-changes" in again["cause"]
-    [message] = app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
-    assert (message["error"], message["execution"]) == ("SettingsFailed", arn)
-    # Round once, then failed in the same step again: no endless loop.
-    history = app.history(sandbox, arn)
-    assert app.entered(history, FIRST_STATE) == 2
-    assert app.entered(history, FAILED_IN) == 3
-    assert [e["type"] for e in history if e["type"].startswith("Execution")] == [
-        "ExecutionStarted",
-        "ExecutionFailed",
-        "ExecutionRedriven",
-        "ExecutionFailed",
-    ]
-    assert again["redriveStatus"] == "REDRIVABLE"
