@@ -336,9 +336,10 @@ def _cleanup(
     attempt(f"app stack {names.stack}", lambda: _delete_app(target, cloudformation, names.stack))
     # An app that could not be deleted starts one execution per table deleted now: count them in before waiting.
     started = {machine: _started(sfn, machine) for machine in found.state_machines}
-    tables = (names.target, names.source)
-    for table in tables:
-        attempt(f"table {table}", lambda table=table: _delete_table(ddb, table, budget, sleep))
+    tables = [(f"table {table}", table) for table in (names.target, names.source)]
+    tables += [(f"retained table {table}", table) for table in sorted(found.retained_tables)]
+    for what, table in tables:
+        attempt(what, lambda table=table: _delete_table(ddb, table, budget, sleep))
     deleted = sum(1 for d in deletions[-len(tables) :] if d.error is None and d.detail == "deleted")
     for machine in sorted(found.state_machines):
         expected = started[machine] + deleted if started[machine] is not None else None
@@ -346,8 +347,6 @@ def _cleanup(
             f"executions of {machine} ended",
             lambda m=machine, n=expected: _executions_ended(sfn, m, budget, sleep, at_least=n),
         )
-    for table in sorted(found.retained_tables):
-        attempt(f"retained table {table}", lambda t=table: _delete_table(ddb, t, budget, sleep))
     s3 = session.client("s3")
     for bucket in sorted(found.retained_buckets):
         attempt(f"retained bucket {bucket}", lambda b=bucket: _delete_bucket(s3, b))
