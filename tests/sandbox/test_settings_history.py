@@ -423,3 +423,11 @@ def test_a_deleted_source_that_opted_out_still_opts_out_by_its_recorded_tag(
     assert report["outcome"] == "ignored", report
     assert "is tagged restore-sync:settings=none" in report["reason"]
     assert stack_name("restore-sync", "ledgers-back") not in app.governance_stacks(sandbox)
+
+    # Restored under its own name, the table has no tags yet: the recorded tag of the deleted one still counts.
+    ddb.restore_table_from_backup(TargetTableName="ledgers", BackupArn=backup)
+    executions = app.finished_executions(sandbox, deployed["StateMachineArn"], "ledgers", count=2)
+    same_name = report_of(app.started_by(executions, "RestoreTableFromBackup"))
+    assert (same_name["outcome"], same_name["source"]) == ("ignored", arn(sandbox, "ledgers"))
+    assert "is tagged restore-sync:settings=none" in same_name["reason"]
+    assert stack_name("restore-sync", "ledgers") not in app.governance_stacks(sandbox)
