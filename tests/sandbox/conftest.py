@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from restore_sync_sandbox.extensions import eventbridge_targets
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
@@ -21,6 +22,9 @@ def sandbox() -> Iterator[Sandbox]:
     with Sandbox(virtual=True) as running:
         running.reset()
         yield running
+        # A rule's Lambda target still running would swap its package's modules in while the worker's next module
+        # (a template or unit test) imports the same package.
+        eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=30)
 
 
 @pytest.fixture
