@@ -102,20 +102,8 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
     )
     if outcome != "failed":
         return Outcome(succeeded=True, report=report)
-    return Outcome(
-        succeeded=False,
-        report=report,
-        error=error_name,
-        cause=cause[:30000],
-        dead_letter=DeadLetter(
-            reason=cause,
-            error=error_name,
-            request=request.to_dict() if request else {"input": state.input},
-            report=report,
-            execution=execution,
-            redrive=_retry_hint(request, execution),
-        ),
-    )
+    given = request.to_dict() if request else {"input": state.input}
+    return _failed(report, error_name, cause, given, _retry_hint(request, execution))
 
 
 def ignored_report(ignored: Ignored, execution: str) -> Report:
@@ -206,21 +194,30 @@ def _removal_outcome(request: Removal, state: WorkflowState, execution: str) -> 
     error = state.error or {}
     error_name, cause = str(error.get("Error", "Error")), _cause_message(error.get("Cause"))
     failed = dataclasses.replace(report, outcome="failed", reason=None)
+    return _failed(
+        failed,
+        error_name,
+        cause,
+        request.to_dict(),
+        f"the table {request.table_name} is deleted and its governance stack {request.stack} is not: fix the "
+        f"cause, then delete the stack (aws cloudformation delete-stack --stack-name {request.stack} "
+        "--role-arn <the deployment's CloudFormationRoleArn output>), or start again with the same event",
+    )
+
+
+def _failed(report: Report, error_name: str, cause: str, request: dict[str, Any], redrive: str) -> Outcome:
+    """A failed execution's outcome: its error, its Cause (within Step Functions' limit) and its dead letter."""
     return Outcome(
         succeeded=False,
-        report=failed,
+        report=report,
         error=error_name,
         cause=cause[:30000],
         dead_letter=DeadLetter(
             reason=cause,
             error=error_name,
-            request=request.to_dict(),
-            report=failed,
-            execution=execution,
-            redrive=(
-                f"the table {request.table_name} is deleted and its governance stack {request.stack} is not: fix the "
-                f"cause, then delete the stack (aws cloudformation delete-stack --stack-name {request.stack} "
-                "--role-arn <the deployment's CloudFormationRoleArn output>), or start again with the same event"
-            ),
+            request=request,
+            report=report,
+            execution=report.execution,
+            redrive=redrive,
         ),
     )
