@@ -402,8 +402,16 @@ def _triggers(clients: Clients, name: str) -> dict[str, str]:
 
 
 def _contributor_insights(ddb: Any, name: str) -> None:
-    ddb.update_contributor_insights(TableName=name, ContributorInsightsAction="ENABLE")
-    ddb.update_contributor_insights(TableName=name, IndexName="by-status", ContributorInsightsAction="ENABLE")
+    # Both modes named: AWS documents no default, and a mode the source does not state is not copied.
+    ddb.update_contributor_insights(
+        TableName=name, ContributorInsightsAction="ENABLE", ContributorInsightsMode="ACCESSED_AND_THROTTLED_KEYS"
+    )
+    ddb.update_contributor_insights(
+        TableName=name,
+        IndexName="by-status",
+        ContributorInsightsAction="ENABLE",
+        ContributorInsightsMode="THROTTLED_KEYS",
+    )
 
 
 def _autoscaling(aas: Any, name: str) -> None:

@@ -87,7 +87,12 @@ def test_a_source_with_every_setting_is_restored_whole(sandbox: Sandbox, deploye
         "catalog-restored-status-index-write-throttles",
     ]
     assert on_target["table_class"] == {"tableClass": "STANDARD_INFREQUENT_ACCESS"}
-    assert on_target["contributor_insights"] == {"table": True, "indexes": ["by-status"]}
+    assert on_target["contributor_insights"] == {
+        "table": True,
+        "tableMode": "ACCESSED_AND_THROTTLED_KEYS",
+        "indexes": ["by-status"],
+        "indexModes": {"by-status": "THROTTLED_KEYS"},
+    }
 
 
 def test_a_deleted_trigger_function_fails_only_the_triggers(sandbox: Sandbox, deployed: dict[str, str]) -> None:

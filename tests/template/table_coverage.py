@@ -69,19 +69,15 @@ COVERAGE: dict[str, Coverage] = {
         "The billing mode of the restored table", f"{RESTORE}.BillingModeOverride", "unless the restore overrides it"
     ),
     "ContributorInsightsSpecification.Enabled": Copied("contributor_insights"),
-    "ContributorInsightsSpecification.Mode": NotCopied(
-        "the setting reads whether insights are on (DescribeContributorInsights' status), not their "
-        "`ContributorInsightsMode`, and enables them on the target without one: the target runs in whichever mode "
-        "DynamoDB chooses, not necessarily the source's (throttled keys only, or every accessed key, which emits and "
-        "costs more)",
-        yet=True,
+    "ContributorInsightsSpecification.Mode": Copied(
+        "contributor_insights", "where DynamoDB states the source's mode (AWS documents no default)"
     ),
     "DeletionProtectionEnabled": Copied("deletion_protection"),
     "GlobalSecondaryIndexes.ContributorInsightsSpecification.Enabled": Copied(
         "contributor_insights", "on each index the target has"
     ),
-    "GlobalSecondaryIndexes.ContributorInsightsSpecification.Mode": NotCopied(
-        "as the table's mode: each index runs in whichever mode DynamoDB chooses", yet=True
+    "GlobalSecondaryIndexes.ContributorInsightsSpecification.Mode": Copied(
+        "contributor_insights", "as the table's, for each index the target has"
     ),
     "GlobalSecondaryIndexes.IndexName": Restored(
         "Global secondary indexes (GSIs)", RESTORE, "all of them, unless the restore keeps a subset"

@@ -121,6 +121,9 @@ def changed(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("settings.resource_policy.policy.Statement.0.Effect", "Permit", "Effect: 'Permit' is not one of"),
         ("settings.table_class.tableClass", "FREE", "settings.table_class.tableClass: 'FREE' is not one of"),
         ("settings.iam_role", {"arn": "x"}, "settings: Additional properties are not allowed ('iam_role'"),
+        ("settings.contributor_insights.tableMode", "ALL_KEYS", "settings.contributor_insights.tableMode: 'ALL_KEYS'"),
+        ("settings.contributor_insights.indexModes.by-status", "ALL_KEYS", "'ALL_KEYS' is not one of"),
+        ("settings.contributor_insights.indexModes", {"x": "THROTTLED_KEYS"}, "'x' does not match"),
     ],
 )
 def test_what_restore_sync_never_writes_is_not_a_settings_document(
@@ -128,3 +131,13 @@ def test_what_restore_sync_never_writes_is_not_a_settings_document(
 ) -> None:
     problems = document_problems(changed(documents["full"], path, value))
     assert any(found.startswith(problem) or problem in found for found in problems), problems
+
+
+def test_a_document_recorded_before_contributor_insights_modes_were_read_is_still_valid(
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    full = documents["full"]["settings"]["contributor_insights"]
+    assert full["indexModes"] == {"by-status": "THROTTLED_KEYS"}
+    older = changed(documents["full"], "settings.contributor_insights", {"table": True, "indexes": ["by-status"]})
+    assert document_problems(older) == []
+    assert document_problems(json.loads(canonical(older))) == []

@@ -13,9 +13,11 @@ AWS behaviour reproduced:
   destination and enables the new one; a new precision updates it in place. DynamoDB accepts any stream and
   fails the destination afterwards (ENABLE_FAILED), and CloudFormation waits for the outcome: a stream that does
   not exist fails the resource with DynamoDB's DestinationStatusDescription, so the stack rolls back.
-- ContributorInsightsSpecification (Enabled, Mode) of the table and of each GSI; ResourcePolicy.PolicyDocument
-  as a JSON object or a JSON string. A document that is not a JSON policy (no Statement, a statement without
-  Effect or Action, malformed JSON) fails the resource.
+- ContributorInsightsSpecification (Enabled, Mode) of the table and of each GSI, a Mode changed in place (the
+  CloudFormation reference: "Update requires: No interruption"); a Mode left out enables without one, and
+  DynamoDB then states none (AWS documents no default; a Mode removed from a template leaves the live mode as it
+  is). ResourcePolicy.PolicyDocument as a JSON object or a JSON string. A document that is not a JSON policy (no
+  Statement, a statement without Effect or Action, malformed JSON) fails the resource.
 - An API error of DynamoDB while applying a property (an unknown table class, a refused destination ...) fails
   the resource with DynamoDB's error code and message, which the change set machinery turns into a rollback.
 - A change of TableName, KeySchema or LocalSecondaryIndexes replaces the table. For a custom-named table

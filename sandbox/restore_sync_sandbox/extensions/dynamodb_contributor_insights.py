@@ -2,20 +2,26 @@
 
 AWS behaviour reproduced (API reference, and measured behaviour published for these APIs):
 - UpdateContributorInsights (TableName is a name or an ARN; IndexName optional; ContributorInsightsAction
-  ENABLE | DISABLE; ContributorInsightsMode ACCESSED_AND_THROTTLED_KEYS (the default) | THROTTLED_KEYS) answers
+  ENABLE | DISABLE; ContributorInsightsMode ACCESSED_AND_THROTTLED_KEYS | THROTTLED_KEYS, optional) answers
   ENABLING or DISABLING; ENABLE of what is already enabled in that mode, and DISABLE of what is not enabled,
-  are no-ops that answer the settled status. The sandbox settles at once: DescribeContributorInsights shows
-  ENABLED (or DISABLED) right after the update.
+  are no-ops that answer the settled status. ENABLE in another mode changes the mode in place. The sandbox
+  settles at once: DescribeContributorInsights shows ENABLED (or DISABLED) right after the update.
+- The mode: AWS documents no default (botocore's dynamodb model and the API reference: ContributorInsightsMode is
+  "Required: No" in UpdateContributorInsights, and optional in DescribeContributorInsights' and
+  ListContributorInsights' answers, with no default stated). So the sandbox states the mode it was given and none
+  otherwise: an ENABLE without a mode of what is disabled enables it with no ContributorInsightsMode in the answers
+  and every rule (the rules the Developer Guide's "How it works" lists for enabling); an ENABLE without a mode of
+  what is enabled is a no-op that keeps its mode.
 - DescribeContributorInsights of a table or GSI never configured answers `{TableName[, IndexName],
   ContributorInsightsStatus: DISABLED}`; after a change it adds LastUpdateDateTime (sandbox clock) and
-  ContributorInsightsMode, and while ENABLED the rule names
+  ContributorInsightsMode (where one was given), and while ENABLED the rule names
   `DynamoDBContributorInsights-{PKC,SKC,PKT,SKT}-<table>[-<index>]-<epoch ms of the enable>` (SKC/SKT only
   with a sort key; only PKT/SKT in THROTTLED_KEYS mode).
 - Each table and each GSI has its own state. An IndexName that is not a GSI of the table (an LSI, or unknown),
   or a missing table, is ResourceNotFoundException. Deleting a GSI takes its state with it; a restored table (a
   new table) starts with everything DISABLED.
 - ListContributorInsights (optional TableName, MaxResults 1-100, NextToken) lists what is not DISABLED, each
-  table before its GSIs, with ContributorInsightsMode.
+  table before its GSIs, with ContributorInsightsMode where one was given.
 - Not reproduced: the CloudWatch quota of rules (FAILED with FailureException), and any CloudWatch rule or
   report (nothing is created in moto's CloudWatch).
 
@@ -43,7 +49,6 @@ from restore_sync_sandbox import clock
 
 ACTIONS = ("ENABLE", "DISABLE")
 MODES = ("ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS")
-DEFAULT_MODE = "ACCESSED_AND_THROTTLED_KEYS"
 MAX_RESULTS = 100
 
 
@@ -52,7 +57,7 @@ class Insights:
     """Contributor insights of one table or GSI."""
 
     status: str
-    mode: str
+    mode: str | None  # None: enabled without a mode, so none is stated
     updated_at: datetime
     enabled_ms: int
 
@@ -107,6 +112,11 @@ def _rules(table: Table, index_name: str | None, target: Table | GlobalSecondary
     return [f"DynamoDBContributorInsights-{kind}-{resource}-{state.enabled_ms}" for kind in kinds]
 
 
+def _mode(mode: str | None) -> dict[str, str]:
+    """ContributorInsightsMode as answers carry it: only where one was given."""
+    return {"ContributorInsightsMode": mode} if mode else {}
+
+
 def _names(table: Table, index_name: str | None) -> dict[str, Any]:
     names: dict[str, Any] = {"TableName": table.name}
     if index_name:
@@ -128,21 +138,18 @@ def update_contributor_insights(
         state = _state.get(target)
         enabled = state is not None and state.status == "ENABLED"
         if action == "ENABLE":
-            wanted = mode or DEFAULT_MODE
-            if state is not None and enabled and state.mode == wanted:
-                return {**answer, "ContributorInsightsStatus": "ENABLED", "ContributorInsightsMode": wanted}
+            if state is not None and enabled and mode in (None, state.mode):
+                return {**answer, "ContributorInsightsStatus": "ENABLED", **_mode(state.mode)}
             now = _now()
             # A mode change keeps the rules' creation suffix; a fresh enable creates new rules.
             enabled_ms = state.enabled_ms if state is not None and enabled else int(clock.current().time() * 1000)
-            _state[target] = Insights(status="ENABLED", mode=wanted, updated_at=now, enabled_ms=enabled_ms)
-            return {**answer, "ContributorInsightsStatus": "ENABLING", "ContributorInsightsMode": wanted}
+            _state[target] = Insights(status="ENABLED", mode=mode, updated_at=now, enabled_ms=enabled_ms)
+            return {**answer, "ContributorInsightsStatus": "ENABLING", **_mode(mode)}
         if state is None or not enabled:
-            if state is not None:
-                answer["ContributorInsightsMode"] = state.mode
-            return {**answer, "ContributorInsightsStatus": "DISABLED"}
+            return {**answer, "ContributorInsightsStatus": "DISABLED", **_mode(state.mode if state else None)}
         state.status = "DISABLED"
         state.updated_at = _now()
-        return {**answer, "ContributorInsightsStatus": "DISABLING", "ContributorInsightsMode": state.mode}
+        return {**answer, "ContributorInsightsStatus": "DISABLING", **_mode(state.mode)}
 
 
 def describe_contributor_insights(
@@ -160,8 +167,7 @@ def describe_contributor_insights(
         if state.status == "ENABLED":
             answer["ContributorInsightsRuleList"] = _rules(table, index_name, target, state)
         answer["LastUpdateDateTime"] = state.updated_at
-        answer["ContributorInsightsMode"] = state.mode
-        return answer
+        return {**answer, **_mode(state.mode)}
 
 
 def list_contributor_insights(
@@ -187,7 +193,7 @@ def list_contributor_insights(
                     {
                         **_names(table, index_name),
                         "ContributorInsightsStatus": state.status,
-                        "ContributorInsightsMode": state.mode,
+                        **_mode(state.mode),
                     }
                 )
     start = _start(next_token)

@@ -312,7 +312,22 @@ def test_contributor_insights_of_the_table_and_of_each_index(aws: dict[str, Any]
     )
     assert stack_status(cfn) == "UPDATE_COMPLETE"
     assert insights(ddb) == ("ENABLED", "THROTTLED_KEYS")
-    assert insights(ddb, "by-customer") == ("ENABLED", "ACCESSED_AND_THROTTLED_KEYS")
+    # Enabled without a Mode: DynamoDB states none (AWS documents no default).
+    assert insights(ddb, "by-customer") == ("ENABLED", None)
+    described = update(
+        cfn,
+        template,
+        "index-mode",
+        GlobalSecondaryIndexes=[
+            {**GSI, "ContributorInsightsSpecification": {"Enabled": True, "Mode": "THROTTLED_KEYS"}}
+        ],
+        ContributorInsightsSpecification={"Enabled": True, "Mode": "ACCESSED_AND_THROTTLED_KEYS"},
+    )
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    # A mode changes in place ("Update requires: No interruption").
+    assert [c["ResourceChange"]["Replacement"] for c in described["Changes"]] == ["False"]
+    assert insights(ddb, "by-customer") == ("ENABLED", "THROTTLED_KEYS")
+    assert insights(ddb) == ("ENABLED", "ACCESSED_AND_THROTTLED_KEYS")
     update(
         cfn,
         template,

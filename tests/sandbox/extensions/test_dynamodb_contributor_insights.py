@@ -91,7 +91,9 @@ def test_enable_the_table(ddb: Any) -> None:
     assert answer["TableName"] == TABLE
     described = describe(ddb)
     assert described["ContributorInsightsStatus"] == "ENABLED"
-    assert described["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    # AWS documents no default mode: enabled without one, none is stated.
+    assert "ContributorInsightsMode" not in answer
+    assert "ContributorInsightsMode" not in described
     assert isinstance(described["LastUpdateDateTime"], datetime)
     kinds = [rule.split("-")[1] for rule in described["ContributorInsightsRuleList"]]
     assert kinds == ["PKC", "SKC", "PKT", "SKT"]
@@ -122,6 +124,47 @@ def test_throttled_keys_mode(ddb: Any) -> None:
     described = describe(ddb)
     assert described["ContributorInsightsMode"] == "THROTTLED_KEYS"
     assert [rule.split("-")[1] for rule in described["ContributorInsightsRuleList"]] == ["PKT", "SKT"]
+
+
+def test_the_mode_is_kept_changed_in_place_and_listed(ddb: Any) -> None:
+    answer = ddb.update_contributor_insights(
+        TableName=TABLE, IndexName=GSI, ContributorInsightsAction="ENABLE", ContributorInsightsMode="THROTTLED_KEYS"
+    )
+    assert (answer["ContributorInsightsStatus"], answer["ContributorInsightsMode"]) == ("ENABLING", "THROTTLED_KEYS")
+    rules = describe(ddb, GSI)["ContributorInsightsRuleList"]
+    # An ENABLE without a mode asks for no change: the mode stays.
+    again = ddb.update_contributor_insights(TableName=TABLE, IndexName=GSI, ContributorInsightsAction="ENABLE")
+    assert (again["ContributorInsightsStatus"], again["ContributorInsightsMode"]) == ("ENABLED", "THROTTLED_KEYS")
+    changed = ddb.update_contributor_insights(
+        TableName=TABLE,
+        IndexName=GSI,
+        ContributorInsightsAction="ENABLE",
+        ContributorInsightsMode="ACCESSED_AND_THROTTLED_KEYS",
+    )
+    assert changed["ContributorInsightsStatus"] == "ENABLING"
+    described = describe(ddb, GSI)
+    assert described["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    # The same rules' creation suffix, now with the accessed keys' rule too.
+    assert [rule.split("-")[1] for rule in described["ContributorInsightsRuleList"]] == ["PKC", "PKT"]
+    assert described["ContributorInsightsRuleList"][1] == rules[0]
+    ddb.update_contributor_insights(TableName=TABLE, ContributorInsightsAction="ENABLE")
+    summaries = ddb.list_contributor_insights(TableName=TABLE)["ContributorInsightsSummaries"]
+    assert [(s.get("IndexName"), s.get("ContributorInsightsMode")) for s in summaries] == [
+        (None, None),
+        (GSI, "ACCESSED_AND_THROTTLED_KEYS"),
+    ]
+
+
+def test_an_unknown_mode_is_a_validation_error(ddb: Any) -> None:
+    assert (
+        error_code(
+            ddb.update_contributor_insights,
+            TableName=TABLE,
+            ContributorInsightsAction="ENABLE",
+            ContributorInsightsMode="ALL_KEYS",
+        )
+        == "ValidationException"
+    )
 
 
 def test_disable_and_no_ops(ddb: Any) -> None:
