@@ -5,9 +5,11 @@ AWS behaviour reproduced:
   id = table name, items untouched): TTL, stream (enable, disable, and a new view type as disable then enable,
   so a new stream ARN), PITR with RecoveryPeriodInDays, deletion protection, tags (added, changed and removed
   keys), billing mode and provisioned throughput, GSIs (added, removed, throughput), SSE, table class, Kinesis
-  streaming destination, contributor insights (table, and each GSI's own ContributorInsightsSpecification) and
-  the resource policy. A property removed from the template goes back to its default (the stream and TTL are
-  disabled, PITR is turned off, the policy deleted, the Kinesis destination disabled, the class STANDARD ...).
+  streaming destination, contributor insights (table, and each GSI's own ContributorInsightsSpecification), the
+  maximum on-demand throughput (OnDemandThroughput of the table and of each GSI: a member the template leaves out
+  has no maximum) and the resource policy. A property removed from the template goes back to its default (the
+  stream and TTL are disabled, PITR is turned off, the policy deleted, the Kinesis destination disabled, the class
+  STANDARD, no maximum ...).
   Properties the update does not change are not touched, even if the live table drifted.
 - KinesisStreamSpecification (StreamArn, ApproximateCreationDateTimePrecision): a new stream disables the live
   destination and enables the new one; a new precision updates it in place. DynamoDB accepts any stream and
@@ -25,14 +27,16 @@ AWS behaviour reproduced:
   resource requires replacing"; with a new name a new table is created and the old one is deleted unless the
   resource has UpdateReplacePolicy Retain.
 - Creating a table from a template also applies the properties moto's CreateTable path ignores (TTL, PITR,
-  table class, Kinesis, contributor insights of the table and of its GSIs, resource policy).
+  table class, maximum on-demand throughput and contributor insights of the table and of its GSIs, Kinesis,
+  resource policy).
 
 moto internals patched: `Table.create_from_cloudformation_json` (wrapped) and
 `Table.update_from_cloudformation_json` (added; moto has none, so its update stored None in the stack's
 resource map). Each table remembers the template properties it was last given (`CFN_PROPERTIES`), which is how
-an update knows what changed; the import extension records them too. Table class, Kinesis destinations and
-contributor insights go through the DynamoDB backend methods the dynamodb_table_class,
-dynamodb_kinesis_destinations and dynamodb_contributor_insights extensions add (looked up by name).
+an update knows what changed; the import extension records them too. Table class, Kinesis destinations,
+contributor insights and the maximum on-demand throughput go through the DynamoDB backend methods the
+dynamodb_table_class, dynamodb_kinesis_destinations, dynamodb_contributor_insights and
+dynamodb_on_demand_throughput extensions add (looked up by name).
 """
 
 from __future__ import annotations
@@ -304,6 +308,29 @@ def _apply_resource_policy(table: Table, old: Any, new: Any, props: dict[str, An
         _call(table, "delete_resource_policy", table.table_arn, None)
 
 
+def _on_demand(spec: Any) -> dict[str, int]:
+    """A template's OnDemandThroughput as UpdateTable takes it: a member the template leaves out has no maximum."""
+    return {member: int((spec or {}).get(member, -1)) for member in ("MaxReadRequestUnits", "MaxWriteRequestUnits")}
+
+
+def _apply_on_demand_throughput(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
+    if not new and not hasattr(_backend(table), "update_on_demand_throughput"):
+        return  # without the on-demand throughput extension nothing can have set a maximum
+    _call(table, "update_on_demand_throughput", table.name, _on_demand(new), {})
+
+
+def _apply_index_on_demand_throughput(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
+    """OnDemandThroughput of each GSI, applied to the index after the indexes themselves."""
+    before = {index["IndexName"]: index.get("OnDemandThroughput") for index in old or []}
+    changed = {
+        index["IndexName"]: _on_demand(index.get("OnDemandThroughput"))
+        for index in new or []
+        if index.get("OnDemandThroughput") != before.get(index["IndexName"])
+    }
+    if changed and hasattr(_backend(table), "update_on_demand_throughput"):
+        _call(table, "update_on_demand_throughput", table.name, None, changed)
+
+
 def _apply_warm_throughput(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
     if new:
         table.warm_throughput = {**copy.deepcopy(new), "Status": "ACTIVE"}
@@ -317,6 +344,8 @@ APPLIERS: tuple[tuple[tuple[str, ...], Applier], ...] = (
     (("BillingMode", "ProvisionedThroughput"), _apply_capacity),
     (("GlobalSecondaryIndexes",), _apply_global_indexes),
     (("GlobalSecondaryIndexes",), _apply_index_insights),
+    (("GlobalSecondaryIndexes",), _apply_index_on_demand_throughput),
+    (("OnDemandThroughput",), _apply_on_demand_throughput),
     (("SSESpecification",), _apply_sse),
     (("WarmThroughput",), _apply_warm_throughput),
     (("TableClass",), _apply_table_class),
@@ -333,6 +362,7 @@ APPLIERS: tuple[tuple[tuple[str, ...], Applier], ...] = (
 # Applied at creation on top of moto's CreateTable path, which ignores them.
 _CREATE_EXTRAS = (
     "TableClass",
+    "OnDemandThroughput",
     "TimeToLiveSpecification",
     "PointInTimeRecoverySpecification",
     "KinesisStreamSpecification",
@@ -374,8 +404,9 @@ def _create_from_cloudformation_json(
     properties = cloudformation_json.get("Properties") or {}
     extras = {name for name in _CREATE_EXTRAS if properties.get(name) is not None}
     apply_properties(table, {}, properties, extras)
-    # moto's CreateTable path keeps the indexes but not their contributor insights.
+    # moto's CreateTable path keeps the indexes but not their contributor insights or maximum throughput.
     _apply_index_insights(table, [], properties.get("GlobalSecondaryIndexes"), properties)
+    _apply_index_on_demand_throughput(table, [], properties.get("GlobalSecondaryIndexes"), properties)
     remember_properties(table, properties)
     return table
 

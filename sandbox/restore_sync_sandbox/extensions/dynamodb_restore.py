@@ -11,8 +11,9 @@ AWS behaviour reproduced:
   `InvalidRestoreTimeException` for a restore time in the future.
 - The restored table keeps keys, attribute definitions, items, GSIs, LSIs, billing mode and capacity, SSE, and
   honours BillingModeOverride, ProvisionedThroughputOverride, SSESpecificationOverride,
-  GlobalSecondaryIndexOverride and LocalSecondaryIndexOverride. It gets no TTL, stream, PITR, tags or deletion
-  protection: it is built as a new table, as in AWS.
+  GlobalSecondaryIndexOverride and LocalSecondaryIndexOverride. It gets no TTL, stream, PITR, tags, deletion
+  protection or maximum on-demand throughput (unless OnDemandThroughputOverride, or an index override's
+  OnDemandThroughput, chooses one: dynamodb_on_demand_throughput): it is built as a new table, as in AWS.
 - UpdateTable can switch a stream off and on again; the disabled stream stays visible as LatestStreamArn
   until a new one replaces it, as DynamoDB does.
 
@@ -54,6 +55,7 @@ from moto.dynamodb.models.table import (
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
 from restore_sync_sandbox import clock
+from restore_sync_sandbox.extensions import dynamodb_on_demand_throughput
 
 DEFAULT_ACCOUNT = "123456789012"
 _ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
@@ -202,6 +204,8 @@ def _apply_overrides(table: Table, body: dict[str, Any], billing_mode: str | Non
             LocalSecondaryIndex.create(copy.deepcopy(index), table.table_key_attrs)
             for index in body["LocalSecondaryIndexOverride"] or []
         ]
+    # The source's maximum on-demand throughput stays behind; the request may choose one.
+    dynamodb_on_demand_throughput.restored(table, body)
 
     if mode == "PAY_PER_REQUEST":
         if throughput_override:

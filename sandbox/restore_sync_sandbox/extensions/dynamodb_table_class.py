@@ -173,6 +173,9 @@ def install() -> None:
         _originals["create_table"] = DynamoHandler.create_table
         _originals["update_table"] = DynamoHandler.update_table
         _originals["describe"] = Table.describe
+        # Other extensions wrap these handlers too: `__wrapped__` lets a test follow the chain.
+        create_table.__wrapped__ = _originals["create_table"]  # type: ignore[attr-defined]
+        update_table.__wrapped__ = _originals["update_table"]  # type: ignore[attr-defined]
         DynamoHandler.create_table = create_table  # type: ignore[method-assign]
         DynamoHandler.update_table = update_table  # type: ignore[method-assign]
         Table.describe = _describe(Table.describe)  # type: ignore[method-assign]

@@ -18,6 +18,7 @@ from restore_sync_sandbox.extensions import (
     cloudformation_import,
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
+    dynamodb_on_demand_throughput,
     dynamodb_table_class,
 )
 
@@ -50,6 +51,7 @@ def aws() -> Iterator[dict[str, Any]]:
     dynamodb_table_class.install()
     dynamodb_kinesis_destinations.install()
     dynamodb_contributor_insights.install()
+    dynamodb_on_demand_throughput.install()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         cfn = boto3.client("cloudformation", region_name=REGION)
@@ -357,6 +359,74 @@ def test_an_unknown_table_class_rolls_back(aws: dict[str, Any]) -> None:
     assert stack_status(aws["cfn"]) == "UPDATE_ROLLBACK_COMPLETE"
     assert "GLACIER" in stack_reason(aws["cfn"])
     assert "TableClassSummary" not in aws["ddb"].describe_table(TableName=TABLE)["Table"]
+
+
+def on_demand_maxima(ddb: Any) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    table = ddb.describe_table(TableName=TABLE)["Table"]
+    return table["OnDemandThroughput"], {
+        i["IndexName"]: i["OnDemandThroughput"] for i in table["GlobalSecondaryIndexes"]
+    }
+
+
+def test_on_demand_throughput_of_the_table_and_of_each_index(aws: dict[str, Any]) -> None:
+    cfn, ddb, template = aws["cfn"], aws["ddb"], aws["template"]
+    on_demand = {k: v for k, v in GSI.items() if k != "ProvisionedThroughput"}
+    update(
+        cfn,
+        template,
+        "on-demand",
+        BillingMode="PAY_PER_REQUEST",
+        ProvisionedThroughput=None,
+        AttributeDefinitions=ATTRIBUTES,
+        GlobalSecondaryIndexes=[on_demand],
+    )
+    none = {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}
+    assert on_demand_maxima(ddb) == (none, {"by-customer": none})
+    described = update(
+        cfn,
+        template,
+        "bounded",
+        OnDemandThroughput={"MaxReadRequestUnits": 300, "MaxWriteRequestUnits": 100},
+        GlobalSecondaryIndexes=[{**on_demand, "OnDemandThroughput": {"MaxReadRequestUnits": 20}}],
+    )
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert [c["ResourceChange"]["Replacement"] for c in described["Changes"]] == ["False"]
+    assert on_demand_maxima(ddb) == (
+        {"MaxReadRequestUnits": 300, "MaxWriteRequestUnits": 100},
+        {"by-customer": {"MaxReadRequestUnits": 20, "MaxWriteRequestUnits": -1}},
+    )
+    # A member the template leaves out has no maximum; a property removed, none at all.
+    update(cfn, template, "write-only", OnDemandThroughput={"MaxWriteRequestUnits": 60})
+    assert on_demand_maxima(ddb)[0] == {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 60}
+    update(cfn, template, "unbounded", OnDemandThroughput=None, GlobalSecondaryIndexes=[on_demand])
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert on_demand_maxima(ddb) == (none, {"by-customer": none})
+    assert ddb.scan(TableName=TABLE)["Count"] == 6
+
+
+def test_a_created_on_demand_table_gets_its_maximum() -> None:
+    cloudformation_changesets.install()
+    cloudformation_dynamodb_table.install()
+    dynamodb_on_demand_throughput.install()
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        cfn = boto3.client("cloudformation", region_name=REGION)
+        template = copy.deepcopy(BASE)
+        properties = template["Resources"]["Table"]["Properties"]
+        del properties["ProvisionedThroughput"]
+        index = {k: v for k, v in GSI.items() if k != "ProvisionedThroughput"}
+        properties.update(
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=ATTRIBUTES,
+            GlobalSecondaryIndexes=[{**index, "OnDemandThroughput": {"MaxWriteRequestUnits": 5}}],
+            OnDemandThroughput={"MaxReadRequestUnits": 70},
+        )
+        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+        assert stack_status(cfn) == "CREATE_COMPLETE"
+        assert on_demand_maxima(ddb) == (
+            {"MaxReadRequestUnits": 70, "MaxWriteRequestUnits": -1},
+            {"by-customer": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 5}},
+        )
 
 
 def test_resource_policy_as_an_object_then_removed(aws: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from restore_sync_sandbox import clock
-from restore_sync_sandbox.extensions import dynamodb_restore
+from restore_sync_sandbox.extensions import dynamodb_on_demand_throughput, dynamodb_restore
 
 ACCOUNT = "123456789012"
 
@@ -20,6 +20,7 @@ ACCOUNT = "123456789012"
 @pytest.fixture(autouse=True)
 def virtual_clock() -> Iterator[clock.Clock]:
     dynamodb_restore.install()
+    dynamodb_on_demand_throughput.install()
     previous = clock.use_clock(clock.Clock(virtual=True))
     try:
         with mock_aws():
@@ -252,6 +253,59 @@ def test_overrides_are_applied() -> None:
     assert table.get("GlobalSecondaryIndexes", []) == []
     assert table.get("LocalSecondaryIndexes", []) == []
     assert "SSEDescription" not in table
+
+
+NO_MAXIMUM = {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}
+
+
+def on_demand_maxima(client: Any, name: str) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    table = describe(client, name)
+    return table["OnDemandThroughput"], {
+        i["IndexName"]: i["OnDemandThroughput"] for i in table["GlobalSecondaryIndexes"]
+    }
+
+
+def bounded_source(client: Any) -> None:
+    create_source(client, billing="PAY_PER_REQUEST")
+    client.update_table(
+        TableName="orders",
+        OnDemandThroughput={"MaxReadRequestUnits": 500, "MaxWriteRequestUnits": 200},
+        GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by-customer", "OnDemandThroughput": {"MaxReadRequestUnits": 40}}}
+        ],
+    )
+
+
+def test_the_source_maximum_on_demand_throughput_is_not_restored() -> None:
+    client = ddb()
+    bounded_source(client)
+    client.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="orders-restored")
+    backup_arn = client.create_backup(TableName="orders", BackupName="nightly")["BackupDetails"]["BackupArn"]
+    client.restore_table_from_backup(TargetTableName="from-backup", BackupArn=backup_arn)
+    for target in ("orders-restored", "from-backup"):
+        assert on_demand_maxima(client, target) == (NO_MAXIMUM, {"by-customer": NO_MAXIMUM}), target
+    assert on_demand_maxima(client, "orders")[0] == {"MaxReadRequestUnits": 500, "MaxWriteRequestUnits": 200}
+
+
+def test_a_restore_can_choose_the_maximum_on_demand_throughput() -> None:
+    client = ddb()
+    bounded_source(client)
+    index = {
+        "IndexName": "by-customer",
+        "KeySchema": [{"AttributeName": "customer", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+        "OnDemandThroughput": {"MaxWriteRequestUnits": 7},
+    }
+    client.restore_table_to_point_in_time(
+        SourceTableName="orders",
+        TargetTableName="orders-restored",
+        OnDemandThroughputOverride={"MaxReadRequestUnits": 90},
+        GlobalSecondaryIndexOverride=[index],
+    )
+    assert on_demand_maxima(client, "orders-restored") == (
+        {"MaxReadRequestUnits": 90, "MaxWriteRequestUnits": -1},
+        {"by-customer": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 7}},
+    )
 
 
 def test_provisioned_source_can_be_restored_on_demand() -> None:
