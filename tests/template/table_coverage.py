@@ -83,8 +83,8 @@ COVERAGE: dict[str, Coverage] = {
         "Global secondary indexes (GSIs)", RESTORE, "all of them, unless the restore keeps a subset"
     ),
     "GlobalSecondaryIndexes.KeySchema": Restored("Global secondary indexes (GSIs)", RESTORE),
-    "GlobalSecondaryIndexes.OnDemandThroughput": NotCopied(
-        "as the table's on-demand maximum, for each index", yet=True
+    "GlobalSecondaryIndexes.OnDemandThroughput": Copied(
+        "on_demand_throughput", "as the table's, for each index the target has"
     ),
     "GlobalSecondaryIndexes.Projection": Restored("Global secondary indexes (GSIs)", RESTORE),
     "GlobalSecondaryIndexes.ProvisionedThroughput": Restored(
@@ -108,11 +108,9 @@ COVERAGE: dict[str, Coverage] = {
     "LocalSecondaryIndexes": Restored(
         "Local secondary indexes (LSIs)", RESTORE, "all of them, unless the restore keeps a subset"
     ),
-    "OnDemandThroughput": NotCopied(
-        "the on-demand maximum is not among what the restore documents as included (the restore can set one: "
-        "`OnDemandThroughputOverride`), and restore-sync neither reads it nor sets it: a maximum that bounds the "
-        "source's cost and spares what reads its stream downstream may be missing on the target",
-        yet=True,
+    "OnDemandThroughput": Copied(
+        "on_demand_throughput",
+        "to an on-demand target; a maximum the restore chose (`OnDemandThroughputOverride`) is kept",
     ),
     "PointInTimeRecoverySpecification": Copied("pitr"),
     "ProvisionedThroughput": Restored(

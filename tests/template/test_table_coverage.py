@@ -26,6 +26,7 @@ from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
+    dynamodb_on_demand_throughput,
     dynamodb_table_class,
 )
 from tests.template.table_coverage import (
@@ -54,7 +55,14 @@ REGION = "us-east-1"
 SOURCE = "orders"
 KEPT = "kept-by-restore"
 # The DynamoDB APIs the full source needs that moto lacks (as in tests/unit/test_settings_permissions.py).
-EXTENSIONS = (dynamodb_contributor_insights, dynamodb_kinesis_destinations, dynamodb_table_class)
+EXTENSIONS = (
+    dynamodb_contributor_insights,
+    dynamodb_kinesis_destinations,
+    dynamodb_on_demand_throughput,
+    dynamodb_table_class,
+)
+# The full source is provisioned: what only an on-demand table has is read from this one.
+ON_DEMAND = "bounded"
 # A fragment that sets a property of some indexes names each index: the stack merges them by IndexName (Fragment).
 MERGE_KEYS = frozenset({"GlobalSecondaryIndexes.IndexName"})
 
@@ -162,19 +170,39 @@ def aws() -> Iterator[Aws]:
             ],
             SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key},
         )
+        ddb.create_table(
+            TableName=ON_DEMAND,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "status", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            OnDemandThroughput={"MaxReadRequestUnits": 500, "MaxWriteRequestUnits": 100},
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by-status",
+                    "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                    "OnDemandThroughput": {"MaxReadRequestUnits": 50, "MaxWriteRequestUnits": 10},
+                }
+            ],
+        )
         yield Aws(region=REGION, session=session)
 
 
 @pytest.fixture(scope="module")
 def fragments(aws: Aws) -> dict[str, set[str]]:
-    """The table properties each setting's fragment sets for the source that has every setting, as planned for it."""
-    ref = TableRef(SOURCE, REGION, examples.ACCOUNT)
-    table = table_document(aws.client("dynamodb", REGION).describe_table(TableName=SOURCE)["Table"], ref)
-    retarget = Retarget(source=ref, target=ref, target_table=table)
-    found = {}
-    for name, setting in REGISTRY.items():
-        wanted = setting.wanted(setting.read(aws, ref), retarget)
-        found[name] = paths_in(setting.fragment(wanted, table).properties)
+    """The table properties each setting's fragment sets for the source that has every setting and for the on-demand
+    one, as planned for each."""
+    found: dict[str, set[str]] = {name: set() for name in REGISTRY}
+    for source in (SOURCE, ON_DEMAND):
+        ref = TableRef(source, REGION, examples.ACCOUNT)
+        table = table_document(aws.client("dynamodb", REGION).describe_table(TableName=source)["Table"], ref)
+        retarget = Retarget(source=ref, target=ref, target_table=table)
+        for name, setting in REGISTRY.items():
+            wanted = setting.wanted(setting.read(aws, ref), retarget)
+            found[name] |= paths_in(setting.fragment(wanted, table).properties)
     return found
 
 

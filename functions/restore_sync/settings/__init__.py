@@ -8,6 +8,7 @@ from restore_sync.settings import (
     contributor_insights,
     deletion_protection,
     kinesis,
+    on_demand_throughput,
     pitr,
     resource_policy,
     stream,
@@ -34,6 +35,7 @@ REGISTRY: dict[str, Setting] = {
         contributor_insights.SETTING,
         alarms.SETTING,
         table_class.SETTING,
+        on_demand_throughput.SETTING,
         # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step
         # need; the apply step checks the policy before applying it (workflow/lockout.py).
         resource_policy.SETTING,

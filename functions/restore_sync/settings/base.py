@@ -89,6 +89,11 @@ class Setting(ABC):
         once activated: None, by default, for nothing at all."""
         return None
 
+    def kept(self, aws: Aws, table: TableRef, wanted: State) -> str | None:
+        """Why `table` (the target) keeps its own value of the setting instead of `wanted`: one its restore chose (a
+        restore override). None, by default: the setting is applied."""
+        return None
+
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""
         return None

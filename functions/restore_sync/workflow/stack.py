@@ -219,7 +219,11 @@ class StackOps:
 
     def apply(self, setting_name: str, wanted: dict[str, Any], target: dict[str, Any]) -> SettingResult:
         """Applies one setting through its own UPDATE change set; returns its result."""
-        fragment = REGISTRY[setting_name].fragment(wanted, target)
+        setting = REGISTRY[setting_name]
+        kept = setting.kept(self.aws, TableRef.from_arn(target["arn"]), wanted)
+        if kept:
+            return SettingResult(setting=setting_name, status="kept", reason=kept)
+        fragment = setting.fragment(wanted, target)
         if fragment.empty:
             return SettingResult(setting=setting_name, status="unchanged", reason="not set on the source")
         current = self.wait_settled()
