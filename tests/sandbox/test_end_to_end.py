@@ -27,6 +27,7 @@ PLAIN_SOURCE_HAS_NONE = {
     "alarms": "unchanged",
     "resource_policy": "unchanged",
     "table_class": "unchanged",
+    "on_demand_throughput": "unchanged",
 }
 
 
@@ -50,6 +51,14 @@ def test_point_in_time_restore_is_found_active_after_several_polls_and_made_whol
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
     app.create_source(sandbox, "orders", items=25)
+    # A maximum on-demand throughput, which the restore drops, on the table and on its index.
+    sandbox.client("dynamodb").update_table(
+        TableName="orders",
+        OnDemandThroughput={"MaxReadRequestUnits": 800, "MaxWriteRequestUnits": 200},
+        GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by-status", "OnDemandThroughput": {"MaxWriteRequestUnits": 50}}}
+        ],
+    )
     restore_pitr(sandbox, "orders", "orders-restored", seconds=900)
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "orders-restored")
@@ -67,9 +76,14 @@ def test_point_in_time_restore_is_found_active_after_several_polls_and_made_whol
         "pitr": "applied",
         "deletion_protection": "applied",
         **PLAIN_SOURCE_HAS_NONE,
+        "on_demand_throughput": "applied",
     }
     assert report["drift"] == []
     assert app.settings_of(sandbox, "orders-restored") == app.settings_of(sandbox, "orders")
+    assert app.settings_of(sandbox, "orders-restored")["on_demand_throughput"] == {
+        "table": {"MaxReadRequestUnits": 800, "MaxWriteRequestUnits": 200},
+        "indexes": {"by-status": {"MaxWriteRequestUnits": 50}},
+    }
     assert app.item_count(sandbox, "orders-restored") == app.item_count(sandbox, "orders") == 25
     assert report["stack"] in app.governance_stacks(sandbox)
 

@@ -18,7 +18,8 @@ from restore_sync_sandbox.extensions import dynamodb_restore
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
-ALL_APPLIED = dict.fromkeys(NAMES, "applied")
+# The full source is provisioned: a maximum on-demand throughput does not apply to a provisioned restore of it.
+ALL_APPLIED = {**dict.fromkeys(NAMES, "applied"), "on_demand_throughput": "skipped"}
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,15 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
     examples.make_full_source(app.clients(sandbox), "metrics", items=5)
-    restore(sandbox, "metrics", "metrics-restored", BillingModeOverride="PAY_PER_REQUEST")
+    # The restore chooses the target's maximum on-demand throughput itself: restore-sync must not revert it.
+    chosen = {"MaxReadRequestUnits": 250}
+    restore(
+        sandbox,
+        "metrics",
+        "metrics-restored",
+        BillingModeOverride="PAY_PER_REQUEST",
+        OnDemandThroughputOverride=chosen,
+    )
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "metrics-restored")
 
@@ -145,8 +154,11 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     report = json.loads(execution["output"])
     assert report["settings"]["autoscaling"]["status"] == "skipped"
     assert "on-demand" in report["settings"]["autoscaling"]["reason"]
-    assert statuses(execution) == {**ALL_APPLIED, "autoscaling": "skipped"}
-    assert app.settings_of(sandbox, "metrics-restored")["autoscaling"] == {"targets": []}
+    assert report["settings"]["on_demand_throughput"]["reason"].startswith("chosen at restore")
+    assert statuses(execution) == {**ALL_APPLIED, "autoscaling": "skipped", "on_demand_throughput": "kept"}
+    on_target = app.settings_of(sandbox, "metrics-restored")
+    assert on_target["autoscaling"] == {"targets": []}
+    assert on_target["on_demand_throughput"] == {"table": chosen, "indexes": {}}
 
 
 def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_small(
@@ -161,7 +173,10 @@ def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_sma
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     not_on_the_source = ("stream", "triggers", "kinesis", "contributor_insights", "deletion_protection", "table_class")
-    assert statuses(execution) == {name: "unchanged" if name in not_on_the_source else "applied" for name in NAMES}
+    assert statuses(execution) == {
+        **{name: "unchanged" if name in not_on_the_source else "applied" for name in NAMES},
+        "on_demand_throughput": "skipped",
+    }
     on_target = app.settings_of(sandbox, "inventory-restored")
     assert on_target == app.wanted_on_target(sandbox, "inventory", "inventory-restored")
     assert len(on_target["alarms"]["alarms"]) == examples.LARGE_ALARMS
