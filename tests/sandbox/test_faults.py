@@ -66,7 +66,9 @@ def test_throttling_and_internal_errors_everywhere_are_absorbed(
     assert all(c.injected > 0 for c in counts), [str(c.rule) for c in counts if c.injected == 0]
     report = json.loads(execution["output"])
     assert report["drift"] == []
-    assert {entry["status"] for entry in report["settings"].values()} == {"applied"}
+    # The full source is provisioned: a maximum on-demand throughput does not apply.
+    assert report["settings"]["on_demand_throughput"]["status"] == "skipped"
+    assert {e["status"] for name, e in report["settings"].items() if name != "on_demand_throughput"} == {"applied"}
     assert app.settings_of(sandbox, "noisy-restored") == app.wanted_on_target(sandbox, "noisy", "noisy-restored")
     assert app.item_count(sandbox, "noisy-restored") == 9
     events = app.history(sandbox, execution["executionArn"])
