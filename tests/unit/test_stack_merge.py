@@ -100,3 +100,14 @@ def test_contributor_insights_sets_the_same_table_as_a_copy_of_every_index_did()
     table = merged["Resources"][TABLE_LOGICAL_ID]["Properties"]
     assert table["GlobalSecondaryIndexes"] == copied
     assert table["ContributorInsightsSpecification"] == {"Enabled": True}
+
+
+def test_a_resource_given_again_keeps_the_deletion_policy_it_was_imported_with() -> None:
+    adopted = {"Type": "AWS::CloudWatch::Alarm", "DeletionPolicy": "Delete", "Properties": {"Threshold": 1}}
+    template = merge(import_template(TARGET), {}, {"Alarm": adopted})
+    wanted = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Threshold": 3}}
+
+    merged = merge(template, {}, {"Alarm": wanted, "New": wanted})
+
+    assert merged["Resources"]["Alarm"] == {**wanted, "DeletionPolicy": "Delete"}
+    assert merged["Resources"]["New"] == wanted

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from importlib.resources import files
 from typing import Any
@@ -18,19 +16,12 @@ from restore_sync.aws import Aws, TableRef
 from restore_sync.errors import SettingNotExpressible
 from restore_sync.settings.document import document_problems, settings_document
 from restore_sync.settings.triggers import COPIED, SETTING
-from restore_sync_sandbox.examples import stream_reader
+from restore_sync_sandbox.examples import consumer_zip, stream_reader
 from restore_sync_sandbox.extensions import lambda_filter_criteria_encryption
 
 REGION = "us-east-1"
 TABLE = TableRef("orders", REGION, "123456789012")
 FILTERS = {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]}
-
-
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -55,8 +46,8 @@ def source() -> Iterator[dict[str, Any]]:
             FunctionName="indexer",
             Runtime="python3.12",
             Role=role["Role"]["Arn"],
-            Handler="handler.handler",
-            Code={"ZipFile": _zip()},
+            Handler="consumer.handler",
+            Code={"ZipFile": consumer_zip()},
         )["FunctionArn"]
         key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
         lam.create_event_source_mapping(

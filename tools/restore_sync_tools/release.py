@@ -30,7 +30,7 @@ from restore_sync.errors import RestoreSyncError
 from restore_sync.names import change_set_name, logical_id, stack_name
 from restore_sync.workflow.guard import refusals
 from restore_sync.workflow.stack import NO_CHANGES, SETTLED, StackOps
-from restore_sync.workflow.stored import TEMPLATE_BODY_LIMIT_BYTES, Store
+from restore_sync.workflow.stored import Store
 from restore_sync_tools.errors import UserError
 from restore_sync_tools.executions import listed_executions_of, stack_outputs
 
@@ -464,11 +464,7 @@ class Release:
                 self.cfn.delete_change_set(StackName=ops.stack_name, ChangeSetName=name)
         if earlier is None or earlier["Status"] == "FAILED":
             self._create_retaining_change_set(ops, name, body)
-        change_set = self._wait(
-            lambda: ops.change_set(name) or {"Status": "GONE"},
-            lambda cs: cs["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"),
-            f"creating change set {name}",
-        )
+        change_set = ops.wait_change_set_created(name)
         if change_set["Status"] != "CREATE_COMPLETE":
             reason = change_set.get("StatusReason", "")
             if NO_CHANGES in reason:
@@ -477,7 +473,7 @@ class Release:
             raise UserError(f"change set {name} on {ops.stack_name} failed: {reason or change_set['Status']}")
         # Only policies change and the marker is added: a change set that shows anything else is not run.
         unexpected = unexpected_changes(change_set.get("Changes", []))
-        if len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT_BYTES and ops.template(name) != json.loads(body):
+        if not ops.read_as_written(name, body):
             unexpected.append("the template CloudFormation read from the deployment's bucket is not the one written")
         if unexpected:
             with translated_errors():
@@ -501,14 +497,6 @@ class Release:
                 RoleARN=ops.role_arn,
                 Description="restore-sync release: keep every resource when the stack is deleted",
             )
-
-    def _wait(self, read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], what: str) -> dict:
-        for _ in range(max(1, int(self.wait_seconds / self.poll_seconds))):
-            current = read()
-            if done(current):
-                return current
-            self.sleep(self.poll_seconds)
-        raise UserError(f"{what} is still running after {self.wait_seconds:.0f} s: release again later")
 
     def exists(self, handed: Handed) -> bool:
         """Whether what `handed` names exists now, read from its own service."""

@@ -164,12 +164,14 @@ def manual_problems(aws: Aws, raw: Any, home: Home, *, adopt_allowed: bool) -> l
     same = source is not None and source.arn == target.arn
     description = _description(aws, target)
     if description is None:
-        return [*problems, *_same_table(target, same), f"target table {target.name} does not exist in {home.region}"]
+        if same:
+            problems.append(_same_table(target))
+        return [*problems, f"target table {target.name} does not exist in {home.region}"]
     summary = description.get("RestoreSummary")
     adopt = fields.get("adoptUnrestored") is True
     if summary is None:
         if same:
-            problems += _same_table(target, same)
+            problems.append(_same_table(target))
         elif not adopt:
             problems.append(
                 f"target table {target.name} was not restored (its DescribeTable has no RestoreSummary): "
@@ -213,13 +215,11 @@ def _describe(error: jsonschema.ValidationError, schema: str) -> str:
     return f"{where}: {error.message}"
 
 
-def _same_table(target: TableRef, same: bool) -> list[str]:
-    if not same:
-        return []
-    return [
+def _same_table(target: TableRef) -> str:
+    return (
         f"the source and the target are the same table ({target.name}): a table takes its own settings back only "
         "when it was restored under its own name (its RestoreSummary names it as its source)"
-    ]
+    )
 
 
 def _legal_name(name: Any) -> TypeGuard[str]:

@@ -77,7 +77,7 @@ class StackOps:
             body = self.cfn.get_template(StackName=self.stack_name, TemplateStage="Original", **named)["TemplateBody"]
         return json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
 
-    def _read_as_written(self, change_set: str, body: str) -> bool:
+    def read_as_written(self, change_set: str, body: str) -> bool:
         """Whether the change set holds the template this step wrote. A template sent as TemplateURL was read from
         the bucket by CloudFormation after this step wrote it: whoever could write the bucket in between could
         have given the governance stack (and the CloudFormation role) another template."""
@@ -118,7 +118,7 @@ class StackOps:
             f"operation {current['StackStatus']}",
         )
 
-    def _wait_change_set_created(self, name: str) -> dict[str, Any]:
+    def wait_change_set_created(self, name: str) -> dict[str, Any]:
         return self._wait(
             lambda: self.change_set(name) or {"Status": GONE},
             lambda cs: cs["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"),
@@ -191,12 +191,12 @@ class StackOps:
                     ResourcesToImport=[{"LogicalResourceId": key, **item} for key, item in sorted(resources.items())],
                     Description=description,
                 )
-        change_set = self._wait_change_set_created(name)
+        change_set = self.wait_change_set_created(name)
         if change_set["Status"] == GONE:
             raise StackBusy(f"change set {name} went away while being read: another execution acted on it")
         if change_set["Status"] != "CREATE_COMPLETE":
             raise ChangeSetFailed(f"{what} change set {name} failed: {change_set.get('StatusReason', '?')}")
-        if change_set.get("ExecutionStatus") == "AVAILABLE" and not self._read_as_written(name, body):
+        if change_set.get("ExecutionStatus") == "AVAILABLE" and not self.read_as_written(name, body):
             self._delete_change_set(name)
             raise ChangeSetFailed(f"{what} change set {name} holds another template than the one written: refused")
         if change_set.get("ExecutionStatus") == "AVAILABLE":
@@ -243,6 +243,8 @@ class StackOps:
         if new == old:
             return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
         adopted = self._adopt_existing(setting_name, old, new, target)
+        if adopted:
+            new = merge(self.template(), {**identity_properties(target), **fragment.properties}, fragment.resources)
         body = json.dumps(new, sort_keys=True)
         name = change_set_name(setting_name, body)
         change_set = self.change_set(name)
@@ -261,7 +263,7 @@ class StackOps:
                     RoleARN=self.role_arn,
                     Description=f"restore-sync: {setting_name}",
                 )
-        change_set = self._wait_change_set_created(name)
+        change_set = self.wait_change_set_created(name)
         if change_set["Status"] == GONE:
             raise StackBusy(f"change set {name} went away while being read: another execution acted on it")
         if change_set["Status"] == "FAILED":
@@ -273,7 +275,7 @@ class StackOps:
                 return SettingResult(setting=setting_name, status="unchanged", reason="the table already has it")
             return SettingResult(setting=setting_name, status="failed", reason=f"change set failed: {reason}")
         changes = change_set.get("Changes", [])
-        if change_set.get("ExecutionStatus") == "AVAILABLE" and not self._read_as_written(name, body):
+        if change_set.get("ExecutionStatus") == "AVAILABLE" and not self.read_as_written(name, body):
             self._delete_change_set(name)
             return SettingResult(
                 setting=setting_name,
@@ -307,20 +309,13 @@ class StackOps:
     ) -> list[dict[str, Any]]:
         """Imports into the stack, as they are, the resources `new` adds that exist already outside it (what a
         deleted table of the same name left behind, or a released table kept), so that the setting's change set
-        updates them in place instead of failing to create them again. Marks them in `new` with the DeletionPolicy
-        they were imported with, so that the change set changes only what the setting sets. Returns the report's
-        entries for them (action Import)."""
-        # Resources adopted before (by a retried step, or this setting's earlier change set) keep their policy.
-        for key in set(new["Resources"]) & set(old["Resources"]):
-            if "DeletionPolicy" in old["Resources"][key]:
-                new["Resources"][key].setdefault("DeletionPolicy", old["Resources"][key]["DeletionPolicy"])
+        updates them in place instead of failing to create them again. Returns the report's entries for them (action
+        Import); none when nothing was imported."""
         added = set(new["Resources"]) - set(old["Resources"])
         if not added:
             return []
         table = TableRef.from_arn(target["arn"])
         found = {key: e for key, e in REGISTRY[setting_name].existing(self.aws, table, target).items() if key in added}
-        for key in found:
-            new["Resources"][key]["DeletionPolicy"] = ADOPTED_DELETION_POLICY
         if not found:
             return []
         as_they_are = {key: {**e.resource, "DeletionPolicy": ADOPTED_DELETION_POLICY} for key, e in found.items()}
@@ -373,12 +368,17 @@ def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[
     A per-index property (GlobalSecondaryIndexes) is merged by IndexName: each index given has its properties set on
     the template's index of that name, whose other properties stay, so settings that each set a property of the
     indexes keep each other's work; the template's other indexes stay as they are, and an index the template does
-    not have is added as given."""
+    not have is added as given.
+
+    A resource given keeps the DeletionPolicy the template has for it (the one it was imported with, when it was
+    adopted): a setting states a resource's properties, not how the stack lets go of it."""
     merged = copy.deepcopy(template)
     table = merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {})
     for name, value in copy.deepcopy(properties).items():
         table[name] = _merge_by_index_name(table[name], value) if name in PER_INDEX and name in table else value
-    merged["Resources"].update(copy.deepcopy(resources))
+    for key, resource in copy.deepcopy(resources).items():
+        policy = merged["Resources"].get(key, {}).get("DeletionPolicy")
+        merged["Resources"][key] = {"DeletionPolicy": policy, **resource} if policy else resource
     return merged
 
 

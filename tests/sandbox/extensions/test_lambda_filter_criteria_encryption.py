@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,19 +11,12 @@ import pytest
 from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
 
-from restore_sync_sandbox.examples import stream_reader
+from restore_sync_sandbox.examples import consumer_zip, stream_reader
 from restore_sync_sandbox.extensions import iam_identity_policies, lambda_filter_criteria_encryption
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FILTERS = {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]}
-
-
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -52,8 +43,8 @@ def aws() -> Iterator[dict[str, Any]]:
                 FunctionName=name,
                 Runtime="python3.12",
                 Role=role["Role"]["Arn"],
-                Handler="handler.handler",
-                Code={"ZipFile": _zip()},
+                Handler="consumer.handler",
+                Code={"ZipFile": consumer_zip()},
             )["FunctionArn"]
             for name in ("indexer", "auditor")
         ]
