@@ -533,7 +533,7 @@ def _update_time_to_live(self: DynamoDBBackend, table_name: str, ttl_spec: dict[
             member.ttl = copy.deepcopy(table.ttl)
 
 
-def _fan_out_table_settings(table: Table, body: dict[str, Any]) -> None:
+def fan_out_table_settings(table: Table, body: dict[str, Any]) -> None:
     group = group_of(table)
     if group is None:
         return
@@ -576,7 +576,7 @@ def _update_table(self: DynamoHandler) -> ActionResult:
     if stream is not None and group_of(table) is not None and not stream.get("StreamEnabled"):
         raise _invalid(STREAM_DISABLE)
     result: ActionResult = _originals["update_table"](self)
-    _fan_out_table_settings(table, body)
+    fan_out_table_settings(table, body)
     return result
 
 
