@@ -47,7 +47,12 @@ AWS behaviour reproduced:
   the call returns, so a read in another region right after a write already sees it (last writer wins either way).
 - Settings that belong to the whole global table follow a change made in any member region: TTL (UpdateTimeToLive),
   GSIs created or deleted, billing mode and write capacity (the Developer Guide: "the new write capacity is
-  reflected to other synchronized replicas but the new read capacity is not").
+  reflected to other synchronized replicas but the new read capacity is not"), the maximum on-demand writes
+  (OnDemandThroughputOverride: "you can't modify MaxWriteRequestUnits for individual replica tables").
+- Table class stays with the table UpdateTable is called on (AWS was observed applying a TableClass change made on
+  the source to every replica that has no TableClassOverride; not reproduced).
+- A point-in-time restore or a restore from a backup of a member is a new single-region table (aws-facts.md: "global
+  table replicas: restored as a single-region table").
 - DeleteTable of a member deletes that replica only and removes it from the others' Replicas; a table that created
   another member in the last 24 hours (sandbox clock) cannot be deleted, by DeleteTable or ReplicaUpdates Delete
   ("Replica cannot be deleted because it has acted as a source region for new replica(s) being added to the table
@@ -66,6 +71,7 @@ its member tables (attribute `_sandbox_replication_group`), so it goes with the 
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -166,13 +172,14 @@ def _invalid(message: str) -> MockValidationException:
     return MockValidationException(message)
 
 
-def supported_regions() -> set[str]:
+@functools.cache
+def supported_regions() -> frozenset[str]:
     """The regions DynamoDB is offered in, from botocore's endpoint data."""
     session = boto3.session.Session()
     regions: set[str] = set()
     for partition in session.get_available_partitions():
         regions.update(session.get_available_regions("dynamodb", partition_name=partition))
-    return regions
+    return frozenset(regions)
 
 
 def _autoscaled(account_id: str, region: str, resource_id: str, dimension: str) -> bool:
@@ -555,6 +562,11 @@ def fan_out_table_settings(table: Table, body: dict[str, Any]) -> None:
         if body.get("BillingMode") or body.get("ProvisionedThroughput"):
             write = table.throughput.get("WriteCapacityUnits", 0)
             member.throughput = {**member.throughput, "WriteCapacityUnits": write}
+        # MaxWriteRequestUnits belongs to the global table ("you can't modify MaxWriteRequestUnits for individual
+        # replica tables"); the read maximum stays regional.
+        write_maximum = (body.get("OnDemandThroughput") or {}).get("MaxWriteRequestUnits")
+        if write_maximum is not None:
+            on_demand.set_maximum(member, {"MaxWriteRequestUnits": write_maximum})
 
 
 def _update_table(self: DynamoHandler) -> ActionResult:

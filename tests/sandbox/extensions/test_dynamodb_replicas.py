@@ -14,7 +14,12 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
 from restore_sync_sandbox import clock
-from restore_sync_sandbox.extensions import dynamodb_on_demand_throughput, dynamodb_replicas, dynamodb_table_class
+from restore_sync_sandbox.extensions import (
+    dynamodb_on_demand_throughput,
+    dynamodb_replicas,
+    dynamodb_restore,
+    dynamodb_table_class,
+)
 
 HOME, AWAY, THIRD = "us-east-1", "eu-west-1", "ap-southeast-2"
 NAME = "orders"
@@ -22,7 +27,7 @@ NAME = "orders"
 
 @pytest.fixture
 def clients() -> Iterator[dict[str, Any]]:
-    for module in (dynamodb_on_demand_throughput, dynamodb_table_class, dynamodb_replicas):
+    for module in (dynamodb_on_demand_throughput, dynamodb_restore, dynamodb_table_class, dynamodb_replicas):
         module.install()
     with mock_aws():
         yield {region: boto3.client("dynamodb", region_name=region) for region in (HOME, AWAY, THIRD)}
@@ -205,6 +210,15 @@ def test_replica_settings_stay_regional_and_table_settings_follow(clients: dict[
         ReplicaUpdates=[{"Update": {"RegionName": AWAY, "OnDemandThroughputOverride": {"MaxReadRequestUnits": 40}}}],
     )
     assert describe(away)["OnDemandThroughput"]["MaxReadRequestUnits"] == 40
+    away.update_table(TableName=NAME, OnDemandThroughput={"MaxWriteRequestUnits": 70, "MaxReadRequestUnits": 60})
+    assert describe(home)["OnDemandThroughput"] == {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 70}
+    assert describe(away)["OnDemandThroughput"] == {"MaxReadRequestUnits": 60, "MaxWriteRequestUnits": 70}
+    # A restore of a replica is a new single-region table.
+    restored = away.restore_table_to_point_in_time(
+        SourceTableName=NAME, TargetTableName="orders-restored", UseLatestRestorableTime=True
+    )["TableDescription"]
+    assert "Replicas" not in restored
+    assert "Replicas" not in away.describe_table(TableName="orders-restored")["Table"]
     assert (
         "disabling stream is not allowed"
         in refused(away.update_table, TableName=NAME, StreamSpecification={"StreamEnabled": False}).lower()
