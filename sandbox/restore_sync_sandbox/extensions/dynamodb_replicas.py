@@ -375,7 +375,7 @@ def update_replicas(
         raise _invalid(
             "One or more parameter values were invalid: the consistency mode of a global table cannot change"
         )
-    if wanted == "STRONG":
+    if wanted == "STRONG" and creates:
         if existing is not None or len(creates) != 2 or deletes:
             raise _invalid(
                 "One or more parameter values were invalid: a STRONG (MRSC) global table is created with exactly two "
@@ -386,7 +386,7 @@ def update_replicas(
                 "One or more parameter values were invalid: a STRONG (MRSC) global table can only be created from an "
                 "empty table"
             )
-    elif len(creates) + len(deletes) > 1:
+    elif wanted == "EVENTUAL" and len(creates) + len(deletes) > 1:
         raise _invalid(
             "One or more parameter values were invalid: only one replica can be created or deleted in one request"
         )

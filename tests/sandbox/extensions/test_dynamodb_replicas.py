@@ -9,7 +9,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.dynamodb.models import DynamoDBBackend
+from moto.applicationautoscaling.models import applicationautoscaling_backends
+from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
@@ -25,12 +27,23 @@ HOME, AWAY, THIRD = "us-east-1", "eu-west-1", "ap-southeast-2"
 NAME = "orders"
 
 
-@pytest.fixture
-def clients() -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def aws() -> Iterator[dict[str, Any]]:
     for module in (dynamodb_on_demand_throughput, dynamodb_restore, dynamodb_table_class, dynamodb_replicas):
         module.install()
     with mock_aws():
         yield {region: boto3.client("dynamodb", region_name=region) for region in (HOME, AWAY, THIRD)}
+
+
+@pytest.fixture
+def clients(aws: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The module's AWS, emptied of tables and scaling targets after each test (one mock for all: faster)."""
+    yield aws
+    for region in (HOME, AWAY, THIRD):
+        dynamodb_backends[ACCOUNT][region].tables.clear()
+        scaling = applicationautoscaling_backends[ACCOUNT][region]
+        scaling.targets.clear()
+        scaling.policies.clear()
 
 
 def create(ddb: Any, **extra: Any) -> None:
@@ -277,3 +290,12 @@ def test_strong_consistency_only_for_an_empty_table(clients: dict[str, Any]) -> 
     home.delete_item(TableName=NAME, Key={"pk": {"S": "a"}})
     home.update_table(TableName=NAME, MultiRegionConsistency="STRONG", ReplicaUpdates=creates)
     assert describe(clients[AWAY])["MultiRegionConsistency"] == "STRONG"
+    home.update_table(
+        TableName=NAME, ReplicaUpdates=[{"Update": {"RegionName": AWAY, "TableClassOverride": "STANDARD"}}]
+    )
+    assert "cannot change" in refused(
+        home.update_table,
+        TableName=NAME,
+        MultiRegionConsistency="EVENTUAL",
+        ReplicaUpdates=[{"Create": {"RegionName": THIRD}}],
+    )
