@@ -62,9 +62,9 @@ Not reproduced: the CREATING / UPDATING / DELETING windows (everything is ACTIVE
 replicas, DisassociateTableReplica, settings replication modes, the mirroring of auto scaling into replica regions,
 ReplicaArn and warm throughput of replicas, replication of PartiQL writes.
 
-moto internals patched (moto has no replica support at all): `DynamoHandler.update_table` and
-`DynamoHandler.transact_write_items` (wrapped), `DynamoDBBackend.put_item`, `update_item`, `delete_item`,
-`update_time_to_live` and `delete_table` (wrapped), `Table.describe` (wrapped). A global table is a `Group` shared by
+moto internals patched (moto has no replica support at all): `DynamoHandler.update_table`, `transact_write_items`
+and `delete_table` (wrapped), `DynamoDBBackend.put_item`, `update_item`, `delete_item` and `update_time_to_live`
+(wrapped), `Table.describe` (wrapped). A global table is a `Group` shared by
 its member tables (attribute `_sandbox_replication_group`), so it goes with the tables when moto is reset.
 """
 
@@ -415,7 +415,10 @@ def update_replicas(
             if member is not None:
                 _apply_to_replica_table(member, table, replica, spec)
         else:
+            member = group.table(region)
             dynamodb_backends[table.account_id][region].delete_table(table.name)
+            if member is not None:
+                _forget(member)
     return table
 
 
@@ -448,10 +451,12 @@ def _describe(describe: Callable[..., dict[str, Any]]) -> Callable[..., dict[str
     def wrapped(self: Table, base_key: str = "TableDescription") -> dict[str, Any]:
         result = describe(self, base_key=base_key)
         group = group_of(self)
-        if group is not None and len(group.replicas) > 1:
+        # A member deleted outside DeleteTable and ReplicaUpdates (a stack's table resource) is gone all the same.
+        live = [r for r in group.replicas.values() if group.table(r.region) is not None] if group is not None else []
+        if group is not None and len(live) > 1:
             result[base_key]["GlobalTableVersion"] = GLOBAL_TABLE_VERSION
             result[base_key]["MultiRegionConsistency"] = group.consistency
-            result[base_key]["Replicas"] = [_replica_description(group, r) for r in group.replicas.values()]
+            result[base_key]["Replicas"] = [_replica_description(group, r) for r in live]
         return result
 
     wrapped.__wrapped__ = describe  # type: ignore[attr-defined]
@@ -592,25 +597,31 @@ def _update_table(self: DynamoHandler) -> ActionResult:
     return result
 
 
-def _delete_table(self: DynamoDBBackend, name: str) -> Table:
-    table = self.get_table(name)
+def _forget(table: Table) -> None:
+    """Takes a deleted member out of its global table."""
+    group = group_of(table)
+    if group is not None:
+        _leave(group, table.region_name)
+        if group_of(table) is group:
+            delattr(table, GROUP_ATTRIBUTE)
+
+
+def _delete_table(self: DynamoHandler) -> ActionResult:
+    table = self.dynamodb_backend.get_table(self.body["TableName"])
     group = group_of(table)
     if group is not None:
         _check_source_rule(group, table.region_name)
-    deleted: Table = _originals["delete_table"](self, name)
-    if group is not None:
-        _leave(group, deleted.region_name)
-        if group_of(deleted) is group:
-            delattr(deleted, GROUP_ATTRIBUTE)
-    return deleted
+    result: ActionResult = _originals["delete_table"](self)
+    _forget(table)
+    return result
 
 
 _lock = threading.Lock()
 _originals: dict[str, Callable[..., Any]] = {}
 
 PATCHED: dict[type, tuple[str, ...]] = {
-    DynamoHandler: ("update_table", "transact_write_items"),
-    DynamoDBBackend: ("put_item", "update_item", "delete_item", "update_time_to_live", "delete_table"),
+    DynamoHandler: ("update_table", "transact_write_items", "delete_table"),
+    DynamoDBBackend: ("put_item", "update_item", "delete_item", "update_time_to_live"),
     Table: ("describe",),
 }
 

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
-from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
@@ -91,8 +91,7 @@ def test_patched_moto_attributes_still_exist() -> None:
             assert callable(getattr(owner, name, None)), f"{owner.__name__}.{name}"
     dynamodb_replicas.install()
     dynamodb_replicas.install()
-    assert DynamoHandler.update_table is not None
-    assert DynamoDBBackend.delete_table is not None
+    assert DynamoHandler.delete_table is dynamodb_replicas._delete_table
     ours = dynamodb_replicas.__name__
     chain = [Table.describe]
     while hasattr(chain[-1], "__wrapped__"):
