@@ -215,6 +215,10 @@ def test_replica_settings_stay_regional_and_table_settings_follow(clients: dict[
         TableName=NAME, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
     assert describe(home)["DeletionProtectionEnabled"] is False
+    # The replica's own deletion protection refuses its removal through ReplicaUpdates too.
+    assert "DeletionProtectionEnabled" in refused(
+        home.update_table, TableName=NAME, ReplicaUpdates=[{"Delete": {"RegionName": AWAY}}]
+    )
     home_pitr = home.describe_continuous_backups(TableName=NAME)["ContinuousBackupsDescription"]
     assert home_pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
     home.update_table(
