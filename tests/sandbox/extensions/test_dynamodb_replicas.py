@@ -160,6 +160,7 @@ def test_refusals_follow_dynamodb(clients: dict[str, Any]) -> None:
     assert "must not also modify other fields" in refused(
         update, TableName=NAME, DeletionProtectionEnabled=True, ReplicaUpdates=[{"Create": {"RegionName": AWAY}}]
     )
+    assert "witnesses" in refused(update, TableName=NAME, GlobalTableWitnessUpdates=[{"Create": {"RegionName": AWAY}}])
     assert "not a region" in refused(update, TableName=NAME, ReplicaUpdates=[{"Create": {"RegionName": "xx-moon-1"}}])
     away.create_table(
         TableName=NAME,
