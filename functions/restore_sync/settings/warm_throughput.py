@@ -13,7 +13,11 @@ UpdateTable refuses a lower value with "decreasing WarmThroughput is not support
 index the target has) and per member, the target is raised to the source's value only where it is below it; a member
 at or above is left as it is, and Verify accepts a target at or above the source.
 
-Raising it is charged (PRICING below): the plan and the report give the units raised and their one-time cost.
+The target's own warm throughput is the one its table document states (read when it became usable). Should it grow
+past the source's before the change set runs, DynamoDB refuses the now lower value and the setting fails with that
+reason, leaving the target as it is; the next start finds it warmer and reports it unchanged.
+
+Raising it is charged (CHARGED, PRICES below): the plan and the report give the units raised and their one-time cost.
 """
 
 from __future__ import annotations
