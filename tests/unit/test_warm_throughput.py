@@ -24,6 +24,7 @@ from restore_sync.settings.warm_throughput import (
 from restore_sync.table import import_template, table_document
 from restore_sync.workflow.report import build_report
 from restore_sync.workflow.stack import StackOps
+from restore_sync_tools.render import report_summary
 
 SETTING = REGISTRY["warm_throughput"]
 REGION = "eu-west-1"
@@ -201,6 +202,9 @@ def test_the_plan_gives_the_cost_of_the_raise_and_says_when_nothing_is_raised() 
         {"resource": "Table", "property": "GlobalSecondaryIndexes"},
         {"resource": "Table", "property": "WarmThroughput"},
     ]
+    [row] = [line for line in report_summary({"settings": {"warm_throughput": planned}}) if "warm_throughput" in line]
+    assert f"charged once: +26000 read and +5000 write units per second in {REGION}, amount not recorded" in row
+    assert PRICING_PAGE in row
     nothing = dry_run(target(WARM["table"], WARM["indexes"]))
     assert nothing["reason"] == (
         "nothing to change: the target is already as warm as the source or warmer (warm throughput is never lowered)"
