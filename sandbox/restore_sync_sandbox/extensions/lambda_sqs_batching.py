@@ -14,6 +14,9 @@ SQS", "Lambda parameters for Amazon SQS event source mappings" and "Handling err
   and the queue's redrive policy moves a record to its dead-letter queue after `maxReceiveCount` receives (moto's
   ReceiveMessage does that).
 - A disabled or deleted mapping does not poll.
+- CreateEventSourceMapping refuses a queue whose visibility timeout is shorter than the function's timeout
+  (InvalidParameterValueException; "Creating and configuring an Amazon SQS event source mapping": Lambda
+  validates it when the mapping is created; the wording of the message is the sandbox's).
 
 moto internals patched: `LambdaBackend.create_event_source_mapping` (moto enters an SQS mapping in
 `Queue.lambda_event_source_mappings`, from which `Queue.add_message` invokes the function at once, one message
@@ -36,6 +39,7 @@ import logging
 import threading
 from typing import Any
 
+from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
 from moto.sqs.models import Queue, sqs_backends
 from moto.utilities.arns import parse_arn
@@ -234,7 +238,23 @@ def reset(timeout_seconds: float = 30.0) -> bool:
         return _changed.wait_for(lambda: not _delivering, timeout=timeout_seconds)
 
 
+def _check_timeouts(backend: LambdaBackend, spec: dict[str, Any]) -> None:
+    parsed = parse_arn(spec["EventSourceArn"])
+    queues = sqs_backends[parsed.account][parsed.region].queues.values()
+    queue = next((q for q in queues if q.queue_arn == spec["EventSourceArn"]), None)
+    if queue is None or not spec.get("FunctionName"):
+        return  # moto's own answer: the source or the function does not exist
+    function = backend.get_function(spec["FunctionName"])
+    visibility, timeout = int(getattr(queue, "visibility_timeout", 30)), int(function.timeout)
+    if timeout > visibility:
+        raise InvalidParameterValueException(
+            f"Queue visibility timeout: {visibility} seconds is less than Function timeout: {timeout} seconds"
+        )
+
+
 def _create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
+    if _is_queue(spec.get("EventSourceArn")):
+        _check_timeouts(self, spec)
     esm: EventSourceMapping = _originals["create"](self, spec)
     if _is_queue(esm.event_source_arn):
         queue = _queue(esm)

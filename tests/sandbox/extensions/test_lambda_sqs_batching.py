@@ -197,3 +197,18 @@ def test_a_disabled_or_deleted_mapping_delivers_nothing(function: Function) -> N
     assert lambda_sqs_batching.flush() is True
     assert len(function.batches) == 1
     assert counts(url) == (1, 0)
+
+
+def test_a_queue_whose_visibility_timeout_is_shorter_than_the_functions_timeout_is_refused() -> None:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="short", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    role = client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam = client("lambda")
+    lam.create_function(
+        FunctionName="slow", Runtime="python3.12", Role=role, Handler="i.h", Code={"ZipFile": b"x"}, Timeout=60
+    )
+
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="less than Function timeout: 60"):
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="slow")
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
