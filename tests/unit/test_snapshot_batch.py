@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -16,6 +15,7 @@ from restore_sync.handlers import snapshot as recorder_handler
 from restore_sync.handlers.snapshot import Recorder
 from restore_sync.history.batch import batch_of
 from restore_sync.history.snapshot import Tally
+from tests.unit.test_batch import record as change_record
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -44,21 +44,9 @@ class Done:
 
 
 def record(message_id: str, name: str, table: str, at: str, source: str = "dynamodb") -> dict[str, Any]:
+    """A record of a call naming `table` (DynamoDB's) or an alarm of that name (CloudWatch's)."""
     params = {"tableName": table} if source == "dynamodb" else {"alarmNames": [table]}
-    event = {
-        "source": f"aws.{source}",
-        "detail-type": "AWS API Call via CloudTrail",
-        "account": ACCOUNT,
-        "region": REGION,
-        "detail": {
-            "eventSource": f"{source}.amazonaws.com",
-            "eventName": name,
-            "awsRegion": REGION,
-            "eventTime": at,
-            "requestParameters": params,
-        },
-    }
-    return {"messageId": message_id, "body": json.dumps(event)}
+    return change_record(message_id, name, params, at, source)
 
 
 @pytest.fixture
