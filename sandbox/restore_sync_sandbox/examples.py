@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from restore_sync_sandbox.extensions import cloudtrail_events, eventbridge_targets
+from restore_sync_sandbox.extensions import cloudtrail_events, eventbridge_targets, lambda_sqs_batching
 
 Clients = Callable[[str], Any]
 
@@ -262,7 +262,10 @@ def restore_unannounced(ddb: Any, target: str, **restore: Any) -> None:
 
 
 def settled() -> None:
-    """Waits until every Lambda function a rule started (the settings-history recorder) has finished."""
+    """Waits until every Lambda function a rule started has finished, and the settings changes waiting in the
+    recorder's queue have been recorded: their batch is delivered now, as its batching window passing would."""
+    if not lambda_sqs_batching.flush(timeout_seconds=120):
+        raise TimeoutError("batches of SQS event source mappings are still being delivered after 120 s")
     if not eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=120):
         raise TimeoutError("Lambda functions started by EventBridge rules are still running after 120 s")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from restore_sync_sandbox.extensions import eventbridge_targets
+from restore_sync_sandbox.extensions import eventbridge_targets, lambda_sqs_batching
 from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
@@ -25,6 +25,8 @@ def sandbox() -> Iterator[Sandbox]:
         # A rule's Lambda target still running would swap its package's modules in while the worker's next module
         # (a template or unit test) imports the same package.
         eventbridge_targets.wait_for_lambda_deliveries(timeout_seconds=30)
+        # Batches still gathering are dropped rather than delivered: nobody is left to look at what they record.
+        lambda_sqs_batching.reset(timeout_seconds=30)
 
 
 @pytest.fixture

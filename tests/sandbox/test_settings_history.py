@@ -167,6 +167,10 @@ def test_settings_changed_after_the_restore_point_are_not_copied(
     clock.current().advance(600)
     change_settings(sandbox, "orders")
     assert app.settings_of(sandbox, "orders") != at_the_restore_point
+    # The five calls reach the recorder in one batch: one snapshot, one version that names them all.
+    *_, before, changed = history.versions(arn(sandbox, "orders"))
+    assert before.key == version.key
+    assert changed.cause == "TagResource, UntagResource, UpdateTable, UpdateTimeToLive, UpdateContinuousBackups"
     clock.current().advance(600)
 
     sandbox.client("dynamodb").restore_table_to_point_in_time(

@@ -92,12 +92,12 @@ RULE_PATTERNS = {
     "BackupRestoreJobsRule": BACKUP_EVENT_PATTERN,
     "DeletedTablesRule": DELETED_TABLES_PATTERN,
 }
-# Rule -> what it starts: the workflow, or the settings-history recorder.
+# Rule -> what it starts: the workflow, or the settings-history recorder (settings changes through its queue).
 RULE_TARGETS = {
     "RestoreCallsRule": ("RestoreSyncStateMachine", "Ref"),
     "BackupRestoreJobsRule": ("RestoreSyncStateMachine", "Ref"),
     "DeletedTablesRule": ("RestoreSyncStateMachine", "Ref"),
-    "SettingsChangesRule": ("SnapshotFunction", "Arn"),
+    "SettingsChangesRule": ("SettingsChangesQueue", "Arn"),
     "DailySnapshotRule": ("SnapshotFunction", "Arn"),
 }
 
@@ -222,6 +222,53 @@ def test_each_rule_may_invoke_the_recorder_and_nothing_else(template: dict[str, 
         (("SnapshotFunction", "Ref"), (rule, "Arn"))
         for rule in sorted(RULE_TARGETS)
         if RULE_TARGETS[rule][0] == "SnapshotFunction"
+    ]
+
+
+def test_settings_changes_wait_in_an_encrypted_queue_only_their_rule_sends_to_and_reach_the_recorder_in_batches(
+    template: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    queue = template["Resources"]["SettingsChangesQueue"]["Properties"]
+    assert queue.get("SqsManagedSseEnabled") is True or queue.get("KmsMasterKeyId")
+    recorder = template["Resources"]["SnapshotFunction"]["Properties"]
+    # Lambda's SQS guide: a visibility timeout of at least six times the function's timeout.
+    assert queue["VisibilityTimeout"] >= 6 * recorder["Timeout"]
+    assert ref_target(queue["RedrivePolicy"]["deadLetterTargetArn"]) == ("DeadLetterQueue", "Arn")
+    receives = queue["RedrivePolicy"]["maxReceiveCount"]
+    assert receives * queue["VisibilityTimeout"] < queue["MessageRetentionPeriod"], "records expire before the DLQ"
+
+    (policy,) = [
+        res["Properties"]
+        for res in resources_of_type(template, "AWS::SQS::QueuePolicy").values()
+        if {"Ref": "SettingsChangesQueue"} in res["Properties"]["Queues"]
+    ]
+    allows = [s for s in as_list(policy["PolicyDocument"]["Statement"]) if s["Effect"] == "Allow"]
+    assert [(s["Principal"], s["Action"], ref_target(s["Resource"])) for s in allows] == [
+        ({"Service": "events.amazonaws.com"}, "sqs:SendMessage", ("SettingsChangesQueue", "Arn"))
+    ]
+    assert ref_target(allows[0]["Condition"]["ArnEquals"]["aws:SourceArn"]) == ("SettingsChangesRule", "Arn")
+
+    (mapping,) = resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert ref_target(properties["EventSourceArn"]) == ("SettingsChangesQueue", "Arn")
+    assert ref_target(properties["FunctionName"]) == ("SnapshotFunction", "Ref")
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Lambda: a batch size over 10 needs a batching window of at least 1 s; the window is at most 300 s.
+    assert properties["BatchSize"] > 10
+    assert 1 <= properties["MaximumBatchingWindowInSeconds"] <= 300
+
+    # The poller's calls, granted on this queue only (SAM's SQS event would attach a managed policy for every queue).
+    role = transformed["Resources"]["SnapshotFunctionRole"]["Properties"]
+    assert not [arn for arn in role.get("ManagedPolicyArns", []) if "SQS" in str(arn)]
+    sqs = [
+        (sorted(as_list(granted["Action"])), ref_target(granted["Resource"]))
+        for name, granted in role_statements(transformed)
+        if name == "SnapshotFunctionRole" and any(str(a).startswith("sqs:") for a in as_list(granted["Action"]))
+    ]
+    assert sorted(sqs) == [
+        (["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], ("SettingsChangesQueue", "Arn")),
+        # The dead-letter queue of the scheduled (asynchronous) invocations, which SAM grants.
+        (["sqs:SendMessage"], ("DeadLetterQueue", "Arn")),
     ]
 
 

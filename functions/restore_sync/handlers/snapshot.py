@@ -1,8 +1,9 @@
 """The settings-history recorder (not a workflow step): snapshots tables whose settings changed.
 
-Invoked three ways: by EventBridge with the CloudTrail event of a settings-changing call (the tables it names),
-by the daily schedule (every table of the region), and by CloudFormation as the custom resource that takes the
-first snapshot of every table when the deployment is created or updated.
+Invoked three ways: by the SQS event source of the settings-changes queue with a batch of CloudTrail events of
+settings-changing calls (each table they name snapshotted once per batch), by the daily schedule (every table of
+the region), and by CloudFormation as the custom resource that takes the first snapshot of every table when the
+deployment is created or updated.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from botocore.exceptions import ClientError
 
 from restore_sync.errors import ConfigurationError, RestoreSyncError
 from restore_sync.handlers.common import Runtime, logger, metrics, runtime, settings_history
-from restore_sync.history.changes import changed_tables
-from restore_sync.history.snapshot import Tally, snapshot, sweep
+from restore_sync.history.batch import Batch, batch_of
+from restore_sync.history.snapshot import RESERVE_SECONDS, Tally, snapshot, sweep
 from restore_sync.timestamps import instant
 
 SCHEDULED = "Scheduled Event"
@@ -34,22 +35,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return recorder.custom_resource(event)
     if event.get("detail-type") == SCHEDULED:
         return _summary(recorder.sweep(instant(event["time"]) if event.get("time") else recorder.now, "schedule"))
+    if isinstance(event.get("Records"), list):
+        return recorder.batch(batch_of(event["Records"], recorder.now))
 
-    change = changed_tables(event)
-    if change.ignored:
-        logger.info("nothing to record", extra={"reason": change.ignored})
-        return {"ignored": change.ignored}
-    at = instant(change.at) if change.at else recorder.now
-    if change.sweep:
-        return _summary(recorder.sweep(at, change.name))
-    tally = Tally()
-    for table in change.tables:
-        tally.add(table, snapshot(recorder.rt.aws, recorder.history, table, at=at, now=recorder.now, cause=change.name))
-        if change.deleted:
-            # The table is usually gone by now: its latest recorded version is its last settings.
-            marked = recorder.history.mark_deleted(table.arn, at)
-            logger.info("table deleted", extra={"table": table.arn, "hadHistory": marked})
-    return _summary(tally)
+    raise ValueError(
+        "not an invocation the recorder knows: expected an SQS batch of settings changes, the daily schedule's "
+        "event or a custom resource request"
+    )
 
 
 class Recorder:
@@ -71,8 +63,58 @@ class Recorder:
             at=at,
             now=self.now,
             cause=cause,
-            seconds_left=lambda: self.context.get_remaining_time_in_millis() / 1000,
+            seconds_left=self.seconds_left,
         )
+
+    def seconds_left(self) -> float:
+        return float(self.context.get_remaining_time_in_millis()) / 1000
+
+    def batch(self, batch: Batch) -> dict[str, Any]:
+        """Snapshots each table the batch changed once, at its latest change, and sweeps once if a record asks.
+
+        Answers with the records that failed (the event source mapping's ReportBatchItemFailures): those of a table
+        that could not be read or recorded, of tables not reached before the function's time ran short, of a sweep
+        that could not list the tables, and records that are not events. SQS delivers them again after the
+        queue's visibility timeout; the others are deleted.
+        """
+        failed = [record for record, _ in batch.unreadable]
+        for record, reason in batch.unreadable:
+            logger.error("record is not a settings-change event", extra={"messageId": record, "reason": reason})
+        if batch.ignored:
+            logger.info("nothing to record", extra={"ignored": [reason for _, reason in batch.ignored]})
+        tally = Tally()
+        for table, work in batch.tables.items():
+            if self.seconds_left() < RESERVE_SECONDS:
+                tally.left += 1
+                failed.extend(work.records)
+                continue
+            deleted_at = work.deleted_at
+            try:
+                if deleted_at is not None and work.recreated:
+                    # Deleted, then created again: the old table's last version ends at its deletion.
+                    self._mark_deleted(table.arn, deleted_at)
+                tally.add(table, snapshot(self.rt.aws, self.history, table, at=work.at, now=self.now, cause=work.cause))
+                if deleted_at is not None and not work.recreated:
+                    # The table is usually gone by now: its latest recorded version is its last settings.
+                    self._mark_deleted(table.arn, deleted_at)
+            except (ClientError, RestoreSyncError) as error:
+                tally.failed.append(f"{table.name}: {error}")
+                failed.extend(work.records)
+        if batch.sweep is not None:
+            try:
+                # A table the sweep cannot read is left to the daily sweep, as for a scheduled one.
+                swept = self.sweep(batch.sweep.at, batch.sweep.cause)
+            except (ClientError, RestoreSyncError) as error:
+                tally.failed.append(f"sweep: {error}")
+                failed.extend(batch.sweep.records)
+            else:
+                tally.merge(swept)
+        _summary(tally)
+        return {"batchItemFailures": [{"itemIdentifier": record} for record in dict.fromkeys(failed)]}
+
+    def _mark_deleted(self, table_arn: str, at: datetime) -> None:
+        marked = self.history.mark_deleted(table_arn, at)
+        logger.info("table deleted", extra={"table": table_arn, "hadHistory": marked})
 
     def custom_resource(self, event: dict[str, Any]) -> dict[str, Any]:
         """The first snapshot of every table, on Create and Update; Delete keeps the history (its table is retained).

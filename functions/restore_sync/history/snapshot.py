@@ -48,6 +48,13 @@ class Tally:
         else:
             self.gone += 1
 
+    def merge(self, other: Tally) -> None:
+        self.recorded.extend(other.recorded)
+        self.unchanged += other.unchanged
+        self.gone += other.gone
+        self.failed.extend(other.failed)
+        self.left += other.left
+
     def summary(self) -> dict[str, Any]:
         return {
             "recorded": len(self.recorded),

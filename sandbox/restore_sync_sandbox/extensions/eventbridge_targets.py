@@ -11,6 +11,9 @@ AWS behaviour reproduced:
   retry can fix (a target that does not exist, invalid input) are not retried. Then the event goes to the
   target's DeadLetterConfig SQS queue with the attributes RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE,
   RETRY_ATTEMPTS and, when a retry limit ended the delivery, EXHAUSTED_RETRY_CONDITION.
+- A rule without an EventPattern (a schedule's) matches no event: "Rules with EventPatterns are triggered when a
+  matching event is observed. Rules with ScheduleExpressions self-trigger based on the given schedule" (PutRule,
+  botocore's events model). moto's empty pattern matches every event.
 - The first attempt is made at once (so an SQS target has its message when PutEvents returns); retries run in
   the background, so PutEvents never waits for them.
 
@@ -361,7 +364,7 @@ _DELIVERED_HERE = frozenset({"sqs", "states", "lambda"})
 
 
 def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
-    if not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
+    if not self.event_pattern.get_pattern() or not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
         return
     for target in list(self.targets):
         try:

@@ -434,3 +434,18 @@ def test_a_restore_through_the_threaded_server_starts_the_state_machine() -> Non
         assert event["account"] == ACCOUNT
     finally:
         server.stop()
+
+
+def test_a_schedule_rule_receives_no_event() -> None:
+    url, arn = queue("scheduled")
+    events = client("events")
+    events.put_rule(Name="daily", ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule="daily", Targets=[{"Id": "queue", "Arn": arn}])
+    _, matched = queue("matched")
+    rule([{"Id": "queue", "Arn": matched}])
+
+    put_event()
+
+    attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    assert len(receive(client("sqs").get_queue_url(QueueName="matched")["QueueUrl"])) == 1
