@@ -133,6 +133,8 @@ def test_point_in_time_restore_by_name(aws: FakeAws) -> None:
         "hold": [],
         "settingsFrom": "auto",
         "grantRecordedAccess": False,
+        # The restore's own request was read: it chose nothing.
+        "restoreCall": {"readFrom": "the CloudTrail record of the RestoreTableToPointInTime call", "overrides": {}},
     }
 
 
