@@ -138,14 +138,18 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
     examples.make_full_source(app.clients(sandbox), "metrics", items=5)
-    # The restore chooses the target's maximum on-demand throughput itself: restore-sync must not revert it.
+    # The restore chooses the target's maximum on-demand throughput and its encryption itself: restore-sync must not
+    # revert them, and reports each, read from the restore's own request (its CloudTrail record).
     chosen = {"MaxReadRequestUnits": 250}
+    key = sandbox.client("kms").create_key(Description="metrics-restored")["KeyMetadata"]["Arn"]
+    encryption = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key}
     restore(
         sandbox,
         "metrics",
         "metrics-restored",
         BillingModeOverride="PAY_PER_REQUEST",
         OnDemandThroughputOverride=chosen,
+        SSESpecificationOverride=encryption,
     )
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "metrics-restored")
@@ -156,9 +160,33 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     assert "on-demand" in report["settings"]["autoscaling"]["reason"]
     assert report["settings"]["on_demand_throughput"]["reason"].startswith("chosen at restore")
     assert statuses(execution) == {**ALL_APPLIED, "autoscaling": "skipped", "on_demand_throughput": "kept"}
+    record = "the CloudTrail record of the RestoreTableToPointInTime call"
+    assert record in report["settings"]["on_demand_throughput"]["reason"]
+    assert report["restore"] == {
+        "BillingModeOverride": {
+            "status": "kept",
+            "reason": f"chosen at restore: billing mode PAY_PER_REQUEST (BillingModeOverride in {record})",
+            "chosen": "PAY_PER_REQUEST",
+        },
+        "OnDemandThroughputOverride": {
+            "status": "kept",
+            "reason": "chosen at restore: maximum on-demand throughput 250 read request units "
+            f"(OnDemandThroughputOverride in {record})",
+            "chosen": chosen,
+        },
+        "SSESpecificationOverride": {
+            "status": "kept",
+            "reason": f"chosen at restore: encryption with the KMS key {key} (SSESpecificationOverride in {record})",
+            "chosen": encryption,
+        },
+    }
     on_target = app.settings_of(sandbox, "metrics-restored")
     assert on_target["autoscaling"] == {"targets": []}
     assert on_target["on_demand_throughput"] == {"table": chosen, "indexes": {}}
+    described = sandbox.client("dynamodb").describe_table(TableName="metrics-restored")["Table"]
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert described["SSEDescription"]["SSEType"] == "KMS"
+    assert described["SSEDescription"]["KMSMasterKeyArn"] == key
 
 
 def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_small(
