@@ -120,7 +120,9 @@ def test_a_deleted_kinesis_stream_fails_only_the_kinesis_setting(sandbox: Sandbo
     examples.make_full_source(app.clients(sandbox), "events", items=5)
     sandbox.client("kinesis").delete_stream(StreamName="events-changes")
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
-    restore(sandbox, "events", "events-restored")
+    # The restore also chooses a capacity below the source's scaling range, which copying the scaling would undo.
+    chosen = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
+    restore(sandbox, "events", "events-restored", ProvisionedThroughputOverride=chosen)
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "events-restored")
 
@@ -132,6 +134,17 @@ def test_a_deleted_kinesis_stream_fails_only_the_kinesis_setting(sandbox: Sandbo
     assert settings["triggers"]["status"] == "applied"
     assert settings["alarms"]["status"] == "applied"
     assert app.item_count(sandbox, "events-restored") == 5
+    assert settings["autoscaling"]["status"] == "kept"
+    assert settings["autoscaling"]["reason"].startswith(
+        "chosen at restore: the provisioned capacity the restore asked for lies outside the source's scaling range "
+        "(table ReadCapacityUnits 2, range 5-200; table WriteCapacityUnits 2, range 5-200; "
+    )
+    kept = message["report"]["restore"]["ProvisionedThroughputOverride"]
+    assert kept["status"] == "kept"
+    assert kept["reason"].startswith("chosen at restore: provisioned capacity 2 read, 2 write units")
+    described = sandbox.client("dynamodb").describe_table(TableName="events-restored")["Table"]
+    assert {unit: described["ProvisionedThroughput"][unit] for unit in chosen} == chosen
+    assert app.settings_of(sandbox, "events-restored")["autoscaling"] == {"targets": []}
 
 
 def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(

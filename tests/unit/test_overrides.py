@@ -237,3 +237,42 @@ def test_a_report_without_a_plan_has_no_restore_part() -> None:
     report = build_report(WorkflowState.from_dict(held), EXECUTION).to_dict()["report"]
     assert "restore" not in report
     assert report_summary(report)[-1].startswith("---")
+
+
+SCALING = {
+    "targets": [
+        {"resource": "table", "dimension": "dynamodb:table:ReadCapacityUnits", "min": 5, "max": 200},
+        {"resource": "table", "dimension": "dynamodb:table:WriteCapacityUnits", "min": 5, "max": 200},
+        {"resource": "index/by-date", "dimension": "dynamodb:index:ReadCapacityUnits", "min": 5, "max": 200},
+    ]
+}
+
+
+def test_auto_scaling_that_would_move_a_capacity_chosen_at_restore_is_not_copied() -> None:
+    autoscaling = Compared()
+    autoscaling.name = "autoscaling"
+    below = RestoreCall(
+        read_from=RECORD,
+        overrides={
+            "ProvisionedThroughputOverride": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 50},
+            "GlobalSecondaryIndexOverride": [
+                {"IndexName": "by-date", "ProvisionedThroughput": {"ReadCapacityUnits": 900, "WriteCapacityUnits": 1}}
+            ],
+        },
+    )
+    reason = overrides.kept_setting(autoscaling, None, TABLE, SCALING, below)  # type: ignore[arg-type]
+    assert reason is not None
+    assert reason.startswith(
+        "chosen at restore: the provisioned capacity the restore asked for lies outside the source's scaling range "
+        "(table ReadCapacityUnits 2, range 5-200; index/by-date ReadCapacityUnits 900, range 5-200; "
+    )
+    assert "--settings autoscaling" in reason
+    within = RestoreCall(
+        read_from=RECORD,
+        overrides={"ProvisionedThroughputOverride": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 200}},
+    )
+    assert overrides.kept_setting(autoscaling, None, TABLE, SCALING, within) is None  # type: ignore[arg-type]
+    assert (
+        overrides.kept_setting(autoscaling, None, TABLE, SCALING, RestoreCall(read_from=RECORD, overrides={})) is None
+    )  # type: ignore[arg-type]
+    assert autoscaling.asked == 0

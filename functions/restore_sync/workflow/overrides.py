@@ -24,6 +24,7 @@ Where the choices are read from, best first:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -269,15 +270,44 @@ def kept_choices(
     return kept_by_comparison(source, target, which)
 
 
+def capacity_moved(call: RestoreCall, wanted: State) -> str | None:
+    """Why `autoscaling` is not copied: the provisioned capacity the restore asked for (ProvisionedThroughputOverride
+    for the table, an index override's ProvisionedThroughput) lies outside the range of a scalable target it would
+    copy (`wanted`, autoscaling's state). RegisterScalableTarget "changes the resource's current capacity to a value
+    that is inside of this range" (botocore's Application Auto Scaling documentation), so copying it would undo the
+    restore's choice. A capacity within the range stays as chosen until the copied policies scale on demand, as they
+    do on the source: then the scaling is copied. None: nothing chosen is moved."""
+    chosen = {"table": call.overrides.get("ProvisionedThroughputOverride") or {}}
+    for index in call.overrides.get("GlobalSecondaryIndexOverride") or []:
+        if isinstance(index, dict) and index.get("ProvisionedThroughput"):
+            chosen[f"index/{index.get('IndexName')}"] = index["ProvisionedThroughput"]
+    moved = []
+    for target in wanted.get("targets", []):
+        unit = str(target["dimension"]).rsplit(":", 1)[-1]
+        capacity = chosen.get(target["resource"], {}).get(unit)
+        if capacity is not None and not target["min"] <= capacity <= target["max"]:
+            moved.append(f"{target['resource']} {unit} {capacity}, range {target['min']}-{target['max']}")
+    if not moved:
+        return None
+    return (
+        f"{CHOSEN}: the provisioned capacity the restore asked for lies outside the source's scaling range "
+        f"({'; '.join(moved)}; {call.read_from}); registering the scaling would move it into the range, so it is "
+        "not copied: to copy it, start by hand with --settings autoscaling (a manual start reads no restore request)"
+    )
+
+
 def kept_setting(setting: Setting, aws: Aws, table: TableRef, wanted: State, call: RestoreCall | None) -> str | None:
-    """Why the target `table` keeps its own value of `setting` (Setting.kept): for a setting a restore can choose,
-    what the restore's request asked for where it is known (`call`); otherwise what the setting finds by comparing the
-    target with what is wanted."""
+    """Why the target `table` keeps its own value of `setting` (Setting.kept): for a setting a restore's choices
+    concern, what the restore's request asked for where it is known (`call`); otherwise what the setting finds by
+    comparing the target with what is wanted."""
     from_request = _FROM_REQUEST.get(setting.name)
     if call is not None and from_request is not None:
-        return from_request(call)
+        return from_request(call, wanted)
     return setting.kept(aws, table, wanted)
 
 
-# The settings a restore's request can choose, and how to read that choice from it.
-_FROM_REQUEST = {"on_demand_throughput": on_demand_chosen}
+# The settings a restore's choices concern, and how its request decides whether the target keeps its own value.
+_FROM_REQUEST: dict[str, Callable[[RestoreCall, State], str | None]] = {
+    "on_demand_throughput": lambda call, wanted: on_demand_chosen(call),
+    "autoscaling": capacity_moved,
+}
