@@ -18,7 +18,9 @@ Where the choices are read from, best first:
   billing mode, a capacity, the encryption or the indexes, so where the target's differ from the source's, only its
   restore can have chosen them. CloudTrail's LookupEvents could find the call itself, but only within 90 days
   (botocore's documentation of LookupEvents), and only with a grant on every resource (IAM's action table gives it no
-  resource type); the comparison needs neither, and says that it is one.
+  resource type); the comparison needs neither, and says that it is one. An AWS Backup restore of a table chooses
+  its name and its encryption only (AWS Backup's developer guide, "Restoring an Amazon DynamoDB table"): a different
+  encryption is what the comparison finds.
 """
 
 from __future__ import annotations
