@@ -124,7 +124,8 @@ def test_without_the_request_the_target_is_compared_with_the_source_at_the_resto
     assert set(kept) == {"BillingModeOverride", "SSESpecificationOverride", "GlobalSecondaryIndexOverride"}
     assert kept["BillingModeOverride"].reason.startswith(
         "chosen at restore: billing mode PROVISIONED, the source's PAY_PER_REQUEST (the target differs from the "
-        "source at the restore point (as the settings history recorded it at 2026-11-20T10:00:00Z)"
+        "source at the restore point 2026-11-20T10:00:00Z, as the settings history recorded it; restore-sync never "
+        "changes it, so only the restore can have"
     )
     assert "no request of the restore was read" in kept["BillingModeOverride"].reason
     assert "a DynamoDB-owned key" in kept["SSESpecificationOverride"].reason
@@ -138,7 +139,7 @@ def test_a_target_like_its_source_made_no_choice_and_capacity_differs_only_where
     more = {**same, "provisionedThroughput": {"ReadCapacityUnits": 9, "WriteCapacityUnits": 9}}
     kept = overrides.kept_choices(None, live, more)
     assert list(kept) == ["ProvisionedThroughputOverride"]
-    assert "the live source, as it is now" in kept["ProvisionedThroughputOverride"].reason
+    assert "the source as it is now (no settings history" in kept["ProvisionedThroughputOverride"].reason
 
 
 class Compared(Setting):

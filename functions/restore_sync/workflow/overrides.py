@@ -188,13 +188,13 @@ def _encryption(sse: dict[str, Any]) -> str:
     return f"the KMS key {key}" if key else "the AWS managed key (aws/dynamodb)"
 
 
-def kept_by_comparison(source: dict[str, Any], target: dict[str, Any], settings_from: str) -> dict[str, KeptChoice]:
+def kept_by_comparison(source: dict[str, Any], target: dict[str, Any], which: str) -> dict[str, KeptChoice]:
     """What the target (its table document) has that differs from the source's table document, each as a `kept`
     entry under the override that chooses it: restore-sync never changes these, so only the restore can have.
-    `settings_from` says which source the document is (the restore point's, or the live table's)."""
+    `which` says which source the document is (the restore point's, or the live table's)."""
     why = (
-        f"the target differs from the source at the restore point ({settings_from}), which restore-sync never "
-        "changes: no request of the restore was read"
+        f"the target differs from the source {which}; restore-sync never changes it, so only the restore can have: "
+        "no request of the restore was read"
     )
     kept: dict[str, KeptChoice] = {}
 
@@ -266,9 +266,9 @@ def kept_choices(
     if call is not None:
         return kept_from_request(call, source)
     if chosen_source.get("settingsFrom") == "snapshot":
-        which = f"as the settings history recorded it at {chosen_source.get('restorePoint')}"
+        which = f"at the restore point {chosen_source.get('restorePoint')}, as the settings history recorded it"
     else:
-        which = "the live source, as it is now: a change to it since the restore reads as a choice of the restore"
+        which = "as it is now (no settings history: a change made to the source since the restore reads as its choice)"
     return kept_by_comparison(source, target, which)
 
 
