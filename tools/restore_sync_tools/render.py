@@ -22,6 +22,8 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         if status in ("applied", "planned") and changes and entry.get("reason") not in (None, "dry run"):
             # What was applied differs from what was asked for (a policy without principals revoked since).
             why += f" ({entry['reason']})"
+        if entry.get("cost"):
+            why += f"; {cost_note(entry['cost'])}"
         rows.append((str(name), status, why))
     rows += [(name, status, reason) for name, status, reason in restore_rows(report)]
     lines = table(rows)
@@ -41,6 +43,15 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         )
         lines += [f"  {reason}" for reason in validation.get("reasons") or []]
     return lines
+
+
+def cost_note(cost: dict[str, Any]) -> str:
+    """A setting entry's `cost` (restore_sync.settings.warm_throughput.one_time_cost) in words."""
+    amount = f"USD {cost['amountUsd']}" if cost.get("amountUsd") is not None else "amount not recorded"
+    return (
+        f"charged once: +{cost.get('readUnitsPerSecond')} read and +{cost.get('writeUnitsPerSecond')} write units "
+        f"per second in {cost.get('region')}, {amount} ({cost.get('basis')})"
+    )
 
 
 # How the report names what the restore itself chose (its `restore` entries) beside the settings.

@@ -16,6 +16,7 @@ from restore_sync.settings import (
     tags,
     triggers,
     ttl,
+    warm_throughput,
 )
 from restore_sync.settings.base import Fragment, Retarget, Setting, State
 
@@ -36,6 +37,7 @@ REGISTRY: dict[str, Setting] = {
         alarms.SETTING,
         table_class.SETTING,
         on_demand_throughput.SETTING,
+        warm_throughput.SETTING,
         # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step
         # need; the apply step checks the policy before applying it (workflow/lockout.py).
         resource_policy.SETTING,

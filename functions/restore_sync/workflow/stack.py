@@ -233,7 +233,7 @@ class StackOps:
             return SettingResult(setting=setting_name, status="kept", reason=kept)
         fragment = setting.fragment(wanted, target)
         if fragment.empty:
-            return SettingResult(setting=setting_name, status="unchanged", reason="not set on the source")
+            return SettingResult(setting=setting_name, status="unchanged", reason=setting.unchanged(wanted, target))
         current = self.wait_settled()
         if current is None:
             raise StackUnusable(f"stack {self.stack_name} does not exist: the import step has not run")
@@ -310,6 +310,7 @@ class StackOps:
             setting=setting_name,
             status="applied",
             changes=(*adopted, *describe_changes(changes, fragment.properties)),
+            cost=setting.cost(wanted, target),
         )
 
     def _adopt_existing(
