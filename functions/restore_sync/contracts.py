@@ -204,11 +204,30 @@ class RestoreTest(Contract):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RestoreCall(Contract):
+    """What the restore's own request chose (restore_sync.workflow.overrides): the overrides it sent, by their names
+    in botocore's DynamoDB model with their values in its casing (none: it chose nothing), and where they were read."""
+
+    read_from: str
+    overrides: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeptChoice(Contract):
+    """One choice the restore made that restore-sync keeps (the report's `restore` entries): what was chosen, and
+    why it is the restore's choice."""
+
+    status: Literal["kept"] = "kept"
+    reason: str
+    chosen: Any
+
+
+@dataclass(frozen=True, kw_only=True)
 class Request(Contract):
     """A restore to make whole: what Normalize returns for every start it does not ignore."""
 
     FIXED: ClassVar[dict[str, Any]] = {"ignored": False}
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test"})
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test", "restore_call"})
 
     trigger: str
     target_table_name: str
@@ -228,6 +247,8 @@ class Request(Contract):
     # An AWS Backup restore test (only ever from DescribeRestoreJob): planned as a dry run, checked, and reported
     # to AWS Backup (restore_sync.workflow.restore_test).
     restore_test: RestoreTest | None = None
+    # What the restore call chose, where its own request was read (an event's); None: not known from the request.
+    restore_call: RestoreCall | None = None
 
     @classmethod
     def for_tables(
@@ -243,6 +264,7 @@ class Request(Contract):
         settings_from: SettingsFrom,
         grant_recorded_access: bool = False,
         restore_test: RestoreTest | None = None,
+        restore_call: RestoreCall | None = None,
     ) -> Request:
         """The request to make `target` whole with `source`'s settings; names, ARNs and region come from the tables."""
         return cls(
@@ -259,6 +281,7 @@ class Request(Contract):
             settings_from=settings_from,
             grant_recorded_access=grant_recorded_access,
             restore_test=restore_test,
+            restore_call=restore_call,
         )
 
     @classmethod
@@ -356,9 +379,14 @@ class PlanItem(Contract):
 
 @dataclass(frozen=True, kw_only=True)
 class Plan(Contract):
-    """What Plan settings returns: one item per selected setting, in apply order."""
+    """What Plan settings returns: one item per selected setting, in apply order, and what the restore chose that
+    restore-sync keeps (restore_sync.workflow.overrides), by override name."""
+
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore"})
 
     items: tuple[PlanItem, ...]
+    # A plan made before restore choices were reported has none.
+    restore: dict[str, KeptChoice] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -394,7 +422,7 @@ class Report(Contract):
     `reason`: only an `ignored` or `removed` execution has one, saying why it had nothing to do, or what went.
     """
 
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"reason", "validation"})
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"reason", "validation", "restore"})
 
     target: str | None
     source: str | None
@@ -410,6 +438,9 @@ class Report(Contract):
     execution: str
     # A restore test's result as reported to AWS Backup (restore_sync.workflow.restore_test.Validation).
     validation: dict[str, Any] | None = None
+    # What the restore itself chose (an override of its request), kept as chosen: by override name, each `kept` with
+    # its reason. Left out where no plan was made (an ignored start, a failure before planning).
+    restore: dict[str, KeptChoice] | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:

@@ -128,7 +128,9 @@ def test_a_deleted_kinesis_stream_fails_only_the_kinesis_setting(sandbox: Sandbo
     examples.make_full_source(app.clients(sandbox), "events", items=5)
     sandbox.client("kinesis").delete_stream(StreamName="events-changes")
     app.dead_letters(sandbox, deployed["DeadLetterQueueUrl"])
-    restore(sandbox, "events", "events-restored")
+    # The restore also chooses a capacity below the source's scaling range, which copying the scaling would undo.
+    chosen = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
+    restore(sandbox, "events", "events-restored", ProvisionedThroughputOverride=chosen)
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "events-restored")
 
@@ -140,20 +142,35 @@ def test_a_deleted_kinesis_stream_fails_only_the_kinesis_setting(sandbox: Sandbo
     assert settings["triggers"]["status"] == "applied"
     assert settings["alarms"]["status"] == "applied"
     assert app.item_count(sandbox, "events-restored") == 5
+    assert settings["autoscaling"]["status"] == "kept"
+    assert settings["autoscaling"]["reason"].startswith(
+        "chosen at restore: the provisioned capacity the restore asked for lies outside the source's scaling range "
+        "(table ReadCapacityUnits 2, range 5-200; table WriteCapacityUnits 2, range 5-200; "
+    )
+    kept = message["report"]["restore"]["ProvisionedThroughputOverride"]
+    assert kept["status"] == "kept"
+    assert kept["reason"].startswith("chosen at restore: provisioned capacity 2 read, 2 write units")
+    described = sandbox.client("dynamodb").describe_table(TableName="events-restored")["Table"]
+    assert {unit: described["ProvisionedThroughput"][unit] for unit in chosen} == chosen
+    assert app.settings_of(sandbox, "events-restored")["autoscaling"] == {"targets": []}
 
 
 def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     sandbox: Sandbox, deployed: dict[str, str]
 ) -> None:
     examples.make_full_source(app.clients(sandbox), "metrics", items=5)
-    # The restore chooses the target's maximum on-demand throughput itself: restore-sync must not revert it.
+    # The restore chooses the target's maximum on-demand throughput and its encryption itself: restore-sync must not
+    # revert them, and reports each, read from the restore's own request (its CloudTrail record).
     chosen = {"MaxReadRequestUnits": 250}
+    key = sandbox.client("kms").create_key(Description="metrics-restored")["KeyMetadata"]["Arn"]
+    encryption = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key}
     restore(
         sandbox,
         "metrics",
         "metrics-restored",
         BillingModeOverride="PAY_PER_REQUEST",
         OnDemandThroughputOverride=chosen,
+        SSESpecificationOverride=encryption,
     )
 
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "metrics-restored")
@@ -172,9 +189,33 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
         "on_demand_throughput": "kept",
         "warm_throughput": "unchanged",
     }
+    record = "the CloudTrail record of the RestoreTableToPointInTime call"
+    assert record in report["settings"]["on_demand_throughput"]["reason"]
+    assert report["restore"] == {
+        "BillingModeOverride": {
+            "status": "kept",
+            "reason": f"chosen at restore: billing mode PAY_PER_REQUEST (BillingModeOverride in {record})",
+            "chosen": "PAY_PER_REQUEST",
+        },
+        "OnDemandThroughputOverride": {
+            "status": "kept",
+            "reason": "chosen at restore: maximum on-demand throughput 250 read request units "
+            f"(OnDemandThroughputOverride in {record})",
+            "chosen": chosen,
+        },
+        "SSESpecificationOverride": {
+            "status": "kept",
+            "reason": f"chosen at restore: encryption with the KMS key {key} (SSESpecificationOverride in {record})",
+            "chosen": encryption,
+        },
+    }
     on_target = app.settings_of(sandbox, "metrics-restored")
     assert on_target["autoscaling"] == {"targets": []}
     assert on_target["on_demand_throughput"] == {"table": chosen, "indexes": {}}
+    described = sandbox.client("dynamodb").describe_table(TableName="metrics-restored")["Table"]
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert described["SSEDescription"]["SSEType"] == "KMS"
+    assert described["SSEDescription"]["KMSMasterKeyArn"] == key
     start = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}
     assert on_target["warm_throughput"] == {"table": start, "indexes": dict.fromkeys(examples.INDEXES, start)}
 

@@ -66,7 +66,9 @@ COVERAGE: dict[str, Coverage] = {
         "the items come back under the source's keys; the restore request has no way to name others",
     ),
     "BillingMode": Restored(
-        "The billing mode of the restored table", f"{RESTORE}.BillingModeOverride", "unless the restore overrides it"
+        "The billing mode of the restored table",
+        f"{RESTORE}.BillingModeOverride",
+        "unless the restore overrides it; its choice (`BillingModeOverride`) is reported `kept`",
     ),
     "ContributorInsightsSpecification.Enabled": Copied("contributor_insights"),
     "ContributorInsightsSpecification.Mode": Copied(
@@ -80,7 +82,10 @@ COVERAGE: dict[str, Coverage] = {
         "contributor_insights", "as the table's, for each index the target has"
     ),
     "GlobalSecondaryIndexes.IndexName": Restored(
-        "Global secondary indexes (GSIs)", RESTORE, "all of them, unless the restore keeps a subset"
+        "Global secondary indexes (GSIs)",
+        RESTORE,
+        "all of them, unless the restore keeps a subset (`GlobalSecondaryIndexOverride`, reported `kept`); settings "
+        "of an index the target lacks are left out",
     ),
     "GlobalSecondaryIndexes.KeySchema": Restored("Global secondary indexes (GSIs)", RESTORE),
     "GlobalSecondaryIndexes.OnDemandThroughput": Copied(
@@ -88,7 +93,10 @@ COVERAGE: dict[str, Coverage] = {
     ),
     "GlobalSecondaryIndexes.Projection": Restored("Global secondary indexes (GSIs)", RESTORE),
     "GlobalSecondaryIndexes.ProvisionedThroughput": Restored(
-        "Provisioned read and write capacity", RESTORE, "`autoscaling` copies the scaling around it"
+        "Provisioned read and write capacity",
+        RESTORE,
+        "`autoscaling` copies the scaling around it; an index's capacity the restore chose (in "
+        "`GlobalSecondaryIndexOverride`) is reported `kept`",
     ),
     "GlobalSecondaryIndexes.WarmThroughput": Copied(
         "warm_throughput",
@@ -106,20 +114,28 @@ COVERAGE: dict[str, Coverage] = {
     ),
     "KinesisStreamSpecification": Copied("kinesis", "the one active destination"),
     "LocalSecondaryIndexes": Restored(
-        "Local secondary indexes (LSIs)", RESTORE, "all of them, unless the restore keeps a subset"
+        "Local secondary indexes (LSIs)",
+        RESTORE,
+        "all of them, unless the restore keeps a subset (`LocalSecondaryIndexOverride`, reported `kept`)",
     ),
     "OnDemandThroughput": Copied(
         "on_demand_throughput",
-        "to an on-demand target; a maximum the restore chose (`OnDemandThroughputOverride`) is kept",
+        "to an on-demand target; a maximum the restore chose (`OnDemandThroughputOverride`) is kept, and reported "
+        "`kept`",
     ),
     "PointInTimeRecoverySpecification": Copied("pitr"),
     "ProvisionedThroughput": Restored(
         "Provisioned read and write capacity",
         RESTORE,
-        "as the source has it (at the restore, or at the backup); `autoscaling` copies the scaling around it",
+        "as the source has it (at the restore, or at the backup), unless the restore chooses it "
+        "(`ProvisionedThroughputOverride`, reported `kept`); `autoscaling` copies the scaling around it",
     ),
     "ResourcePolicy": Copied("resource_policy", "with the source's ARNs rewritten to the target's"),
-    "SSESpecification": Restored("Encryption settings", RESTORE, "unless the restore overrides it"),
+    "SSESpecification": Restored(
+        "Encryption settings",
+        RESTORE,
+        "unless the restore overrides it; its choice (`SSESpecificationOverride`) is reported `kept`",
+    ),
     "StreamArn": NotCopied(
         "read-only (the schema's `readOnlyProperties`): the target's stream is new, which is why `triggers` makes "
         "new mappings"
@@ -140,7 +156,8 @@ COVERAGE: dict[str, Coverage] = {
     "VectorIndexes": Restored(
         "If not specified, all vector indexes from the source table are restored",
         f"{RESTORE}.VectorIndexOverride",
-        "all of them, unless the restore keeps a subset; the governance stack's import template does not describe them",
+        "all of them, unless the restore keeps a subset (`VectorIndexOverride`, reported `kept` where its request is "
+        "read); the governance stack's import template does not describe them",
         described=False,
     ),
     "WarmThroughput": Copied(

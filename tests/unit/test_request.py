@@ -133,6 +133,8 @@ def test_point_in_time_restore_by_name(aws: FakeAws) -> None:
         "hold": [],
         "settingsFrom": "auto",
         "grantRecordedAccess": False,
+        # The restore's own request was read: it chose nothing.
+        "restoreCall": {"readFrom": "the CloudTrail record of the RestoreTableToPointInTime call", "overrides": {}},
     }
 
 
@@ -420,6 +422,35 @@ def test_a_backup_event_without_the_restored_table_is_refused(aws: FakeAws) -> N
     event = load_event("backup_restore_job_completed")
     del event["detail"]["createdResourceArn"]
     assert "detail: 'createdResourceArn' is a required property" in refusal(aws, event)
+
+
+def test_the_overrides_of_the_restore_call_are_read_into_the_request_and_nothing_else_from_them(aws: FakeAws) -> None:
+    event = pitr_event(
+        billingModeOverride="PAY_PER_REQUEST",
+        onDemandThroughputOverride={"maxReadRequestUnits": 250},
+        sSESpecificationOverride={"enabled": False},
+    )
+    request = run(aws, event)
+    assert request["restoreCall"] == {
+        "readFrom": "the CloudTrail record of the RestoreTableToPointInTime call",
+        "overrides": {
+            "BillingModeOverride": "PAY_PER_REQUEST",
+            "OnDemandThroughputOverride": {"MaxReadRequestUnits": 250},
+            "SSESpecificationOverride": {"Enabled": False},
+        },
+    }
+    assert request["sourceTableArn"] == arn("orders")
+
+
+def test_a_restore_call_whose_overrides_do_not_match_the_model_is_refused_with_every_problem(aws: FakeAws) -> None:
+    event = pitr_event(billingModeOverride="FREE", provisionedThroughputOverride={"readCapacityUnits": 1})
+    refused = refusal(aws, event)
+    assert "detail.requestParameters.billingModeOverride: 'FREE' is not one of PROVISIONED, PAY_PER_REQUEST" in refused
+    assert "detail.requestParameters.provisionedThroughputOverride: missing WriteCapacityUnits" in refused
+
+
+def test_a_backup_event_brings_no_request_of_the_restore(aws: FakeAws) -> None:
+    assert "restoreCall" not in run(aws, load_event("backup_restore_job_completed"))
 
 
 def pitr_event(**parameters: Any) -> dict[str, Any]:

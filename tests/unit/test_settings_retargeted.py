@@ -249,6 +249,36 @@ def test_alarms_are_renamed_and_repointed_at_the_target() -> None:
     assert resource["Properties"]["AlarmName"] == "orders-restored-throttles"
 
 
+def test_alarms_on_an_index_the_restore_left_out_are_not_copied() -> None:
+    left_out = {
+        **ALARM,
+        "AlarmName": "orders-by-date-throttles",
+        "Dimensions": [
+            {"Name": "TableName", "Value": "orders"},
+            {"Name": "GlobalSecondaryIndexName", "Value": "by-date"},
+        ],
+    }
+    in_a_query = {
+        "AlarmName": "orders-by-date-math",
+        "Metrics": [
+            {
+                "Id": "m1",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/DynamoDB",
+                        "MetricName": "ReadThrottleEvents",
+                        "Dimensions": left_out["Dimensions"],
+                    },
+                    "Period": 60,
+                    "Stat": "Sum",
+                },
+            }
+        ],
+    }
+    wanted = REGISTRY["alarms"].wanted({"alarms": [ALARM, left_out, in_a_query]}, RETARGET)
+    assert [alarm["AlarmName"] for alarm in wanted["alarms"]] == ["orders-restored-throttles"]
+
+
 @pytest.mark.parametrize(
     ("name", "renamed"),
     [("orders-throttles", "orders-restored-throttles"), ("high-latency", "orders-restored-high-latency")],

@@ -25,6 +25,7 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         if entry.get("cost"):
             why += f"; {cost_note(entry['cost'])}"
         rows.append((str(name), status, why))
+    rows += [(name, status, reason) for name, status, reason in restore_rows(report)]
     lines = table(rows)
     waiting = held_summary(report)
     if waiting:
@@ -51,6 +52,19 @@ def cost_note(cost: dict[str, Any]) -> str:
         f"charged once: +{cost.get('readUnitsPerSecond')} read and +{cost.get('writeUnitsPerSecond')} write units "
         f"per second in {cost.get('region')}, {amount} ({cost.get('basis')})"
     )
+
+
+# How the report names what the restore itself chose (its `restore` entries) beside the settings.
+RESTORE_ROW = "restore: "
+
+
+def restore_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What the restore chose (`restore: BillingModeOverride`, `kept`, "chosen at restore: ..."), one row each."""
+    return [
+        (f"{RESTORE_ROW}{name}", str(entry.get("status", "?")), str(entry.get("reason", "")))
+        for name, entry in (report.get("restore") or {}).items()
+        if isinstance(entry, dict)
+    ]
 
 
 # How a held setting's reason ends (restore_sync.workflow.hold.held_reason): the command that applies it.

@@ -50,7 +50,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             # A resource policy that would lock restore-sync's roles out of the target is refused, not applied.
             roles = roles_to_keep(config.cfn_role_arn, config.verify_role_arn, config.snapshot_role_arn)
             refused = check_policy(rt.aws, item, step.request.target_table_arn, roles)
-            result = refused or ops.apply(item.setting, wanted, step.target)
+            result = refused or ops.apply(item.setting, wanted, step.target, step.request.restore_call)
         if refusals:
             result = SettingResult(
                 setting=item.setting, status="failed", reason="; ".join(refusals), changes=result.changes

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from restore_sync.contracts import Contract, Plan, Request, WorkflowState
+from restore_sync.contracts import Contract, Request, WorkflowState
 from restore_sync.handlers.common import logger, metrics, runtime
 from restore_sync.workflow.report import build_report
 from restore_sync.workflow.stored import Store
@@ -30,7 +30,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if isinstance(state.request, Request) and state.request.dry_run and state.plan is not None:
         # A dry run's report shows what each setting would set: the wanted states, read back where stored.
         store = Store(rt.aws, rt.config.data_bucket)
-        state = replace(state, plan=Plan(items=tuple(store.resolved(i) for i in state.plan.items)))
+        state = replace(state, plan=replace(state.plan, items=tuple(store.resolved(i) for i in state.plan.items)))
     outcome = build_report(state, step.execution)
     metrics.add_metric(name=f"Syncs{outcome.report.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
     logger.info("sync finished", extra={"outcome": outcome.report.outcome, "error": outcome.error})

@@ -60,6 +60,9 @@ class Alarms(Setting):
         source, target = retarget.source.name, retarget.target.name
         alarms = []
         for alarm in state["alarms"]:
+            if _indexes(alarm) - retarget.target_indexes:
+                # It watches an index the restore left out (GlobalSecondaryIndexOverride): nothing to watch.
+                continue
             renamed = _retable(copy.deepcopy(alarm), source, target)
             renamed["AlarmName"] = target_alarm_name(alarm["AlarmName"], source, target)
             alarms.append(renamed)
@@ -113,13 +116,28 @@ def _watches(alarm: dict[str, Any], table_name: str) -> bool:
     )
 
 
-def _retable(alarm: dict[str, Any], old: str, new: Any) -> dict[str, Any]:
-    """Every TableName dimension of `old` (in the alarm's metric or its metric queries) set to `new`."""
+def _dimension_lists(alarm: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The dimensions of the alarm's metric and of each of its metric queries."""
     dimension_lists = [alarm.get("Dimensions", [])]
     dimension_lists += [
         q["MetricStat"]["Metric"].get("Dimensions", []) for q in alarm.get("Metrics", []) if "MetricStat" in q
     ]
-    for dimensions in dimension_lists:
+    return dimension_lists
+
+
+def _indexes(alarm: dict[str, Any]) -> set[str]:
+    """The global secondary indexes the alarm's metrics name."""
+    return {
+        d["Value"]
+        for dimensions in _dimension_lists(alarm)
+        for d in dimensions
+        if d["Name"] == "GlobalSecondaryIndexName"
+    }
+
+
+def _retable(alarm: dict[str, Any], old: str, new: Any) -> dict[str, Any]:
+    """Every TableName dimension of `old` (in the alarm's metric or its metric queries) set to `new`."""
+    for dimensions in _dimension_lists(alarm):
         for dimension in dimensions:
             if dimension["Name"] == "TableName" and dimension["Value"] == old:
                 dimension["Value"] = new

@@ -99,6 +99,8 @@ def build_report(state: WorkflowState, execution: str) -> Outcome:
         stack=(state.stack or {}).get("stack"),
         execution=execution,
         validation=state.validation,
+        # What the restore chose (restore_sync.workflow.overrides), known once the plan was made.
+        restore=state.plan.restore if state.plan else None,
     )
     if outcome != "failed":
         return Outcome(succeeded=True, report=report)

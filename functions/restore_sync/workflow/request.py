@@ -10,7 +10,9 @@ StartExecution can send any of these shapes, so every start is checked the same 
   read from there (a source the event names must agree), a manual input's must be the one it requests. A table
   that was not restored is adopted only on an explicit `adoptUnrestored`, where the deployment allows it;
 - an event's times are never used (the restore's moments come from the table), and a time after the execution
-  started is refused as impossible.
+  started is refused as impossible;
+- a CloudTrail record's overrides (what the restore chose: billing mode, capacity, encryption, indexes) are read
+  into the request, checked against botocore's model of the call (restore_sync.workflow.overrides).
 An AWS Backup restore job a restore testing plan started (DescribeRestoreJob's CreatedBy, never the event) makes
 the request a restore test (restore_sync.workflow.restore_test); any other start for a table named as restore tests'
 tables are (the CloudTrail record of the test's restore call among them) is ignored: the job's event starts the test.
@@ -37,7 +39,7 @@ from restore_sync.history.store import History
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
 from restore_sync.timestamps import instant, iso
-from restore_sync.workflow import retire
+from restore_sync.workflow import overrides, retire
 from restore_sync.workflow.hold import parse_hold
 from restore_sync.workflow.twins import earlier_twin
 
@@ -277,6 +279,14 @@ def _from_event(
         problems += home.foreign(claims.source.arn, "the source the event names")
     if claims.backup is not None:
         problems += home.foreign(claims.backup, "the backup the event names")
+    call = None
+    if cloudtrail:
+        # What the restore chose, from its own request (never who or what it restored: that is RestoreSummary's).
+        detail = event["detail"]
+        call, found = overrides.from_request_parameters(
+            detail["eventName"], detail["requestParameters"], "detail.requestParameters"
+        )
+        problems += found
     if problems:
         raise ValidationError(problems)
     description = _description(aws, target)
@@ -343,6 +353,7 @@ def _from_event(
         hold=hold,
         settings_from=DEFAULT_SETTINGS_FROM,
         restore_test=restore_test,
+        restore_call=call,
     )
 
 

@@ -18,12 +18,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from restore_sync.aws import Aws, TableRef, error_code, translated_errors
-from restore_sync.contracts import SettingResult
+from restore_sync.contracts import RestoreCall, SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 from restore_sync.workflow.guard import refusals
+from restore_sync.workflow.overrides import kept_setting
 from restore_sync.workflow.stored import TEMPLATE_BODY_LIMIT_BYTES, Store
 
 NO_CHANGES = "didn't contain changes"
@@ -217,10 +218,17 @@ class StackOps:
 
     # -- one setting -------------------------------------------------------------------------------------
 
-    def apply(self, setting_name: str, wanted: dict[str, Any], target: dict[str, Any]) -> SettingResult:
-        """Applies one setting through its own UPDATE change set; returns its result."""
+    def apply(
+        self,
+        setting_name: str,
+        wanted: dict[str, Any],
+        target: dict[str, Any],
+        restore_call: RestoreCall | None = None,
+    ) -> SettingResult:
+        """Applies one setting through its own UPDATE change set; returns its result. A value the restore chose
+        (`restore_call`: what its request asked for, where known) is kept."""
         setting = REGISTRY[setting_name]
-        kept = setting.kept(self.aws, TableRef.from_arn(target["arn"]), wanted)
+        kept = kept_setting(setting, self.aws, TableRef.from_arn(target["arn"]), wanted, restore_call)
         if kept:
             return SettingResult(setting=setting_name, status="kept", reason=kept)
         fragment = setting.fragment(wanted, target)

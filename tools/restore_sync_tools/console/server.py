@@ -29,7 +29,7 @@ from restore_sync.timestamps import instant
 from restore_sync_tools.console.colouring import colour, taken_edges
 from restore_sync_tools.console.graph import Graph, GraphvizMissing, build, digest, inline_svg, render_svg, to_dot
 from restore_sync_tools.executions import execution_target, executions_newest_first, new_events, report_of
-from restore_sync_tools.render import describe_change, held_summary
+from restore_sync_tools.render import describe_change, held_summary, restore_rows
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -195,6 +195,11 @@ def report_rows(report: dict[str, Any] | None) -> dict[str, Any] | None:
                 "changes": "; ".join(describe_change(change) for change in entry.get("changes") or []),
             }
         )
+    # What the restore itself chose, kept as chosen: rows after the settings'.
+    rows += [
+        {"setting": name, "status": status, "reason": reason, "changes": ""}
+        for name, status, reason in restore_rows(report)
+    ]
     return {
         "outcome": report.get("outcome"),
         "target": report.get("target"),
