@@ -27,6 +27,8 @@ from restore_sync_sandbox.extensions import (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
 )
 from tests.template.table_coverage import (
@@ -59,6 +61,8 @@ EXTENSIONS = (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
 )
 # The full source is provisioned: what only an on-demand table has is read from this one.
