@@ -17,8 +17,8 @@ setting's own change set attaches the policy to it.
 A stream's ARN ends in a label that a new stream does not share: the target's stream is not the source's stream
 with another table name. So the source's table ARN is rewritten to the target's as for the table's policy
 (`resource_policy.rewrite_arns`), and the stream ARN the policy was read from, so rewritten, is the state's
-`streamArn`; when the setting is applied, that ARN becomes the target's stream's as it is then (`resolve`), and
-verifying compares the two policies with each one's own stream ARN set aside (`diff`).
+`streamArn` (None with no policy); when the setting is applied, that ARN becomes the target's stream's as it is
+then (`resolve`), and verifying compares the two policies with each one's own stream ARN set aside (`diff`).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class StreamPolicy(Setting):
                 policy = client.get_resource_policy(ResourceArn=stream_arn)["Policy"]
         except ClientError as error:
             if error_code(error) == "PolicyNotFoundException":
-                return {"policy": None, "streamArn": stream_arn}
+                return {"policy": None, "streamArn": None}
             raise
         return {"policy": json.loads(policy), "streamArn": stream_arn}
 
