@@ -190,7 +190,8 @@ def compare(
     aws: Aws | None = None,
 ) -> bool:
     """Reads every setting of source and target with the setting's own `read`; shows them side by side. The
-    source's state is first retargeted (alarm names, ARNs in the policy) as the workflow does. `aws` carries
+    source's state is first retargeted (alarm names, ARNs in the policy) and resolved against the target (its
+    stream's ARN) as the workflow does. `aws` carries
     the credentials and endpoint (default: the environment's); the scenario of `make test-aws` passes its own."""
     aws = aws or Aws(region=region)
     source, target = TableRef(source_name, region, account), TableRef(target_name, region, account)
@@ -199,7 +200,8 @@ def compare(
     all_match = True
     for name in settings:
         setting = REGISTRY[name]
-        wanted, found = setting.wanted(setting.read(aws, source), retarget), setting.read(aws, target)
+        wanted = setting.resolve(aws, target, setting.wanted(setting.read(aws, source), retarget))
+        found = setting.read(aws, target)
         same = wanted == found
         all_match = all_match and same
         rows.append((name, "yes" if same else "NO", brief(wanted, 48), brief(found, 48)))

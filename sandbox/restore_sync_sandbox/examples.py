@@ -88,7 +88,8 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     indexes, three stream triggers (one disabled, one filtered with filter criteria encrypted by a customer managed
     key and with metrics), two Kinesis destinations (one disabled),
     contributor insights, alarms (on the table and on an index), a resource policy, the infrequent-access class,
-    warm throughput on the table and both indexes (FULL_WARM_THROUGHPUT).
+    warm throughput on the table and both indexes (FULL_WARM_THROUGHPUT), and the stream's own tags and resource
+    policy (letting a reader role read the stream).
     Returns what was made (function, stream, queue and key ARNs), for tests to break on purpose."""
     ddb = clients("dynamodb")
     ddb.create_table(
@@ -120,6 +121,7 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     _autoscaling(clients("application-autoscaling"), name)
     _alarms(clients("cloudwatch"), name)
     ddb.put_resource_policy(ResourceArn=table_arn, Policy=json.dumps(_policy(table_arn)))
+    made.update(_stream_access(clients, name))
     put_items(ddb, name, items)
     settled()
     return made
@@ -496,6 +498,37 @@ def _alarms(cloudwatch: Any, name: str) -> None:
         Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
     )
+
+
+# The stream's own tags (StreamSpecification.Tags: independent of the table's).
+STREAM_TAGS = {"feed": "orders-events", "retention": "24h"}
+
+
+def _stream_access(clients: Clients, name: str) -> dict[str, str]:
+    """The stream's tags, and its resource policy letting a reader role (made here, with no policy of its own) read
+    the stream: `{"streamReader": role ARN}`."""
+    ddb, iam = clients("dynamodb"), clients("iam")
+    stream = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb.tag_resource(ResourceArn=stream, Tags=[{"Key": key, "Value": value} for key, value in STREAM_TAGS.items()])
+    reader = iam.create_role(RoleName=f"{name}-stream-reader"[:64], AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+    ddb.put_resource_policy(ResourceArn=stream, Policy=json.dumps(stream_policy(stream, reader["Role"]["Arn"])))
+    return {"streamReader": reader["Role"]["Arn"]}
+
+
+def stream_policy(stream_arn: str, *readers: str) -> dict[str, Any]:
+    """A stream's resource policy letting `readers` (role ARNs) read it as Lambda's poller does."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StreamReaders",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(readers)},
+                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                "Resource": stream_arn,
+            }
+        ],
+    }
 
 
 def _policy(table_arn: str) -> dict[str, Any]:

@@ -166,7 +166,8 @@ def clients(sandbox: Sandbox, region: str | None = None) -> Callable[[str], Any]
 def wanted_on_target(
     sandbox: Sandbox, source: str, target: str, settings: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Every setting of `source` (as it is now, or `settings`) as the target should have it (retargeted)."""
+    """Every setting of `source` (as it is now, or `settings`) as the target should have it (retargeted, and
+    resolved against the target as it is now, as the apply step does)."""
     ddb = sandbox.client("dynamodb")
     target_ref = TableRef(target, sandbox.region, ACCOUNT)
     retarget = Retarget(
@@ -175,7 +176,11 @@ def wanted_on_target(
         target_table=table_document(ddb.describe_table(TableName=target)["Table"], target_ref),
     )
     found = settings if settings is not None else settings_of(sandbox, source)
-    return {name: REGISTRY[name].wanted(state, retarget) for name, state in found.items()}
+    aws = _readers.setdefault((target_ref.region, sandbox.endpoint_url), Aws(region=target_ref.region))
+    return {
+        name: REGISTRY[name].resolve(aws, target_ref, REGISTRY[name].wanted(state, retarget))
+        for name, state in found.items()
+    }
 
 
 def settings_history(sandbox: Sandbox, outputs: dict[str, str]) -> History:

@@ -45,7 +45,7 @@ def test_one_setting_is_read_applied_and_verified_on_its_own(
     target = f"{SOURCE}-{setting.replace('_', '-')}"
     assert restored_and_settled(sandbox, deployed, target)["status"] == "SUCCEEDED"
     before = app.settings_of(sandbox, target)
-    chosen = ["stream", setting] if setting == "triggers" else [setting]
+    chosen = ["stream", setting] if setting in ("triggers", "stream_policy") else [setting]
 
     started = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=deployed["StateMachineArn"],

@@ -102,6 +102,13 @@ def test_a_source_with_every_setting_is_restored_whole(sandbox: Sandbox, deploye
         "indexes": ["by-status"],
         "indexModes": {"by-status": "THROTTLED_KEYS"},
     }
+    # The stream's own tags and policy, on the target's new stream: the reader the source's stream let in is let in.
+    stream = sandbox.client("dynamodb").describe_table(TableName="catalog-restored")["Table"]["LatestStreamArn"]
+    assert on_target["stream"]["tags"] == [{"Key": k, "Value": v} for k, v in sorted(examples.STREAM_TAGS.items())]
+    assert on_target["stream_policy"] == {
+        "policy": examples.stream_policy(stream, made["streamReader"]),
+        "streamArn": stream,
+    }
 
 
 def test_a_deleted_trigger_function_fails_only_the_triggers(sandbox: Sandbox, deployed: dict[str, str]) -> None:
@@ -240,6 +247,7 @@ def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_sma
         "deletion_protection",
         "table_class",
         "warm_throughput",
+        "stream_policy",
     )
     assert statuses(execution) == {
         **{name: "unchanged" if name in not_on_the_source else "applied" for name in NAMES},

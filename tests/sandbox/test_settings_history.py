@@ -342,10 +342,14 @@ def test_access_revoked_after_the_restore_point_is_not_granted_again_unless_aske
     ddb = sandbox.client("dynamodb")
     examples.make_source(ddb, "payroll", 3)
 
+    stream = ddb.describe_table(TableName="payroll")["Table"]["LatestStreamArn"]
+
     def grant(*principals: str) -> None:
         statement = {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "dynamodb:GetItem"}
         policy = {"Version": "2012-10-17", "Statement": [{**statement, "Resource": arn(sandbox, "payroll")}]}
         ddb.put_resource_policy(ResourceArn=arn(sandbox, "payroll"), Policy=json.dumps(policy))
+        # The stream's own policy: the same readers, and the same revocation.
+        ddb.put_resource_policy(ResourceArn=stream, Policy=json.dumps(examples.stream_policy(stream, *principals)))
         examples.settled()
 
     grant(reader, analyst)
@@ -365,6 +369,13 @@ def test_access_revoked_after_the_restore_point_is_not_granted_again_unless_aske
     assert entry["reason"].startswith(f"not granted to AWS {analyst}: the recorded policy grants them but the source")
     assert "grantRecordedAccess" in entry["reason"]
     assert granted_on(sandbox, "payroll-restored") == [reader]
+    entry = report_of(execution)["settings"]["stream_policy"]
+    assert entry["status"] == "applied"
+    assert entry["reason"].startswith(
+        f"not granted to AWS {analyst}: the recorded policy grants them but the source table's stream's policy no "
+        "longer does"
+    )
+    assert stream_readers(sandbox, "payroll-restored") == [reader]
 
     started = sandbox.client("stepfunctions").start_execution(
         stateMachineArn=deployed["StateMachineArn"],
@@ -372,7 +383,7 @@ def test_access_revoked_after_the_restore_point_is_not_granted_again_unless_aske
             {
                 "targetTableName": "payroll-restored",
                 "sourceTableName": "payroll",
-                "settings": ["resource_policy"],
+                "settings": ["resource_policy", "stream", "stream_policy"],
                 "grantRecordedAccess": True,
             }
         ),
@@ -387,6 +398,16 @@ def test_access_revoked_after_the_restore_point_is_not_granted_again_unless_aske
         "recorded because the request says grantRecordedAccess"
     )
     assert granted_on(sandbox, "payroll-restored") == [reader, analyst]
+    assert stream_readers(sandbox, "payroll-restored") == [reader, analyst]
+
+
+def stream_readers(sandbox: Sandbox, table: str) -> list[str]:
+    """The principals the policy of the table's stream lets read it (on the stream itself, its ARN retargeted)."""
+    ddb = sandbox.client("dynamodb")
+    stream = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    (statement,) = json.loads(ddb.get_resource_policy(ResourceArn=stream)["Policy"])["Statement"]
+    assert statement["Resource"] == stream
+    return list(statement["Principal"]["AWS"])
 
 
 # Roles anyone in the account may be allowed to assume: they exist, which a policy naming them needs in AWS.

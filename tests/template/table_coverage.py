@@ -140,15 +140,13 @@ COVERAGE: dict[str, Coverage] = {
         "read-only (the schema's `readOnlyProperties`): the target's stream is new, which is why `triggers` makes "
         "new mappings"
     ),
-    "StreamSpecification.ResourcePolicy": NotCopied(
-        "the stream's own resource policy (who else may read the stream) is not read: the target's new stream has "
-        "none, so consumers the source's stream policy let in cannot read it",
-        yet=True,
+    "StreamSpecification.ResourcePolicy": Copied(
+        "stream_policy",
+        "the stream's own policy, put on the target's new stream: the source's table and stream ARNs become the "
+        "target's",
     ),
     "StreamSpecification.StreamViewType": Copied("stream", "the stream is on when the property is there"),
-    "StreamSpecification.Tags": NotCopied(
-        "the stream's own tags (independent of the table's) are not read: the target's stream has none", yet=True
-    ),
+    "StreamSpecification.Tags": Copied("stream", "the stream's own tags, apart from the table's; `aws:` keys left out"),
     "TableClass": Copied("table_class", "a restored table is always STANDARD"),
     "TableName": NotCopied("the target's own: the restore names it (`TargetTableName`)"),
     "Tags": Copied("tags", "every tag but `aws:` keys, which nobody can set"),

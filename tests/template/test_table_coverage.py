@@ -27,6 +27,8 @@ from restore_sync_sandbox.extensions import (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
     dynamodb_warm_throughput,
 )
@@ -60,6 +62,8 @@ EXTENSIONS = (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
     dynamodb_warm_throughput,
 )

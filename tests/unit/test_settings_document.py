@@ -23,13 +23,21 @@ from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
 )
 
 REGION = "us-east-1"
 TABLES = ("full", "everyday", "bare")
 # The DynamoDB APIs the full source needs that moto lacks.
-EXTENSIONS = (dynamodb_contributor_insights, dynamodb_kinesis_destinations, dynamodb_table_class)
+EXTENSIONS = (
+    dynamodb_contributor_insights,
+    dynamodb_kinesis_destinations,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
+    dynamodb_table_class,
+)
 
 
 def make_bare(client: Any, name: str) -> None:
@@ -83,12 +91,15 @@ def test_the_examples_set_what_the_schema_constrains(documents: dict[str, dict[s
     """The documents above exercise the schema: every setting is set on the full table, and left unset elsewhere."""
     full, bare = documents["full"]["settings"], documents["bare"]["settings"]
     assert full["resource_policy"]["policy"] is not None
+    assert full["stream_policy"]["policy"] is not None
+    assert full["stream"]["tags"]
     for setting, items in (("triggers", "mappings"), ("autoscaling", "targets"), ("alarms", "alarms")):
         assert full[setting][items], setting
     for setting, items in (("kinesis", "destinations"), ("tags", "tags")):
         assert full[setting][items], setting
     assert bare["resource_policy"] == {"policy": None}
-    assert bare["stream"] == {"enabled": False, "viewType": None}
+    assert bare["stream"] == {"enabled": False, "viewType": None, "tags": []}
+    assert bare["stream_policy"] == {"policy": None, "streamArn": None}
     assert documents["bare"]["table"]["localSecondaryIndexes"]
     assert "sse" in documents["bare"]["table"]
 

@@ -20,13 +20,21 @@ from restore_sync_sandbox import examples
 from restore_sync_sandbox.extensions import (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
 )
 
 REGION = "us-east-1"
 SOURCE = "orders"
 # The DynamoDB APIs the full source needs that moto lacks; nothing else of the sandbox is needed to read settings.
-EXTENSIONS = (dynamodb_contributor_insights, dynamodb_kinesis_destinations, dynamodb_table_class)
+EXTENSIONS = (
+    dynamodb_contributor_insights,
+    dynamodb_kinesis_destinations,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
+    dynamodb_table_class,
+)
 # An IAM action is `<signing name>:<operation>`, except for CloudWatch: its API signs as `monitoring`.
 IAM_PREFIXES = {"monitoring": "cloudwatch"}
 

@@ -17,7 +17,11 @@ from restore_sync.errors import SettingNotExpressible
 from restore_sync.settings.document import document_problems, settings_document
 from restore_sync.settings.triggers import COPIED, SETTING
 from restore_sync_sandbox.examples import consumer_zip, stream_reader
-from restore_sync_sandbox.extensions import lambda_filter_criteria_encryption
+from restore_sync_sandbox.extensions import (
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
+    lambda_filter_criteria_encryption,
+)
 
 REGION = "us-east-1"
 TABLE = TableRef("orders", REGION, "123456789012")
@@ -28,6 +32,8 @@ FILTERS = {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]}
 def source() -> Iterator[dict[str, Any]]:
     """A table whose one trigger has encrypted filter criteria, a key of its own and metrics."""
     lambda_filter_criteria_encryption.install()
+    dynamodb_stream_policies.install()
+    dynamodb_stream_tags.install()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         lam = boto3.client("lambda", region_name=REGION)

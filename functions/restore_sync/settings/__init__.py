@@ -12,6 +12,7 @@ from restore_sync.settings import (
     pitr,
     resource_policy,
     stream,
+    stream_policy,
     table_class,
     tags,
     triggers,
@@ -38,6 +39,9 @@ REGISTRY: dict[str, Setting] = {
         table_class.SETTING,
         on_demand_throughput.SETTING,
         warm_throughput.SETTING,
+        # Late, as the table's policy: it may deny access to the stream, which the triggers' functions need when their
+        # mappings are made; checked before it is applied as the table's policy is.
+        stream_policy.SETTING,
         # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step
         # need; the apply step checks the policy before applying it (workflow/lockout.py).
         resource_policy.SETTING,

@@ -78,6 +78,11 @@ class Setting(ABC):
         target's, parts the target lacks are left out. By default the source's state as it is."""
         return state
 
+    def resolve(self, aws: Aws, table: TableRef, wanted: State) -> State:
+        """`wanted` as it applies to `table` (the target) now, just before its change set: what only exists once an
+        earlier setting is applied (the ARN of the stream `stream` made). By default `wanted` as it is."""
+        return wanted
+
     def existing(self, aws: Aws, table: TableRef, target: dict[str, Any]) -> dict[str, Existing]:
         """The resources of this setting that exist for `table` now, by the logical id `fragment` gives them, so
         that the governance stack adopts them instead of failing to create them again. None for a setting made of

@@ -66,10 +66,15 @@ def without(policy: dict[str, Any], revoked: set[Principal]) -> dict[str, Any] |
 
 
 def recorded_access(
-    recorded: dict[str, Any] | None, live: dict[str, Any] | None, *, source_exists: bool, grant_recorded: bool
+    recorded: dict[str, Any] | None,
+    live: dict[str, Any] | None,
+    *,
+    source_exists: bool,
+    grant_recorded: bool,
+    whose: str = "the source table's policy",
 ) -> Access:
     """What to apply of a resource policy recorded at the restore point, given the source's policy today (`live`,
-    None for none; `source_exists` False when the source table is gone).
+    None for none; `source_exists` False when the source table is gone). `whose` names the live policy in reasons.
 
     By default the recorded policy without the principals `live` no longer grants, with the reason naming them;
     `grant_recorded` applies the recorded policy as it was, saying what it grants that the source no longer does.
@@ -91,15 +96,15 @@ def recorded_access(
     if grant_recorded:
         return Access(
             policy=recorded,
-            reason=f"the recorded policy grants {named}, which the source table's policy no longer grants; applied "
-            "as recorded because the request says grantRecordedAccess",
+            reason=f"the recorded policy grants {named}, which {whose} no longer grants; applied as recorded "
+            "because the request says grantRecordedAccess",
         )
     narrowed = without(recorded, revoked)
     applied = "the policy is applied without them" if narrowed else "no statement is left, so no policy is applied"
     return Access(
         policy=narrowed,
-        reason=f"not granted to {named}: the recorded policy grants them but the source table's policy no longer "
-        f"does (revoked since the restore point), so {applied}; start again with grantRecordedAccess true "
+        reason=f"not granted to {named}: the recorded policy grants them but {whose} no longer does (revoked since "
+        f"the restore point), so {applied}; start again with grantRecordedAccess true "
         "(restore-sync start --grant-recorded-access) to apply the recorded policy as it was",
         withheld=withheld,
     )

@@ -23,6 +23,22 @@ from restore_sync.errors import ConfigurationError
 from restore_sync.settings import READ_ACTIONS
 
 SETTING = "resource_policy"
+# A stream's policy (`stream_policy`) is checked the same way, on the stream, for the actions that act on a stream.
+STREAM_SETTING = "stream_policy"
+# The DynamoDB actions IAM's action table gives the `stream` resource type: what a stream's policy can deny.
+STREAM_RESOURCE_ACTIONS: frozenset[str] = frozenset(
+    {
+        "dynamodb:DeleteResourcePolicy",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetResourcePolicy",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListTagsOfResource",
+        "dynamodb:PutResourcePolicy",
+        "dynamodb:TagResource",
+        "dynamodb:UntagResource",
+    }
+)
 # The table actions CloudFormation's handlers call to read and update a governed table: the CloudFormationRole's
 # ReadTables and ChangeTables statements in template.yaml (a test holds the two equal).
 CLOUDFORMATION_TABLE_ACTIONS: tuple[str, ...] = (
@@ -93,10 +109,20 @@ def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]
     """For the resource policy's plan item: a `failed` result when the policy it would apply denies any of `roles`
     an action it needs on `table_arn` (as IAM's policy simulator evaluates the policy's Deny statements for each
     role), or when IAM refuses to simulate it, so it is never applied unchecked; None when it may be applied, and
-    for every other setting."""
-    policy = (item.wanted or {}).get("policy") if item.setting == SETTING else None
+    for every other setting. The stream policy's item likewise, on its stream, for the actions that act on one."""
+    wanted = item.wanted or {}
+    policy = wanted.get("policy") if item.setting in (SETTING, STREAM_SETTING) else None
     if policy is None:
         return None
+    if item.setting == STREAM_SETTING:
+        # The stream the wanted policy names (its ARN as planned: the policy and the ARN are rewritten together
+        # to the target's stream when applied, so the simulation's answer is the same).
+        resource = str(wanted.get("streamArn") or table_arn)
+        roles = [
+            Role(r.name, r.variable, r.arn, tuple(a for a in r.actions if a in STREAM_RESOURCE_ACTIONS)) for r in roles
+        ]
+    else:
+        resource = table_arn
     unknown = [role.variable for role in roles if not role.arn]
     if unknown:
         raise ConfigurationError(
@@ -106,11 +132,11 @@ def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]
     denied: dict[Role, tuple[str, ...]] = {}
     for role in roles:
         try:
-            denied[role] = simulate_denied(aws, role, table_arn, document)
+            denied[role] = simulate_denied(aws, role, resource, document)
         except ClientError as error:
             # Unchecked is not applied: IAM refused the simulation (the policy, or this function's permission).
             return SettingResult(
-                setting=SETTING,
+                setting=item.setting,
                 status="failed",
                 error="PolicyNotChecked",
                 reason=(
@@ -121,7 +147,7 @@ def check_policy(aws: Aws, item: PlanItem, table_arn: str, roles: Sequence[Role]
     reason = lockout_reason(denied)
     if reason is None:
         return None
-    return SettingResult(setting=SETTING, status="failed", error="PolicyLocksOut", reason=reason)
+    return SettingResult(setting=item.setting, status="failed", error="PolicyLocksOut", reason=reason)
 
 
 def covers(statement: Mapping[str, Any], role_arn: str) -> bool:
@@ -164,7 +190,7 @@ def denials_for(policy: Mapping[str, Any], role_arn: str) -> dict[str, Any] | No
 def simulate_denied(aws: Aws, role: Role, table_arn: str, policy: str) -> tuple[str, ...]:
     """The actions of `role` on `table_arn` that `policy`, as the table's policy, would deny."""
     denials = denials_for(json.loads(policy), role.arn)
-    if denials is None:
+    if denials is None or not role.actions:
         return ()
     # The request context of the role's calls, as far as a policy's conditions can ask for it.
     account = role.arn.split(":")[4]

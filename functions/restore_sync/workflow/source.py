@@ -4,8 +4,8 @@
 default) the history when it has a version at or before the restore point, else the live source. When neither
 has the settings, the execution fails here, before anything is touched. A version the history holds that is not
 a settings document the recorder wrote is refused (HistoryVersionInvalid), never used. A resource policy from
-the history grants no principal the source's policy no longer grants, unless the request says
-grantRecordedAccess (workflow/grants.py).
+the history (the table's, or its stream's) grants no principal the source's policy (the table's, or its stream's)
+no longer grants, unless the request says grantRecordedAccess (workflow/grants.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from restore_sync.settings.document import settings_document
 from restore_sync.timestamps import instant, iso
 from restore_sync.workflow.grants import recorded_access
 
-POLICY = "resource_policy"
+# The settings that are resource policies, and what each is the policy of.
+POLICIES = {"resource_policy": "the source table's policy", "stream_policy": "the source table's stream's policy"}
 
 
 def restore_point(aws: Aws, target: TableRef, fallback: str) -> datetime:
@@ -113,27 +114,31 @@ def _from_version(version: Version, names: list[str], point: datetime) -> dict[s
 
 
 def _no_more_than_live(aws: Aws, request: Request, chosen: dict[str, Any]) -> dict[str, Any]:
-    """The settings from the history, with a recorded resource policy narrowed to what the source's policy grants
-    today. The source's policy is read only here: when the settings came from the history and hold a policy."""
-    document = chosen["document"]
-    recorded = document["settings"].get(POLICY)
-    if recorded is None or recorded["policy"] is None:
-        return chosen
-    live, exists = None, False
-    # A same-name restore's source is gone: the table of that name now is the restored one, with no policy yet.
-    if not request.same_name:
-        try:
-            live, exists = REGISTRY[POLICY].read(aws, request.source)["policy"], True
-        except ClientError as error:
-            if error_code(error) != "ResourceNotFoundException":
-                raise
-    access = recorded_access(
-        recorded["policy"], live, source_exists=exists, grant_recorded=request.grant_recorded_access
-    )
-    if access.reason is None:
-        return chosen
-    settings = {**document["settings"], POLICY: {"policy": access.policy}}
-    return {**chosen, "document": {**document, "settings": settings}, "reasons": {POLICY: access.reason}}
+    """The settings from the history, with each recorded resource policy narrowed to what the source's policy of the
+    same resource grants today. The source's policy is read only here: when the settings came from the history and
+    hold a policy."""
+    for name, whose in POLICIES.items():
+        recorded = chosen["document"]["settings"].get(name)
+        if recorded is None or recorded["policy"] is None:
+            continue
+        live, exists = None, False
+        # A same-name restore's source is gone: the table of that name now is the restored one, with no policy yet.
+        if not request.same_name:
+            try:
+                live, exists = REGISTRY[name].read(aws, request.source)["policy"], True
+            except ClientError as error:
+                if error_code(error) != "ResourceNotFoundException":
+                    raise
+        access = recorded_access(
+            recorded["policy"], live, source_exists=exists, grant_recorded=request.grant_recorded_access, whose=whose
+        )
+        if access.reason is None:
+            continue
+        document = chosen["document"]
+        settings = {**document["settings"], name: {**recorded, "policy": access.policy}}
+        reasons = {**chosen.get("reasons", {}), name: access.reason}
+        chosen = {**chosen, "document": {**document, "settings": settings}, "reasons": reasons}
+    return chosen
 
 
 def _why_no_version(history: History | None, source: TableRef, point: datetime) -> str:

@@ -231,7 +231,7 @@ class StackOps:
         kept = kept_setting(setting, self.aws, TableRef.from_arn(target["arn"]), wanted, restore_call)
         if kept:
             return SettingResult(setting=setting_name, status="kept", reason=kept)
-        fragment = setting.fragment(wanted, target)
+        fragment = setting.fragment(setting.resolve(self.aws, TableRef.from_arn(target["arn"]), wanted), target)
         if fragment.empty:
             return SettingResult(setting=setting_name, status="unchanged", reason=setting.unchanged(wanted, target))
         current = self.wait_settled()
@@ -369,6 +369,9 @@ class StackOps:
 
 # Table properties that hold one entry per index, merged entry by entry (by IndexName) instead of replaced.
 PER_INDEX = ("GlobalSecondaryIndexes",)
+# Table properties that settings share, merged member by member: `stream` sets the stream's view type and tags,
+# `stream_policy` its resource policy.
+BY_MEMBER = ("StreamSpecification",)
 
 
 def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
@@ -377,14 +380,20 @@ def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[
     A per-index property (GlobalSecondaryIndexes) is merged by IndexName: each index given has its properties set on
     the template's index of that name, whose other properties stay, so settings that each set a property of the
     indexes keep each other's work; the template's other indexes stay as they are, and an index the template does
-    not have is added as given.
+    not have is added as given. A property settings share (StreamSpecification) has the members given set, and its
+    other members stay.
 
     A resource given keeps the DeletionPolicy the template has for it (the one it was imported with, when it was
     adopted): a setting states a resource's properties, not how the stack lets go of it."""
     merged = copy.deepcopy(template)
     table = merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {})
     for name, value in copy.deepcopy(properties).items():
-        table[name] = _merge_by_index_name(table[name], value) if name in PER_INDEX and name in table else value
+        if name in PER_INDEX and name in table:
+            table[name] = _merge_by_index_name(table[name], value)
+        elif name in BY_MEMBER and name in table:
+            table[name] = {**table[name], **value}
+        else:
+            table[name] = value
     for key, resource in copy.deepcopy(resources).items():
         policy = merged["Resources"].get(key, {}).get("DeletionPolicy")
         merged["Resources"][key] = {"DeletionPolicy": policy, **resource} if policy else resource

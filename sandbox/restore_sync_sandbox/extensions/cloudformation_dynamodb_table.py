@@ -28,6 +28,8 @@ AWS behaviour reproduced:
   without a new name the update fails with CloudFormation's "cannot update a stack when a custom-named
   resource requires replacing"; with a new name a new table is created and the old one is deleted unless the
   resource has UpdateReplacePolicy Retain.
+- StreamSpecification.ResourcePolicy and StreamSpecification.Tags, the stream's own policy and tags (the registry
+  schema), put on the stream once it exists and changed in place; a new stream (a new view type) gets them anew.
 - Creating a table from a template also applies the properties moto's CreateTable path ignores (TTL, PITR,
   table class, maximum on-demand throughput and contributor insights of the table and of its GSIs, Kinesis,
   resource policy).
@@ -53,6 +55,8 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
+
+from restore_sync_sandbox.extensions.dynamodb_stream_tags import stream_tags
 
 # Attribute on a Table: the template properties it was last created, imported or updated with; None after a
 # failed update, when it is unknown which properties were applied.
@@ -148,13 +152,33 @@ def _apply_stream(table: Table, old: Any, new: Any, props: dict[str, Any]) -> No
     current = table.stream_specification or {}
     enabled = bool(current.get("StreamEnabled"))
     view_type = (new or {}).get("StreamViewType")
-    if enabled and view_type == current.get("StreamViewType"):
-        return
-    if enabled:
-        # DynamoDB cannot change a stream's view type: CloudFormation disables it and enables a new one.
-        backend.update_table_streams(table, {"StreamEnabled": False})
+    if not (enabled and view_type == current.get("StreamViewType")):
+        if enabled:
+            # DynamoDB cannot change a stream's view type: CloudFormation disables it and enables a new one.
+            backend.update_table_streams(table, {"StreamEnabled": False})
+        if view_type:
+            backend.update_table_streams(table, {"StreamEnabled": True, "StreamViewType": view_type})
+        old = None  # a new stream has no policy and no tags yet
     if view_type:
-        backend.update_table_streams(table, {"StreamEnabled": True, "StreamViewType": view_type})
+        _apply_stream_extras(table, old or {}, new or {})
+
+
+def _apply_stream_extras(table: Table, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """The stream's own resource policy and tags (StreamSpecification.ResourcePolicy and .Tags), put on the stream
+    after it exists: DynamoDB attaches a policy only to an existing stream. Through the stream extensions."""
+    stream_arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    document = (new.get("ResourcePolicy") or {}).get("PolicyDocument")
+    if document != (old.get("ResourcePolicy") or {}).get("PolicyDocument"):
+        if document:
+            _call(table, "put_resource_policy", stream_arn, _policy_text(document), None)
+        elif stream_arn in _backend(table).resource_policies:
+            _call(table, "delete_resource_policy", stream_arn, None)
+    before, after = _tag_map(old.get("Tags")), _tag_map(new.get("Tags"))
+    if before != after:
+        tags = stream_tags(_backend(table), stream_arn)
+        for key in before.keys() - after.keys():
+            tags.pop(key, None)
+        tags.update(after)
 
 
 def _apply_ttl(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
@@ -420,6 +444,8 @@ def _create_from_cloudformation_json(
     properties = cloudformation_json.get("Properties") or {}
     extras = {name for name in _CREATE_EXTRAS if properties.get(name) is not None}
     apply_properties(table, {}, properties, extras)
+    if table.latest_stream_label and properties.get("StreamSpecification"):
+        _apply_stream_extras(table, {}, properties["StreamSpecification"])
     # moto's CreateTable path keeps the indexes but not their contributor insights or maximum throughput.
     _apply_index_insights(table, [], properties.get("GlobalSecondaryIndexes"), properties)
     _apply_index_on_demand_throughput(table, [], properties.get("GlobalSecondaryIndexes"), properties)

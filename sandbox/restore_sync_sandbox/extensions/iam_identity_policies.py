@@ -295,8 +295,9 @@ def _condition_keys(
 def _resource_policy(service: str, resources: list[str], region: str, account: str) -> str | None:
     if service not in ("dynamodb", "dynamodbstreams") or not resources:
         return None
-    table_arn = resources[0].split("/stream/")[0].split("/index/")[0]
-    found = dynamodb_backends[account][region].resource_policies.get(table_arn)
+    # A stream's own policy governs it; the table's governs the table and its indexes.
+    resource = resources[0] if "/stream/" in resources[0] else resources[0].split("/index/")[0]
+    found = dynamodb_backends[account][region].resource_policies.get(resource)
     return None if found is None else str(found.policy_doc)
 
 

@@ -2,7 +2,10 @@
 
 AWS behaviour reproduced: CreateEventSourceMapping (from the API or from a stack's AWS::Lambda::EventSourceMapping)
 checks that the function's execution role may call dynamodb:DescribeStream, GetRecords and GetShardIterator on the
-stream and dynamodb:ListStreams; if not, it fails with InvalidParameterValueException and Lambda's message
+stream and dynamodb:ListStreams; within one account an Allow of the stream's own resource policy for the role is
+enough for the stream's actions, as IAM's policy evaluation logic has it (an identity-based or a resource-based
+policy may allow), and a Deny there refuses them; ListStreams has no resource type, so only the role's policies
+can allow it; if not, it fails with InvalidParameterValueException and Lambda's message
 ("Cannot access stream <ARN>. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream,
 and ListStreams Actions on your stream in IAM."), and no mapping is made. A role scoped to another table's stream
 (CDK's grantStreamRead on the source table, say) therefore cannot be given a trigger on a restored copy. The role's
@@ -21,6 +24,7 @@ from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaBackend
+from moto.dynamodb.models import dynamodb_backends
 
 from restore_sync_sandbox import iam_evaluation
 from restore_sync_sandbox.extensions import iam_identity_policies
@@ -39,14 +43,24 @@ def refusal(account: str, role_arn: str, stream_arn: str) -> str | None:
     except Exception:  # moto raises its own NotFound types
         return None
     principal = f"arn:aws:sts::{account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/lambda-poller"
-    requests = [Request(action, principal, account, (stream_arn,)) for action in STREAM_READ_ACTIONS]
-    requests.append(Request(LIST_ACTION, principal, account))
-    if all(iam_evaluation.evaluate(request, policies).allowed for request in requests):
+    stream_policy = _stream_policy(account, stream_arn)
+    reads = [Request(action, principal, account, (stream_arn,)) for action in STREAM_READ_ACTIONS]
+    listing = Request(LIST_ACTION, principal, account)
+    if all(iam_evaluation.evaluate(request, policies, stream_policy).allowed for request in reads) and (
+        iam_evaluation.evaluate(listing, policies).allowed
+    ):
         return None
     return (
         f"Cannot access stream {stream_arn}. Please ensure the role can perform the GetRecords, GetShardIterator, "
         "DescribeStream, and ListStreams Actions on your stream in IAM."
     )
+
+
+def _stream_policy(account: str, stream_arn: str) -> str | None:
+    """The stream's own resource policy (kept by `dynamodb_stream_policies`), or None."""
+    region = stream_arn.split(":")[3]
+    found = dynamodb_backends[account][region].resource_policies.get(stream_arn)
+    return None if found is None else str(found.policy_doc)
 
 
 def _checked(original: Callable[..., Any]) -> Callable[..., Any]:

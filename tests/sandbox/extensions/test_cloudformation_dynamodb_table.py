@@ -19,6 +19,8 @@ from restore_sync_sandbox.extensions import (
     dynamodb_contributor_insights,
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
+    dynamodb_stream_policies,
+    dynamodb_stream_tags,
     dynamodb_table_class,
     dynamodb_warm_throughput,
 )
@@ -54,6 +56,8 @@ def aws() -> Iterator[dict[str, Any]]:
     dynamodb_contributor_insights.install()
     dynamodb_on_demand_throughput.install()
     dynamodb_warm_throughput.install()
+    dynamodb_stream_policies.install()
+    dynamodb_stream_tags.install()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         cfn = boto3.client("cloudformation", region_name=REGION)
@@ -486,6 +490,32 @@ def test_resource_policy_as_an_object_then_removed(aws: dict[str, Any]) -> None:
     update(cfn, aws["template"], "policy-off", ResourcePolicy=None)
     with pytest.raises(ddb.exceptions.PolicyNotFoundException):
         ddb.get_resource_policy(ResourceArn=arn)
+
+
+def test_the_streams_policy_and_tags_are_put_on_the_stream_and_changed_in_place(aws: dict[str, Any]) -> None:
+    cfn, ddb = aws["cfn"], aws["ddb"]
+    update(cfn, aws["template"], "stream-on", StreamSpecification={"StreamViewType": "NEW_IMAGE"})
+    stream = ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    spec = {
+        "StreamViewType": "NEW_IMAGE",
+        "ResourcePolicy": {"PolicyDocument": POLICY},
+        "Tags": [{"Key": "team", "Value": "orders"}, {"Key": "tier", "Value": "1"}],
+    }
+    update(cfn, aws["template"], "stream-extras", StreamSpecification=spec)
+
+    assert ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"] == stream
+    assert json.loads(ddb.get_resource_policy(ResourceArn=stream)["Policy"]) == POLICY
+    assert ddb.list_tags_of_resource(ResourceArn=stream)["Tags"] == spec["Tags"]
+    assert ddb.list_tags_of_resource(ResourceArn=ddb.describe_table(TableName=TABLE)["Table"]["TableArn"])["Tags"] == []
+    update(
+        cfn,
+        aws["template"],
+        "stream-bare",
+        StreamSpecification={"StreamViewType": "NEW_IMAGE", "Tags": spec["Tags"][:1]},
+    )
+    with pytest.raises(ddb.exceptions.PolicyNotFoundException):
+        ddb.get_resource_policy(ResourceArn=stream)
+    assert ddb.list_tags_of_resource(ResourceArn=stream)["Tags"] == spec["Tags"][:1]
 
 
 @pytest.mark.parametrize(

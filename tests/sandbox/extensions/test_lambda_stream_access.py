@@ -83,3 +83,28 @@ def test_a_role_without_list_streams_is_refused_too(sandbox: Sandbox) -> None:
         sandbox.client("lambda").create_event_source_mapping(
             EventSourceArn=stream, FunctionName=consumer(sandbox, policy), StartingPosition="LATEST"
         )
+
+
+def test_the_streams_own_policy_lets_a_role_in_and_its_deny_keeps_one_out(sandbox: Sandbox) -> None:
+    stream = streamed_table(sandbox, f"orders{uuid.uuid4().hex[:6]}")
+    listing_only = stream_reader("*")
+    listing_only["Statement"] = listing_only["Statement"][1:]
+    let_in, kept_out = consumer(sandbox, listing_only), consumer(sandbox, stream_reader("*"))
+    iam, lam = sandbox.client("iam"), sandbox.client("lambda")
+    role_of = {name: lam.get_function(FunctionName=name)["Configuration"]["Role"] for name in (let_in, kept_out)}
+    reads = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": role_of[let_in]}, "Action": reads, "Resource": stream},
+            {"Effect": "Deny", "Principal": {"AWS": role_of[kept_out]}, "Action": reads, "Resource": stream},
+        ],
+    }
+    assert iam.get_role(RoleName=let_in)["Role"]["Arn"] == role_of[let_in]
+
+    with pytest.raises(ClientError, match="Cannot access stream"):
+        lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=let_in, StartingPosition="LATEST")
+    sandbox.client("dynamodb").put_resource_policy(ResourceArn=stream, Policy=json.dumps(policy))
+    lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=let_in, StartingPosition="LATEST")
+    with pytest.raises(ClientError, match="Cannot access stream"):
+        lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=kept_out, StartingPosition="LATEST")
