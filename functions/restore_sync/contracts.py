@@ -208,7 +208,7 @@ class Request(Contract):
     """A restore to make whole: what Normalize returns for every start it does not ignore."""
 
     FIXED: ClassVar[dict[str, Any]] = {"ignored": False}
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test"})
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test", "replicas"})
 
     trigger: str
     target_table_name: str
@@ -228,6 +228,9 @@ class Request(Contract):
     # An AWS Backup restore test (only ever from DescribeRestoreJob): planned as a dry run, checked, and reported
     # to AWS Backup (restore_sync.workflow.restore_test).
     restore_test: RestoreTest | None = None
+    # The target's replicas as restore_sync.settings.replicas.parse_replicas gives them: ("as-source",) or regions;
+    # None (left out, as in a request written before replicas existed) for none.
+    replicas: tuple[str, ...] | None = None
 
     @classmethod
     def for_tables(
@@ -243,6 +246,7 @@ class Request(Contract):
         settings_from: SettingsFrom,
         grant_recorded_access: bool = False,
         restore_test: RestoreTest | None = None,
+        replicas: tuple[str, ...] = (),
     ) -> Request:
         """The request to make `target` whole with `source`'s settings; names, ARNs and region come from the tables."""
         return cls(
@@ -259,6 +263,7 @@ class Request(Contract):
             settings_from=settings_from,
             grant_recorded_access=grant_recorded_access,
             restore_test=restore_test,
+            replicas=replicas or None,
         )
 
     @classmethod

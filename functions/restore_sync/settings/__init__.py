@@ -10,6 +10,7 @@ from restore_sync.settings import (
     kinesis,
     on_demand_throughput,
     pitr,
+    replicas,
     resource_policy,
     stream,
     table_class,
@@ -36,6 +37,8 @@ REGISTRY: dict[str, Setting] = {
         alarms.SETTING,
         table_class.SETTING,
         on_demand_throughput.SETTING,
+        # After every setting of the table: its replicas' settings are its own, read in each replica's region.
+        replicas.SETTING,
         # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step
         # need; the apply step checks the policy before applying it (workflow/lockout.py).
         resource_policy.SETTING,

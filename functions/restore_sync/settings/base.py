@@ -19,6 +19,8 @@ class Retarget:
     source: TableRef
     target: TableRef
     target_table: dict[str, Any]
+    # The regions the request chooses for the target's replicas (settings/replicas.py): none, as-source, or regions.
+    replicas: tuple[str, ...] = ()
 
     @property
     def target_indexes(self) -> set[str]:
@@ -96,6 +98,11 @@ class Setting(ABC):
 
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""
+        return None
+
+    def not_chosen(self, state: State, retarget: Retarget) -> str | None:
+        """Why the request does not get this setting (an opt-in it did not make), given the source's state; None,
+        by default: every selected setting is wanted."""
         return None
 
     def diff(self, wanted: State, found: State) -> list[dict[str, Any]]:
