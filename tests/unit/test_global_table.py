@@ -175,7 +175,9 @@ def test_the_detached_template_names_the_table_by_its_name_and_keeps_the_stack_f
     alarm = detached["Resources"]["HotKeysAlarm"]
     assert alarm["Properties"]["Dimensions"] == [{"Name": "TableName", "Value": "orders-restored"}]
     assert alarm["DependsOn"] == ["Other"]
-    assert detached["Resources"][gt.PLACEHOLDER_ID] == gt.PLACEHOLDER
+    placeholder = detached["Resources"][gt.PLACEHOLDER_ID]
+    assert placeholder["Type"] == gt.PLACEHOLDER["Type"]
+    assert placeholder["Metadata"]["table"] == stack_template()["Resources"][TABLE_LOGICAL_ID]
 
 
 def test_a_table_that_is_not_retained_is_never_detached() -> None:
@@ -187,7 +189,7 @@ def test_a_table_that_is_not_retained_is_never_detached() -> None:
 
 def test_the_import_brings_the_table_back_as_a_retained_global_table_of_the_same_properties() -> None:
     template = stack_template()
-    imported = gt.imported(gt.detached(template, "orders-restored"), template, REGION)
+    imported = gt.imported(gt.detached(template, "orders-restored"), REGION)
     table = imported["Resources"][TABLE_LOGICAL_ID]
     assert (table["Type"], table["DeletionPolicy"], table["UpdateReplacePolicy"]) == (
         gt.GLOBAL_TABLE_TYPE,
@@ -200,7 +202,7 @@ def test_the_import_brings_the_table_back_as_a_retained_global_table_of_the_same
 
 def test_the_views_go_both_ways_and_the_placeholder_goes_with_the_global_view() -> None:
     template = stack_template()
-    imported = gt.imported(gt.detached(template, "orders-restored"), template, REGION)
+    imported = gt.imported(gt.detached(template, "orders-restored"), REGION)
     assert gt.holds_global_table(imported)
     view = gt.table_view(imported, REGION)
     assert view["Resources"][TABLE_LOGICAL_ID]["Type"] == gt.TABLE_TYPE
@@ -212,3 +214,22 @@ def test_the_views_go_both_ways_and_the_placeholder_goes_with_the_global_view() 
     assert gt.PLACEHOLDER_ID not in again["Resources"]
     assert again["Resources"][TABLE_LOGICAL_ID] == imported["Resources"][TABLE_LOGICAL_ID]
     assert gt.table_view(template, REGION) == template
+
+
+def test_the_report_names_each_replica_added_changed_or_removed() -> None:
+    template = stack_template()
+    before = gt.imported(gt.detached(template, "orders-restored"), REGION)
+    view = gt.table_view(before, REGION)
+    view["Resources"][TABLE_LOGICAL_ID]["Properties"][gt.REPLICAS] = [{"Region": "eu-west-1"}, {"Region": "us-west-2"}]
+    after = gt.global_view(view, REGION)
+    assert [(e["replica"], e["action"]) for e in gt.replica_changes(before, after)] == [
+        ("eu-west-1", "Add"),
+        ("us-west-2", "Add"),
+    ]
+    view["Resources"][TABLE_LOGICAL_ID]["Properties"][gt.REPLICAS] = [{"Region": "eu-west-1", "TableClass": "X"}]
+    later = gt.global_view(view, REGION)
+    assert [(e["replica"], e["action"]) for e in gt.replica_changes(after, later)] == [
+        ("eu-west-1", "Modify"),
+        ("us-west-2", "Remove"),
+    ]
+    assert gt.replica_changes(template, template) == []

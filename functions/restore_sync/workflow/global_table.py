@@ -255,7 +255,9 @@ def detached(template: dict[str, Any], table_name: str) -> dict[str, Any]:
                 resource["DependsOn"] = rest
             else:
                 resource.pop("DependsOn")
-    return {**copy.deepcopy(template), "Resources": {**resources, PLACEHOLDER_ID: dict(PLACEHOLDER)}}
+    # The placeholder keeps the table's resource as the stack had it: an import resumed after a crash still has it.
+    placeholder = {**PLACEHOLDER, "Metadata": {"table": copy.deepcopy(table)}}
+    return {**copy.deepcopy(template), "Resources": {**resources, PLACEHOLDER_ID: placeholder}}
 
 
 def _named(value: Any, table_name: str) -> Any:
@@ -268,10 +270,22 @@ def _named(value: Any, table_name: str) -> Any:
     return value
 
 
-def imported(detached_template: dict[str, Any], table_template: dict[str, Any], region: str) -> dict[str, Any]:
+def is_retained_table_removal(change: dict[str, Any]) -> bool:
+    """Whether a change (DescribeChangeSet's) is the conversion's one allowed removal: the stack's table, of type
+    AWS::DynamoDB::Table, which `detached` checked is retained (DeletionPolicy Retain)."""
+    resource = change.get("ResourceChange", {})
+    return (resource.get("Action"), resource.get("LogicalResourceId"), resource.get("ResourceType")) == (
+        "Remove",
+        TABLE_LOGICAL_ID,
+        TABLE_TYPE,
+    )
+
+
+def imported(detached_template: dict[str, Any], region: str) -> dict[str, Any]:
     """The conversion's import template: the detached template with the table back, as an AWS::DynamoDB::GlobalTable
-    of the same properties (retained, as before) and the placeholder kept (an import changes nothing else)."""
-    table = copy.deepcopy(table_template["Resources"][TABLE_LOGICAL_ID])
+    of the properties it had (kept by the placeholder), retained as before; the placeholder stays (an import changes
+    nothing else)."""
+    table = detached_template["Resources"][PLACEHOLDER_ID]["Metadata"]["table"]
     converted = {
         "Type": GLOBAL_TABLE_TYPE,
         "DeletionPolicy": "Retain",
@@ -281,3 +295,28 @@ def imported(detached_template: dict[str, Any], table_template: dict[str, Any], 
     template = copy.deepcopy(detached_template)
     template["Resources"][TABLE_LOGICAL_ID] = converted
     return template
+
+
+def replica_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's entries for the replicas an update adds, changes or removes (by region), from the templates
+    before and after it."""
+
+    def replicas(template: dict[str, Any]) -> dict[str, Any]:
+        table = template.get("Resources", {}).get(TABLE_LOGICAL_ID, {})
+        if table.get("Type") != GLOBAL_TABLE_TYPE:
+            return {}
+        return {replica["Region"]: replica for replica in table.get("Properties", {}).get("Replicas", [])}
+
+    before, after = replicas(old), replicas(new)
+    entries = []
+    for region in sorted(set(before) | set(after)):
+        if region not in before:
+            action = "Add"
+        elif region not in after:
+            action = "Remove"
+        elif before[region] != after[region]:
+            action = "Modify"
+        else:
+            continue
+        entries.append({"resource": TABLE_LOGICAL_ID, "type": GLOBAL_TABLE_TYPE, "action": action, "replica": region})
+    return entries
