@@ -233,3 +233,19 @@ def test_the_report_names_each_replica_added_changed_or_removed() -> None:
         ("us-west-2", "Remove"),
     ]
     assert gt.replica_changes(template, template) == []
+
+
+def test_replicas_are_added_one_per_update_and_those_not_wanted_stay() -> None:
+    from restore_sync.settings import Fragment
+
+    current = [{"Region": "ap-south-1", "TableClass": "STANDARD"}, {"Region": "eu-west-1"}]
+    wanted = [{"Region": "eu-west-1", "Tags": []}, {"Region": "us-west-2"}, {"Region": "ca-central-1"}]
+    steps = gt.one_replica_at_a_time(current, Fragment(properties={gt.REPLICAS: wanted}))
+    assert [[r["Region"] for r in step.properties[gt.REPLICAS]] for step in steps] == [
+        ["ap-south-1", "ca-central-1", "eu-west-1"],
+        ["ap-south-1", "ca-central-1", "eu-west-1", "us-west-2"],
+    ]
+    assert steps[0].properties[gt.REPLICAS][2] == {"Region": "eu-west-1", "Tags": []}
+    assert steps[0].properties[gt.REPLICAS][0] == current[0]
+    [only] = gt.one_replica_at_a_time(current, Fragment(properties={gt.REPLICAS: [{"Region": "eu-west-1"}]}))
+    assert [r["Region"] for r in only.properties[gt.REPLICAS]] == ["ap-south-1", "eu-west-1"]

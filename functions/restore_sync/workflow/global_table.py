@@ -23,6 +23,7 @@ import copy
 from typing import Any
 
 from restore_sync.errors import SettingNotExpressible
+from restore_sync.settings.base import Fragment
 from restore_sync.table import TABLE_LOGICAL_ID
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
@@ -320,3 +321,19 @@ def replica_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
             continue
         entries.append({"resource": TABLE_LOGICAL_ID, "type": GLOBAL_TABLE_TYPE, "action": action, "replica": region})
     return entries
+
+
+def one_replica_at_a_time(current: list[dict[str, Any]], fragment: Fragment) -> list[Fragment]:
+    """`fragment` (whose `Replicas` are the replicas wanted, in table properties) as the fragments of successive
+    updates, each adding one replica: CloudFormation adds or removes one replica of a global table per update
+    ("You can only add or remove a single replica in each update"). The first also sets the replicas that exist
+    already; a replica `current` has that is not wanted stays as it is."""
+    wanted = {replica["Region"]: replica for replica in fragment.properties[REPLICAS]}
+    kept = [replica for replica in current if replica["Region"] not in wanted]
+    present = [wanted[r["Region"]] for r in current if r["Region"] in wanted]
+    new = [replica for region, replica in sorted(wanted.items()) if region not in {r["Region"] for r in current}]
+    steps = []
+    for count in range(1, len(new) + 1) if new else [0]:
+        replicas = sorted([*kept, *present, *new[:count]], key=lambda r: r["Region"])
+        steps.append(Fragment(properties={**fragment.properties, REPLICAS: replicas}, resources=fragment.resources))
+    return steps

@@ -21,7 +21,7 @@ from restore_sync.aws import Aws, TableRef, error_code, translated_errors
 from restore_sync.contracts import SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
-from restore_sync.settings import REGISTRY
+from restore_sync.settings import REGISTRY, Fragment
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 from restore_sync.workflow import global_table
 from restore_sync.workflow.guard import TABLE_TYPES, refusals
@@ -227,6 +227,35 @@ class StackOps:
         fragment = setting.fragment(wanted, target)
         if fragment.empty:
             return SettingResult(setting=setting_name, status="unchanged", reason="not set on the source")
+        if global_table.REPLICAS in fragment.properties:
+            return self._apply_replicas(setting_name, fragment, target)
+        return self._apply_fragment(setting_name, fragment, target)
+
+    def _apply_replicas(self, setting_name: str, fragment: Fragment, target: dict[str, Any]) -> SettingResult:
+        """Replicas through as many change sets as they need: CloudFormation adds or removes one replica of a global
+        table per update ("You can only add or remove a single replica in each update"); the table is converted to
+        a global table first. Replicas the stack has that are not wanted stay."""
+        converted: list[dict[str, Any]] = []
+        if not global_table.holds_global_table(self.template()):
+            self.wait_settled()
+            converted = self._convert_to_global_table(target)
+        region = TableRef.from_arn(target["arn"]).region
+        table = global_table.table_view(self.template(), region)["Resources"][TABLE_LOGICAL_ID]
+        steps = global_table.one_replica_at_a_time(table["Properties"].get(global_table.REPLICAS, []), fragment)
+        changes: list[dict[str, Any]] = list(converted)
+        applied = bool(converted)
+        for step in steps:
+            done = self._apply_fragment(setting_name, step, target)
+            changes += done.changes or []
+            if done.status == "failed":
+                return SettingResult(setting=setting_name, status="failed", reason=done.reason, changes=tuple(changes))
+            applied = applied or done.status == "applied"
+        if not applied:
+            return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
+        return SettingResult(setting=setting_name, status="applied", changes=tuple(changes))
+
+    def _apply_fragment(self, setting_name: str, fragment: Fragment, target: dict[str, Any]) -> SettingResult:
+        """One UPDATE change set merging `fragment` into the stack's template, checked by the data-safety guard."""
         current = self.wait_settled()
         if current is None:
             raise StackUnusable(f"stack {self.stack_name} does not exist: the import step has not run")
@@ -236,18 +265,11 @@ class StackOps:
                 "with the same request"
             )
         old = self.template()
-        converted: list[dict[str, Any]] = []
-        if global_table.REPLICAS in fragment.properties and not global_table.holds_global_table(old):
-            # Replicas need the table held as AWS::DynamoDB::GlobalTable: converted first, in change sets of its own.
-            converted = self._convert_to_global_table(target)
-            old = self.template()
         try:
             new = self._merged(old, target, fragment.properties, fragment.resources)
         except global_table.NotExpressible as error:
-            return SettingResult(setting=setting_name, status="failed", reason=str(error), changes=tuple(converted))
+            return SettingResult(setting=setting_name, status="failed", reason=str(error))
         if new == old:
-            if converted:
-                return SettingResult(setting=setting_name, status="applied", changes=tuple(converted))
             return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
         adopted = self._adopt_existing(setting_name, old, new, target)
         if adopted:
@@ -309,7 +331,6 @@ class StackOps:
             setting=setting_name,
             status="applied",
             changes=(
-                *converted,
                 *adopted,
                 *describe_changes(changes, fragment.properties),
                 *global_table.replica_changes(old, new),
@@ -361,7 +382,6 @@ class StackOps:
             },
             "restore-sync: hold the table as a global table, to give it replicas; nothing else changes",
         )
-        self._check_holds_table(name)
         return [
             {"resource": TABLE_LOGICAL_ID, "type": global_table.TABLE_TYPE, "action": "Remove", "retained": True},
             {"resource": TABLE_LOGICAL_ID, "type": global_table.GLOBAL_TABLE_TYPE, "action": "Import"},
