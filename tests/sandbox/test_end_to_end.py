@@ -28,6 +28,7 @@ PLAIN_SOURCE_HAS_NONE = {
     "resource_policy": "unchanged",
     "table_class": "unchanged",
     "on_demand_throughput": "unchanged",
+    "replicas": "skipped",
 }
 
 

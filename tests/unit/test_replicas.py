@@ -208,3 +208,41 @@ def test_a_request_without_replicas_writes_none_and_reads_back_equal() -> None:
 
 def test_every_per_replica_setting_is_a_registered_setting() -> None:
     assert sorted(set(PER_REPLICA) - set(NAMES)) == []
+
+
+@pytest.mark.parametrize(
+    ("replicas", "problem"),
+    [
+        ("everywhere", "replicas: 'everywhere' is not one of ['none', 'as-source']"),
+        (["eu-west-1", "eu-west-1"], "has non-unique elements"),
+        (["eu-west-1", "EU"], "replicas.1: 'EU' does not match"),
+        ([], "should be non-empty"),
+    ],
+)
+def test_the_published_schema_refuses_a_malformed_replicas_field(replicas: Any, problem: str) -> None:
+    from restore_sync.workflow.request import input_problems
+
+    problems = input_problems({"targetTableName": TARGET.name, "sourceTableName": SOURCE.name, "replicas": replicas})
+    assert any(problem in p for p in problems), problems
+
+
+def test_a_well_formed_replicas_field_passes_the_schema() -> None:
+    from restore_sync.workflow.request import input_problems
+
+    for replicas in ("none", "as-source", ["eu-west-1", "us-west-2"]):
+        assert (
+            input_problems({"targetTableName": TARGET.name, "sourceTableName": SOURCE.name, "replicas": replicas}) == []
+        )
+
+
+def test_the_deployments_replicas_are_checked_against_its_own_region() -> None:
+    from restore_sync.errors import ConfigurationError
+    from restore_sync.handlers.config import Config
+
+    assert Config.from_env({"REPLICAS": "none"}).replicas == ()
+    assert Config.from_env({"REPLICAS": "eu-west-1,us-west-2", "AWS_REGION": "us-east-1"}).replicas == (
+        "eu-west-1",
+        "us-west-2",
+    )
+    with pytest.raises(ConfigurationError, match="Replicas: us-east-1 is the target's own region"):
+        Config.from_env({"REPLICAS": "us-east-1", "AWS_REGION": "us-east-1"})
