@@ -249,3 +249,30 @@ def test_replicas_are_added_one_per_update_and_those_not_wanted_stay() -> None:
     assert steps[0].properties[gt.REPLICAS][0] == current[0]
     [only] = gt.one_replica_at_a_time(current, Fragment(properties={gt.REPLICAS: [{"Region": "eu-west-1"}]}))
     assert [r["Region"] for r in only.properties[gt.REPLICAS]] == ["ap-south-1", "eu-west-1"]
+
+
+def change(action: str, kind: str, logical_id: str = TABLE_LOGICAL_ID, replacement: str = "False") -> dict[str, Any]:
+    return {
+        "ResourceChange": {
+            "Action": action,
+            "ResourceType": kind,
+            "LogicalResourceId": logical_id,
+            "Replacement": replacement,
+            "Details": [],
+        }
+    }
+
+
+def test_the_guard_holds_a_global_table_as_it_holds_a_table() -> None:
+    from restore_sync.workflow.guard import refusals
+
+    assert refusals([change("Remove", gt.GLOBAL_TABLE_TYPE)]) == ["it would remove table resource Table"]
+    assert refusals([change("Modify", gt.GLOBAL_TABLE_TYPE, replacement="True")]) != []
+    assert refusals([change("Modify", gt.GLOBAL_TABLE_TYPE)]) == []
+
+
+def test_the_one_removal_the_conversion_allows_is_the_stacks_table() -> None:
+    assert gt.is_retained_table_removal(change("Remove", gt.TABLE_TYPE))
+    assert not gt.is_retained_table_removal(change("Remove", gt.GLOBAL_TABLE_TYPE))
+    assert not gt.is_retained_table_removal(change("Remove", gt.TABLE_TYPE, logical_id="Other"))
+    assert not gt.is_retained_table_removal(change("Modify", gt.TABLE_TYPE))

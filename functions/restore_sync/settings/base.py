@@ -43,6 +43,14 @@ class Fragment:
         return not self.properties and not self.resources
 
 
+def merge_by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`indexes` with each index of `changes` merged into the one of its IndexName (its other properties stay), and
+    the indexes `indexes` lacks added after them: how fragments' GlobalSecondaryIndexes combine."""
+    changed = {index["IndexName"]: index for index in changes}
+    kept = [{**index, **changed.pop(index["IndexName"], {})} for index in indexes]
+    return kept + list(changed.values())
+
+
 @dataclass(frozen=True)
 class Existing:
     """A resource a setting's fragment would create that exists already outside the governance stack: what a

@@ -35,7 +35,7 @@ from restore_sync.settings import (
     table_class,
     tags,
 )
-from restore_sync.settings.base import Fragment, Retarget, Setting, State
+from restore_sync.settings.base import Fragment, Retarget, Setting, State, merge_by_index_name
 
 NONE = "none"
 AS_SOURCE = "as-source"
@@ -181,7 +181,7 @@ class Replicas(Setting):
             for name, setting_state in replica["settings"].items():
                 for key, value in PER_REPLICA[name].fragment(setting_state, target).properties.items():
                     if key == "GlobalSecondaryIndexes" and key in properties:
-                        properties[key] = _by_index_name(properties[key], value)
+                        properties[key] = merge_by_index_name(properties[key], value)
                     else:
                         properties[key] = value
             replicas.append({"Region": replica["region"], **properties})
@@ -200,14 +200,6 @@ class Replicas(Setting):
                 for entry in PER_REPLICA[name].diff(state, have[region].get(name)):
                     drift.append({**entry, "setting": self.name, "region": region, "replicaSetting": name})
         return drift
-
-
-def _by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Two fragments' GlobalSecondaryIndexes as one, merged by IndexName (as the governance stack merges them)."""
-    merged = {index["IndexName"]: dict(index) for index in indexes}
-    for index in changes:
-        merged[index["IndexName"]] = {**merged.get(index["IndexName"], {}), **index}
-    return [merged[name] for name in sorted(merged)]
 
 
 SETTING = Replicas()

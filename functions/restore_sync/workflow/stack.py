@@ -22,6 +22,7 @@ from restore_sync.contracts import SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY, Fragment
+from restore_sync.settings.base import merge_by_index_name
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 from restore_sync.workflow import global_table
 from restore_sync.workflow.guard import TABLE_TYPES, refusals
@@ -498,17 +499,11 @@ def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[
     merged = copy.deepcopy(template)
     table = merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {})
     for name, value in copy.deepcopy(properties).items():
-        table[name] = _merge_by_index_name(table[name], value) if name in PER_INDEX and name in table else value
+        table[name] = merge_by_index_name(table[name], value) if name in PER_INDEX and name in table else value
     for key, resource in copy.deepcopy(resources).items():
         policy = merged["Resources"].get(key, {}).get("DeletionPolicy")
         merged["Resources"][key] = {"DeletionPolicy": policy, **resource} if policy else resource
     return merged
-
-
-def _merge_by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    changed = {index["IndexName"]: index for index in changes}
-    kept = [{**index, **changed.pop(index["IndexName"], {})} for index in indexes]
-    return kept + list(changed.values())
 
 
 def describe_changes(changes: list[dict[str, Any]], properties: dict[str, Any]) -> list[dict[str, Any]]:
