@@ -238,20 +238,30 @@ def _policy_name(resource_id: str, metric: str) -> str:
 
 
 def _register_scaling(account_id: str, region: str, resource_id: str, dimension: str, scaling: dict[str, Any]) -> None:
+    """Makes the live scalable target and target-tracking policy what the template says (nothing when they are)."""
     backend = applicationautoscaling_backends[account_id][region]
-    _call(
-        backend.register_scalable_target,
-        "dynamodb",
-        resource_id,
-        dimension,
-        int(scaling["MinCapacity"]),
-        int(scaling["MaxCapacity"]),
-        None,
-        None,
-    )
     metric = "DynamoDBWriteCapacityUtilization" if "Write" in dimension else "DynamoDBReadCapacityUtilization"
     tracking = copy.deepcopy(scaling.get("TargetTrackingScalingPolicyConfiguration") or {"TargetValue": 70.0})
     tracking["PredefinedMetricSpecification"] = {"PredefinedMetricType": metric}
+    target = backend.targets.get(dimension, {}).get(resource_id)
+    limits = (int(scaling["MinCapacity"]), int(scaling["MaxCapacity"]))
+    policy = next(
+        (
+            p
+            for p in list(backend.policies.values())
+            if (p.resource_id, p.scalable_dimension, p.policy_name)
+            == (resource_id, dimension, _policy_name(resource_id, metric))
+        ),
+        None,
+    )
+    if (
+        target is not None
+        and (target.min_capacity, target.max_capacity) == limits
+        and policy is not None
+        and policy.target_tracking_scaling_policy_configuration == tracking
+    ):
+        return
+    _call(backend.register_scalable_target, "dynamodb", resource_id, dimension, *limits, None, None)
     _call(
         backend.put_scaling_policy,
         _policy_name(resource_id, metric),
@@ -445,6 +455,8 @@ class GlobalTable(CloudFormationModel):
 
     def add_replica(self, region: str, spec: dict[str, Any]) -> None:
         backend = _backend(self.account_id, self.region_name)
+        # The handler makes the write auto scaling the template states before DynamoDB checks for it.
+        _register_write_scaling(self.table(), self.region_name, self.properties)
         action = _replica_action(region, spec, self.properties)
         if (spec.get("SSESpecification") or {}).get("KMSMasterKeyId"):
             action["KMSMasterKeyId"] = spec["SSESpecification"]["KMSMasterKeyId"]
@@ -528,7 +540,7 @@ class GlobalTable(CloudFormationModel):
                 table.throughput = {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
                 body["ProvisionedThroughput"] = table.throughput
         replicas.fan_out_table_settings(table, body)
-        if _provisioned(new) and (_write_scaling(old) != _write_scaling(new) or index_updates):
+        if _provisioned(new):
             for region, member in self._members().items():
                 _register_write_scaling(member, region, new)
         for member in self._members().values():

@@ -41,7 +41,7 @@ AWS behaviour reproduced:
   table's consistency mode after creation"). STRONG (MRSC) is accepted only when the global table is created,
   with exactly two Creates in the one call, on a table holding no items (the Developer Guide: an MRSC global table
   can only be created from an empty table); other requests are refused (sandbox wording). Witnesses
-  (GlobalTableWitnessUpdates) are not reproduced.
+  (GlobalTableWitnessUpdates) are not reproduced: a request with one is refused (sandbox wording).
 - Writes (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems) to any member are replicated to every
   other member. AWS replicates asynchronously, usually within a second; the sandbox replicates synchronously, before
   the call returns, so a read in another region right after a write already sees it (last writer wins either way).
@@ -576,6 +576,9 @@ def fan_out_table_settings(table: Table, body: dict[str, Any]) -> None:
 
 def _update_table(self: DynamoHandler) -> ActionResult:
     body = self.body
+    if body.get("GlobalTableWitnessUpdates"):
+        # Refused rather than ignored, so that nothing relies on a witness the sandbox does not keep.
+        raise _invalid("One or more parameter values were invalid: witnesses (MRSC) are not modelled by this sandbox")
     if body.get("ReplicaUpdates"):
         if any(body.get(member) is not None for member in set(body) - _REPLICA_CALL_MEMBERS):
             raise _invalid(ONLY_REPLICA_UPDATES)

@@ -236,3 +236,12 @@ def test_provisioned_needs_write_auto_scaling_and_gets_it_in_every_region(aws: d
         assert [(t["ScalableDimension"], t["MinCapacity"]) for t in targets] == [
             ("dynamodb:table:WriteCapacityUnits", 5)
         ]
+
+    # A new write maximum reaches every replica's scalable target.
+    resource["Properties"]["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MaxCapacity"] = 80
+    assert run_change_set(cfn, template(resource, outputs=False))["StackStatus"] == "UPDATE_COMPLETE"
+    for region in (HOME, AWAY):
+        targets = boto3.client("application-autoscaling", region_name=region).describe_scalable_targets(
+            ServiceNamespace="dynamodb", ResourceIds=[f"table/{NAME}"]
+        )["ScalableTargets"]
+        assert [t["MaxCapacity"] for t in targets] == [80]

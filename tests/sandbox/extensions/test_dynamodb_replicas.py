@@ -160,6 +160,7 @@ def test_refusals_follow_dynamodb(clients: dict[str, Any]) -> None:
     assert "must not also modify other fields" in refused(
         update, TableName=NAME, DeletionProtectionEnabled=True, ReplicaUpdates=[{"Create": {"RegionName": AWAY}}]
     )
+    assert "witnesses" in refused(update, TableName=NAME, GlobalTableWitnessUpdates=[{"Create": {"RegionName": AWAY}}])
     assert "not a region" in refused(update, TableName=NAME, ReplicaUpdates=[{"Create": {"RegionName": "xx-moon-1"}}])
     away.create_table(
         TableName=NAME,
@@ -215,6 +216,10 @@ def test_replica_settings_stay_regional_and_table_settings_follow(clients: dict[
         TableName=NAME, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
     assert describe(home)["DeletionProtectionEnabled"] is False
+    # The replica's own deletion protection refuses its removal through ReplicaUpdates too.
+    assert "DeletionProtectionEnabled" in refused(
+        home.update_table, TableName=NAME, ReplicaUpdates=[{"Delete": {"RegionName": AWAY}}]
+    )
     home_pitr = home.describe_continuous_backups(TableName=NAME)["ContinuousBackupsDescription"]
     assert home_pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
     home.update_table(
