@@ -11,9 +11,11 @@ stack keeps merging table properties as before and writes them as a global table
 In a table view, `Replicas` (not a property of AWS::DynamoDB::Table) holds the replicas of the other regions, each
 stated in table properties with its `Region`.
 
-The conversion follows CloudFormation's documented way ("Converting an AWS::DynamoDB::Table resource to an
-AWS::DynamoDB::GlobalTable resource"): the table, retained (DeletionPolicy Retain), is removed from the stack, then
-imported as a global table with the same properties; replicas are added by a later update. `detached` is the
+The conversion follows CloudFormation's documented way (the AWS::DynamoDB::GlobalTable reference, converting an
+AWS::DynamoDB::Table; the user guide's "Reverting an import operation": "specify a Retain deletion policy for the
+resource you want to remove from the template to ensure that it's preserved when you delete it from the stack"): the
+table, retained, is removed from the stack, then imported as a global table with the same properties; replicas are
+added by later updates, one each. `detached` is the
 removal's template; the data-safety guard allows that one Remove, of a retained table, and nothing else.
 """
 
