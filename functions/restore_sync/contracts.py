@@ -372,10 +372,11 @@ class SettingResult(Contract):
     the step failed (`error` and its Cause as `reason`), and, without its name, the setting's report entry.
 
     The workflow gives every status but `applied` a reason; `changes` says what was (or would be) changed, and
-    `wanted` what a dry run would set.
+    `wanted` what a dry run would set; `cost` what AWS charges for the change where a setting's change is charged
+    (Setting.cost).
     """
 
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"error", "reason", "wanted", "changes"})
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"error", "reason", "wanted", "changes", "cost"})
 
     setting: str
     status: SettingStatus
@@ -383,6 +384,7 @@ class SettingResult(Contract):
     reason: str | None = None
     wanted: dict[str, Any] | None = None
     changes: tuple[dict[str, Any], ...] | None = None
+    cost: dict[str, Any] | None = None
 
     def entry(self) -> dict[str, Any]:
         """The report's entry: the result without the setting's name, which keys the entry."""

@@ -39,6 +39,8 @@ def table_document(description: dict[str, Any], ref: TableRef) -> dict[str, Any]
     }
     if billing == "PROVISIONED":
         doc["provisionedThroughput"] = _throughput(description.get("ProvisionedThroughput", {}))
+    if description.get("WarmThroughput"):
+        doc["warmThroughput"] = warm_units(description["WarmThroughput"])
     sse = description.get("SSEDescription")
     if sse and sse.get("Status") in ("ENABLED", "UPDATING") and sse.get("SSEType") == "KMS":
         doc["sse"] = {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": sse.get("KMSMasterKeyArn")}
@@ -49,6 +51,15 @@ def _throughput(throughput: dict[str, Any]) -> dict[str, int]:
     return {
         "ReadCapacityUnits": int(throughput.get("ReadCapacityUnits", 0)),
         "WriteCapacityUnits": int(throughput.get("WriteCapacityUnits", 0)),
+    }
+
+
+def warm_units(described: dict[str, Any] | None) -> dict[str, int]:
+    """The read and write units per second of a described WarmThroughput, without its Status."""
+    return {
+        member: int(value)
+        for member in ("ReadUnitsPerSecond", "WriteUnitsPerSecond")
+        if (value := (described or {}).get(member))
     }
 
 
@@ -65,6 +76,8 @@ def _index(index: dict[str, Any], billing: str, with_status: bool) -> dict[str, 
         doc["IndexStatus"] = index.get("IndexStatus", "ACTIVE")
         if billing == "PROVISIONED":
             doc["ProvisionedThroughput"] = _throughput(index.get("ProvisionedThroughput", {}))
+        if index.get("WarmThroughput"):
+            doc["WarmThroughput"] = warm_units(index["WarmThroughput"])
     return doc
 
 
@@ -90,8 +103,10 @@ def table_properties(doc: dict[str, Any]) -> dict[str, Any]:
     if doc["billingMode"] == "PROVISIONED":
         props["ProvisionedThroughput"] = doc["provisionedThroughput"]
     if doc["globalSecondaryIndexes"]:
+        # Not described: the index's status, and its warm throughput (a setting of its own, warm_throughput).
         props["GlobalSecondaryIndexes"] = [
-            {k: v for k, v in index.items() if k != "IndexStatus"} for index in doc["globalSecondaryIndexes"]
+            {k: v for k, v in index.items() if k not in ("IndexStatus", "WarmThroughput")}
+            for index in doc["globalSecondaryIndexes"]
         ]
     if doc["localSecondaryIndexes"]:
         props["LocalSecondaryIndexes"] = doc["localSecondaryIndexes"]

@@ -36,6 +36,15 @@ TAGS = {
     "tier": "1",
 }
 INDEXES = ("by-status", "by-customer.v2")
+# The full source's warm throughput, pre-warmed above where a provisioned table starts (its capacity) on the table
+# and on both indexes: a restored table starts at its capacity, so restore-sync raises it (warm_throughput).
+FULL_WARM_THROUGHPUT: dict[str, Any] = {
+    "table": {"ReadUnitsPerSecond": 1200, "WriteUnitsPerSecond": 600},
+    "indexes": {
+        "by-customer.v2": {"ReadUnitsPerSecond": 400, "WriteUnitsPerSecond": 200},
+        "by-status": {"ReadUnitsPerSecond": 800, "WriteUnitsPerSecond": 300},
+    },
+}
 CONSUMER_CODE = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 
 
@@ -78,7 +87,8 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
     """A provisioned table with every setting restore-sync copies: two GSIs, auto scaling on the table and both
     indexes, three stream triggers (one disabled, one filtered with filter criteria encrypted by a customer managed
     key and with metrics), two Kinesis destinations (one disabled),
-    contributor insights, alarms (on the table and on an index), a resource policy, the infrequent-access class.
+    contributor insights, alarms (on the table and on an index), a resource policy, the infrequent-access class,
+    warm throughput on the table and both indexes (FULL_WARM_THROUGHPUT).
     Returns what was made (function, stream, queue and key ARNs), for tests to break on purpose."""
     ddb = clients("dynamodb")
     ddb.create_table(
@@ -90,11 +100,12 @@ def make_full_source(clients: Clients, name: str, items: int) -> dict[str, Any]:
             {"AttributeName": "customer", "AttributeType": "S"},
         ],
         GlobalSecondaryIndexes=[
-            _index("by-status", "status", provisioned=True),
-            _index("by-customer.v2", "customer", provisioned=True),
+            {**_index(index, key, provisioned=True), "WarmThroughput": FULL_WARM_THROUGHPUT["indexes"][index]}
+            for index, key in (("by-status", "status"), ("by-customer.v2", "customer"))
         ],
         BillingMode="PROVISIONED",
         ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 5},
+        WarmThroughput=FULL_WARM_THROUGHPUT["table"],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         Tags=[{"Key": key, "Value": value} for key, value in TAGS.items()],
         DeletionProtectionEnabled=True,

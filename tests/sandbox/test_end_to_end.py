@@ -28,6 +28,8 @@ PLAIN_SOURCE_HAS_NONE = {
     "resource_policy": "unchanged",
     "table_class": "unchanged",
     "on_demand_throughput": "unchanged",
+    # An on-demand source not pre-warmed, and its on-demand restore, both start at 12,000/4,000.
+    "warm_throughput": "unchanged",
     "replicas": "skipped",
 }
 

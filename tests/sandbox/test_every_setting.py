@@ -89,6 +89,14 @@ def test_a_source_with_every_setting_is_restored_whole(sandbox: Sandbox, deploye
         "catalog-restored-status-index-write-throttles",
     ]
     assert on_target["table_class"] == {"tableClass": "STANDARD_INFREQUENT_ACCESS"}
+    # Raised from where a restored provisioned table starts (its capacity) to the source's, table and indexes, and
+    # the one-time cost of the raise reported: only the units above what the target had.
+    assert on_target["warm_throughput"] == examples.FULL_WARM_THROUGHPUT
+    cost = json.loads(execution["output"])["settings"]["warm_throughput"]["cost"]
+    assert (cost["readUnitsPerSecond"], cost["writeUnitsPerSecond"]) == (
+        (1200 - 10) + (800 - 5) + (400 - 5),
+        (600 - 5) + (300 - 5) + (200 - 5),
+    )
     assert on_target["contributor_insights"] == {
         "table": True,
         "tableMode": "ACCESSED_AND_THROTTLED_KEYS",
@@ -156,10 +164,20 @@ def test_an_on_demand_target_skips_auto_scaling_and_is_otherwise_whole(
     assert report["settings"]["autoscaling"]["status"] == "skipped"
     assert "on-demand" in report["settings"]["autoscaling"]["reason"]
     assert report["settings"]["on_demand_throughput"]["reason"].startswith("chosen at restore")
-    assert statuses(execution) == {**ALL_APPLIED, "autoscaling": "skipped", "on_demand_throughput": "kept"}
+    # An on-demand restore starts warmer (12,000/4,000) than the source was pre-warmed: left as it is, not lowered.
+    assert report["settings"]["warm_throughput"]["reason"].startswith("the target is already as warm as the source")
+    assert "cost" not in report["settings"]["warm_throughput"]
+    assert statuses(execution) == {
+        **ALL_APPLIED,
+        "autoscaling": "skipped",
+        "on_demand_throughput": "kept",
+        "warm_throughput": "unchanged",
+    }
     on_target = app.settings_of(sandbox, "metrics-restored")
     assert on_target["autoscaling"] == {"targets": []}
     assert on_target["on_demand_throughput"] == {"table": chosen, "indexes": {}}
+    start = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}
+    assert on_target["warm_throughput"] == {"table": start, "indexes": dict.fromkeys(examples.INDEXES, start)}
 
 
 def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_small(
@@ -173,7 +191,16 @@ def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_sma
     execution = app.finished_execution(sandbox, deployed["StateMachineArn"], "inventory-restored")
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
-    not_on_the_source = ("stream", "triggers", "kinesis", "contributor_insights", "deletion_protection", "table_class")
+    # Its warm throughput is where a provisioned table starts (its capacity), as its restore's is.
+    not_on_the_source = (
+        "stream",
+        "triggers",
+        "kinesis",
+        "contributor_insights",
+        "deletion_protection",
+        "table_class",
+        "warm_throughput",
+    )
     assert statuses(execution) == {
         **{name: "unchanged" if name in not_on_the_source else "applied" for name in NAMES},
         "on_demand_throughput": "skipped",

@@ -90,10 +90,10 @@ COVERAGE: dict[str, Coverage] = {
     "GlobalSecondaryIndexes.ProvisionedThroughput": Restored(
         "Provisioned read and write capacity", RESTORE, "`autoscaling` copies the scaling around it"
     ),
-    "GlobalSecondaryIndexes.WarmThroughput": NotCopied(
-        "as the table's warm throughput, for each index; a point-in-time restore refuses `WarmThroughput` in its "
-        "index overrides",
-        yet=True,
+    "GlobalSecondaryIndexes.WarmThroughput": Copied(
+        "warm_throughput",
+        "as the table's, for each index the target has (a point-in-time restore refuses `WarmThroughput` in its "
+        "index overrides)",
     ),
     "ImportSourceSpecification": NotCopied(
         "creation only (`createOnlyProperties` and `writeOnlyProperties`): it says how a table was first filled from "
@@ -143,11 +143,10 @@ COVERAGE: dict[str, Coverage] = {
         "all of them, unless the restore keeps a subset; the governance stack's import template does not describe them",
         described=False,
     ),
-    "WarmThroughput": NotCopied(
-        "the restore documents no warm throughput as included, and restore-sync neither reads it nor sets it: a "
-        "source pre-warmed for a peak (UpdateTable `WarmThroughput`) may have a target that is not, and throttles "
-        "when it takes the source's traffic",
-        yet=True,
+    "WarmThroughput": Copied(
+        "warm_throughput",
+        "raised to the source's where the target is below it, never lowered (a restored table starts where a new "
+        "one does); raising it is charged, and the plan and the report give the cost",
     ),
 }
 

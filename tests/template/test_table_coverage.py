@@ -28,6 +28,7 @@ from restore_sync_sandbox.extensions import (
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
     dynamodb_table_class,
+    dynamodb_warm_throughput,
 )
 from tests.template.table_coverage import (
     BEGIN,
@@ -60,6 +61,7 @@ EXTENSIONS = (
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
     dynamodb_table_class,
+    dynamodb_warm_throughput,
 )
 # The full source is provisioned: what only an on-demand table has is read from this one.
 ON_DEMAND = "bounded"
@@ -199,6 +201,13 @@ def fragments(aws: Aws) -> dict[str, set[str]]:
     for source in (SOURCE, ON_DEMAND):
         ref = TableRef(source, REGION, examples.ACCOUNT)
         table = table_document(aws.client("dynamodb", REGION).describe_table(TableName=source)["Table"], ref)
+        # Planned for a target that states no warm throughput of its own, so that warm_throughput sets all of it.
+        table = {
+            **{k: v for k, v in table.items() if k != "warmThroughput"},
+            "globalSecondaryIndexes": [
+                {k: v for k, v in index.items() if k != "WarmThroughput"} for index in table["globalSecondaryIndexes"]
+            ],
+        }
         retarget = Retarget(source=ref, target=ref, target_table=table)
         for name, setting in REGISTRY.items():
             wanted = setting.wanted(setting.read(aws, ref), retarget)

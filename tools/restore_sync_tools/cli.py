@@ -38,7 +38,7 @@ from restore_sync_tools.executions import (
     state_machine_arn,
 )
 from restore_sync_tools.progress import Progress, cause_message, format_line
-from restore_sync_tools.render import report_summary
+from restore_sync_tools.render import cost_note, report_summary
 
 # The entry point group under which the sandbox registers its commands.
 SANDBOX_COMMANDS = "restore_sync.commands"
@@ -206,6 +206,8 @@ def print_plan(output: Output, report: dict[str, Any] | None) -> None:
             wanted = json.dumps(entry.get("wanted"), sort_keys=True)
             held = " (held: once restore-sync activate applies it)" if entry.get("status") == "held" else ""
             output.print(f"  {name}: set {change.get('property') or change.get('resource')} to {wanted}{held}")
+        if entry.get("cost"):
+            output.print(f"  {name}: {cost_note(entry['cost'])}")
     if not changes:
         output.print("  nothing")
 

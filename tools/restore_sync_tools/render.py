@@ -22,6 +22,8 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         if status in ("applied", "planned") and changes and entry.get("reason") not in (None, "dry run"):
             # What was applied differs from what was asked for (a policy without principals revoked since).
             why += f" ({entry['reason']})"
+        if entry.get("cost"):
+            why += f"; {cost_note(entry['cost'])}"
         rows.append((str(name), status, why))
     lines = table(rows)
     waiting = held_summary(report)
@@ -40,6 +42,15 @@ def report_summary(report: dict[str, Any]) -> list[str]:
         )
         lines += [f"  {reason}" for reason in validation.get("reasons") or []]
     return lines
+
+
+def cost_note(cost: dict[str, Any]) -> str:
+    """A setting entry's `cost` (restore_sync.settings.warm_throughput.one_time_cost) in words."""
+    amount = f"USD {cost['amountUsd']}" if cost.get("amountUsd") is not None else "amount not recorded"
+    return (
+        f"charged once: +{cost.get('readUnitsPerSecond')} read and +{cost.get('writeUnitsPerSecond')} write units "
+        f"per second in {cost.get('region')}, {amount} ({cost.get('basis')})"
+    )
 
 
 # How a held setting's reason ends (restore_sync.workflow.hold.held_reason): the command that applies it.

@@ -17,6 +17,7 @@ from restore_sync.settings import (
     tags,
     triggers,
     ttl,
+    warm_throughput,
 )
 from restore_sync.settings.base import Fragment, Retarget, Setting, State
 
@@ -37,6 +38,7 @@ REGISTRY: dict[str, Setting] = {
         alarms.SETTING,
         table_class.SETTING,
         on_demand_throughput.SETTING,
+        warm_throughput.SETTING,
         # After every setting of the table: its replicas' settings are its own, read in each replica's region.
         replicas.SETTING,
         # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step

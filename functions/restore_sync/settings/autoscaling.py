@@ -2,6 +2,11 @@
 
 Scalable targets (limits, suspended state, scheduled actions) and their target-tracking policies are copied for
 the table and for every global secondary index the target has. An on-demand target has no capacity to scale.
+
+Target tracking is the only kind of scaling policy DynamoDB has: botocore's application-autoscaling model
+(PutScalingPolicy, PolicyType) says "StepScaling—Not supported for DynamoDB" and "PredictiveScaling—Only supported
+for Amazon ECS", so there are no step scaling policies to copy, and the alarms that act on a table's policies are
+the target tracking policies' own (the `alarms` setting leaves them to the copied policies).
 """
 
 from __future__ import annotations

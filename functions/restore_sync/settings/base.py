@@ -104,6 +104,16 @@ class Setting(ABC):
         restore override). None, by default: the setting is applied."""
         return None
 
+    def unchanged(self, wanted: State, target: dict[str, Any]) -> str:
+        """Why an empty fragment (nothing to set on `target`, its table document) leaves the setting unchanged: by
+        default, that the source does not have it."""
+        return "not set on the source"
+
+    def cost(self, wanted: State, target: dict[str, Any]) -> dict[str, Any] | None:
+        """What AWS charges for giving `target` (its table document) `wanted`, beyond what the target's use of it
+        costs anyway: the plan's and the report's `cost`. None, by default: nothing of its own."""
+        return None
+
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""
         return None

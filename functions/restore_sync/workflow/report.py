@@ -147,18 +147,25 @@ def _retry_hint(request: Request | None, execution: str) -> str:
 
 
 def _planned(name: str, wanted: dict[str, Any], target: dict[str, Any] | None) -> SettingResult:
+    setting = REGISTRY[name]
     try:
-        fragment = REGISTRY[name].fragment(wanted, target or {})
+        fragment = setting.fragment(wanted, target or {})
     except SettingNotExpressible as error:
         # What the apply step would report: the dry run says the setting would fail, and why.
         return SettingResult(setting=name, status="failed", reason=str(error))
     if fragment.empty:
-        return SettingResult(
-            setting=name, status="planned", reason="nothing to change: not set on the source", changes=()
-        )
+        why = setting.unchanged(wanted, target or {})
+        return SettingResult(setting=name, status="planned", reason=f"nothing to change: {why}", changes=())
     changes = [{"resource": "Table", "property": p} for p in sorted(fragment.properties)]
     changes += [{"resource": r, "action": "Add"} for r in sorted(fragment.resources)]
-    return SettingResult(setting=name, status="planned", reason="dry run", wanted=wanted, changes=tuple(changes))
+    return SettingResult(
+        setting=name,
+        status="planned",
+        reason="dry run",
+        wanted=wanted,
+        changes=tuple(changes),
+        cost=setting.cost(wanted, target or {}),
+    )
 
 
 def _cause_message(cause: Any) -> str:

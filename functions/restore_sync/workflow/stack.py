@@ -227,12 +227,14 @@ class StackOps:
             return SettingResult(setting=setting_name, status="kept", reason=kept)
         fragment = setting.fragment(wanted, target)
         if fragment.empty:
-            return SettingResult(setting=setting_name, status="unchanged", reason="not set on the source")
+            return SettingResult(setting=setting_name, status="unchanged", reason=setting.unchanged(wanted, target))
         if global_table.REPLICAS in fragment.properties:
-            return self._apply_replicas(setting_name, fragment, target)
-        return self._apply_fragment(setting_name, fragment, target)
+            return self._apply_replicas(setting_name, wanted, fragment, target)
+        return self._apply_fragment(setting_name, wanted, fragment, target)
 
-    def _apply_replicas(self, setting_name: str, fragment: Fragment, target: dict[str, Any]) -> SettingResult:
+    def _apply_replicas(
+        self, setting_name: str, wanted: dict[str, Any], fragment: Fragment, target: dict[str, Any]
+    ) -> SettingResult:
         """Replicas through as many change sets as they need: CloudFormation adds or removes one replica of a global
         table per update ("You can only add or remove a single replica in each update"); the table is converted to
         a global table first. Replicas the stack has that are not wanted stay."""
@@ -246,7 +248,7 @@ class StackOps:
         changes: list[dict[str, Any]] = list(converted)
         applied = bool(converted)
         for step in steps:
-            done = self._apply_fragment(setting_name, step, target)
+            done = self._apply_fragment(setting_name, wanted, step, target)
             changes += done.changes or []
             if done.status == "failed":
                 return SettingResult(setting=setting_name, status="failed", reason=done.reason, changes=tuple(changes))
@@ -255,7 +257,9 @@ class StackOps:
             return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
         return SettingResult(setting=setting_name, status="applied", changes=tuple(changes))
 
-    def _apply_fragment(self, setting_name: str, fragment: Fragment, target: dict[str, Any]) -> SettingResult:
+    def _apply_fragment(
+        self, setting_name: str, wanted: dict[str, Any], fragment: Fragment, target: dict[str, Any]
+    ) -> SettingResult:
         """One UPDATE change set merging `fragment` into the stack's template, checked by the data-safety guard."""
         current = self.wait_settled()
         if current is None:
@@ -336,6 +340,7 @@ class StackOps:
                 *describe_changes(changes, fragment.properties),
                 *global_table.replica_changes(old, new),
             ),
+            cost=REGISTRY[setting_name].cost(wanted, target),
         )
 
     def _merged(

@@ -7,7 +7,9 @@ AWS behaviour reproduced:
   keys), billing mode and provisioned throughput, GSIs (added, removed, throughput), SSE, table class, Kinesis
   streaming destination, contributor insights (table, and each GSI's own ContributorInsightsSpecification), the
   maximum on-demand throughput (OnDemandThroughput of the table and of each GSI: a member the template leaves out
-  has no maximum) and the resource policy. A property removed from the template goes back to its default (the
+  has no maximum), the warm throughput (WarmThroughput of the table and of each GSI, raised in place; a lower
+  value fails the resource with DynamoDB's error, and a template that drops it leaves it as it is, since it
+  cannot be lowered) and the resource policy. A property removed from the template goes back to its default (the
   stream and TTL are disabled, PITR is turned off, the policy deleted, the Kinesis destination disabled, the class
   STANDARD, no maximum ...).
   Properties the update does not change are not touched, even if the live table drifted.
@@ -34,9 +36,9 @@ moto internals patched: `Table.create_from_cloudformation_json` (wrapped) and
 `Table.update_from_cloudformation_json` (added; moto has none, so its update stored None in the stack's
 resource map). Each table remembers the template properties it was last given (`CFN_PROPERTIES`), which is how
 an update knows what changed; the import extension records them too. Table class, Kinesis destinations,
-contributor insights and the maximum on-demand throughput go through the DynamoDB backend methods the
-dynamodb_table_class, dynamodb_kinesis_destinations, dynamodb_contributor_insights and
-dynamodb_on_demand_throughput extensions add (looked up by name).
+contributor insights, the maximum on-demand throughput and the warm throughput go through the DynamoDB backend
+methods the dynamodb_table_class, dynamodb_kinesis_destinations, dynamodb_contributor_insights,
+dynamodb_on_demand_throughput and dynamodb_warm_throughput extensions add (looked up by name).
 """
 
 from __future__ import annotations
@@ -332,8 +334,21 @@ def _apply_index_on_demand_throughput(table: Table, old: Any, new: Any, props: d
 
 
 def _apply_warm_throughput(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
+    # Warm throughput is never lowered: a template that drops it leaves the table's as it is.
     if new:
-        table.warm_throughput = {**copy.deepcopy(new), "Status": "ACTIVE"}
+        _call(table, "update_warm_throughput", table.name, dict(new), {})
+
+
+def _apply_index_warm_throughput(table: Table, old: Any, new: Any, props: dict[str, Any]) -> None:
+    """WarmThroughput of each GSI, applied to the index after the indexes themselves."""
+    before = {index["IndexName"]: index.get("WarmThroughput") for index in old or []}
+    changed = {
+        index["IndexName"]: dict(index["WarmThroughput"])
+        for index in new or []
+        if index.get("WarmThroughput") and index["WarmThroughput"] != before.get(index["IndexName"])
+    }
+    if changed:
+        _call(table, "update_warm_throughput", table.name, None, changed)
 
 
 Applier = Callable[[Table, Any, Any, dict[str, Any]], None]
@@ -345,6 +360,7 @@ APPLIERS: tuple[tuple[tuple[str, ...], Applier], ...] = (
     (("GlobalSecondaryIndexes",), _apply_global_indexes),
     (("GlobalSecondaryIndexes",), _apply_index_insights),
     (("GlobalSecondaryIndexes",), _apply_index_on_demand_throughput),
+    (("GlobalSecondaryIndexes",), _apply_index_warm_throughput),
     (("OnDemandThroughput",), _apply_on_demand_throughput),
     (("SSESpecification",), _apply_sse),
     (("WarmThroughput",), _apply_warm_throughput),

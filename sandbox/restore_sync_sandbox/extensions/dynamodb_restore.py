@@ -13,7 +13,8 @@ AWS behaviour reproduced:
   honours BillingModeOverride, ProvisionedThroughputOverride, SSESpecificationOverride,
   GlobalSecondaryIndexOverride and LocalSecondaryIndexOverride. It gets no TTL, stream, PITR, tags, deletion
   protection or maximum on-demand throughput (unless OnDemandThroughputOverride, or an index override's
-  OnDemandThroughput, chooses one: dynamodb_on_demand_throughput): it is built as a new table, as in AWS.
+  OnDemandThroughput, chooses one: dynamodb_on_demand_throughput), and a new table's warm throughput
+  (dynamodb_warm_throughput): it is built as a new table, as in AWS.
 - UpdateTable can switch a stream off and on again; the disabled stream stays visible as LatestStreamArn
   until a new one replaces it, as DynamoDB does.
 
@@ -55,7 +56,7 @@ from moto.dynamodb.models.table import (
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
 from restore_sync_sandbox import clock
-from restore_sync_sandbox.extensions import dynamodb_on_demand_throughput
+from restore_sync_sandbox.extensions import dynamodb_on_demand_throughput, dynamodb_warm_throughput
 
 DEFAULT_ACCOUNT = "123456789012"
 _ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
@@ -285,6 +286,7 @@ def restore_table_to_point_in_time(self: DynamoHandler) -> DynamoResult:
         target_name, account_id=backend.account_id, region=backend.region_name, source=source
     )
     _apply_overrides(table, body, source.billing_mode, source.sse_specification)
+    dynamodb_warm_throughput.restored(table, body, point_in_time=True)
     _register(backend, table, restore_point)
     return DynamoResult(table.describe())
 
@@ -303,6 +305,7 @@ def restore_table_from_backup(self: DynamoHandler) -> DynamoResult:
         target_name, account_id=backend.account_id, region=backend.region_name, backup=backup
     )
     _apply_overrides(table, body, backup.table.billing_mode, backup.table.sse_specification)
+    dynamodb_warm_throughput.restored(table, body, point_in_time=False)
     _register(backend, table, backup.creation_date_time)
     return DynamoResult(table.describe())
 

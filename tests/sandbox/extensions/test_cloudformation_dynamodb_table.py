@@ -20,6 +20,7 @@ from restore_sync_sandbox.extensions import (
     dynamodb_kinesis_destinations,
     dynamodb_on_demand_throughput,
     dynamodb_table_class,
+    dynamodb_warm_throughput,
 )
 
 REGION = "us-east-1"
@@ -52,6 +53,7 @@ def aws() -> Iterator[dict[str, Any]]:
     dynamodb_kinesis_destinations.install()
     dynamodb_contributor_insights.install()
     dynamodb_on_demand_throughput.install()
+    dynamodb_warm_throughput.install()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         cfn = boto3.client("cloudformation", region_name=REGION)
@@ -427,6 +429,52 @@ def test_a_created_on_demand_table_gets_its_maximum() -> None:
             {"MaxReadRequestUnits": 70, "MaxWriteRequestUnits": -1},
             {"by-customer": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 5}},
         )
+
+
+def warm_throughput(ddb: Any) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    table = ddb.describe_table(TableName=TABLE)["Table"]
+
+    def units(described: dict[str, Any]) -> dict[str, int]:
+        return {k: v for k, v in described.items() if k != "Status"}
+
+    return units(table["WarmThroughput"]), {
+        i["IndexName"]: units(i["WarmThroughput"]) for i in table["GlobalSecondaryIndexes"]
+    }
+
+
+def test_warm_throughput_of_the_table_and_of_each_index_is_raised_in_place_and_never_lowered(
+    aws: dict[str, Any],
+) -> None:
+    cfn, ddb, template = aws["cfn"], aws["ddb"], aws["template"]
+    update(cfn, template, "index", AttributeDefinitions=ATTRIBUTES, GlobalSecondaryIndexes=[GSI])
+    assert warm_throughput(ddb) == (
+        {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5},
+        {"by-customer": {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5}},
+    )
+    described = update(
+        cfn,
+        template,
+        "warm",
+        WarmThroughput={"ReadUnitsPerSecond": 900, "WriteUnitsPerSecond": 300},
+        GlobalSecondaryIndexes=[{**GSI, "WarmThroughput": {"WriteUnitsPerSecond": 80}}],
+    )
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert [c["ResourceChange"]["Replacement"] for c in described["Changes"]] == ["False"]
+    warmed = (
+        {"ReadUnitsPerSecond": 900, "WriteUnitsPerSecond": 300},
+        {"by-customer": {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 80}},
+    )
+    assert warm_throughput(ddb) == warmed
+    # Lower: DynamoDB refuses, the update rolls back with its message.
+    update(cfn, copy.deepcopy(template), "lower", WarmThroughput={"ReadUnitsPerSecond": 800})
+    assert stack_status(cfn) == "UPDATE_ROLLBACK_COMPLETE"
+    assert "decreasing WarmThroughput is not supported" in stack_reason(cfn)
+    assert warm_throughput(ddb) == warmed
+    # Dropped from the template: it cannot be lowered, so it stays.
+    update(cfn, template, "dropped", WarmThroughput=None, GlobalSecondaryIndexes=[GSI])
+    assert stack_status(cfn) == "UPDATE_COMPLETE"
+    assert warm_throughput(ddb) == warmed
+    assert ddb.scan(TableName=TABLE)["Count"] == 6
 
 
 def test_resource_policy_as_an_object_then_removed(aws: dict[str, Any]) -> None:
