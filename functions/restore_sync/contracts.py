@@ -227,7 +227,7 @@ class Request(Contract):
     """A restore to make whole: what Normalize returns for every start it does not ignore."""
 
     FIXED: ClassVar[dict[str, Any]] = {"ignored": False}
-    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test", "restore_call"})
+    OMITTED_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"restore_test", "restore_call", "replicas"})
 
     trigger: str
     target_table_name: str
@@ -249,6 +249,9 @@ class Request(Contract):
     restore_test: RestoreTest | None = None
     # What the restore call chose, where its own request was read (an event's); None: not known from the request.
     restore_call: RestoreCall | None = None
+    # The target's replicas as restore_sync.settings.replicas.parse_replicas gives them: ("as-source",) or regions;
+    # None (left out, as in a request written before replicas existed) for none.
+    replicas: tuple[str, ...] | None = None
 
     @classmethod
     def for_tables(
@@ -265,6 +268,7 @@ class Request(Contract):
         grant_recorded_access: bool = False,
         restore_test: RestoreTest | None = None,
         restore_call: RestoreCall | None = None,
+        replicas: tuple[str, ...] = (),
     ) -> Request:
         """The request to make `target` whole with `source`'s settings; names, ARNs and region come from the tables."""
         return cls(
@@ -282,6 +286,7 @@ class Request(Contract):
             grant_recorded_access=grant_recorded_access,
             restore_test=restore_test,
             restore_call=restore_call,
+            replicas=replicas or None,
         )
 
     @classmethod

@@ -37,8 +37,9 @@ def restored_and_settled(sandbox: Sandbox, deployed: dict[str, str], target: str
 
 
 # The full source is provisioned, and so are its restores: a maximum on-demand throughput does not apply to them
-# (test_end_to_end copies one to an on-demand target).
-@pytest.mark.parametrize("setting", [name for name in NAMES if name != "on_demand_throughput"])
+# (test_end_to_end copies one to an on-demand target). Replicas are opt-in and need a global source: the global table
+# scenario (test_scenario_global_table) goes through them.
+@pytest.mark.parametrize("setting", [name for name in NAMES if name not in ("on_demand_throughput", "replicas")])
 def test_one_setting_is_read_applied_and_verified_on_its_own(
     sandbox: Sandbox, deployed: dict[str, str], setting: str
 ) -> None:

@@ -31,6 +31,7 @@ PLAIN_SOURCE_HAS_NONE = {
     # An on-demand source not pre-warmed, and its on-demand restore, both start at 12,000/4,000.
     "warm_throughput": "unchanged",
     "stream_policy": "unchanged",
+    "replicas": "skipped",
 }
 
 

@@ -19,7 +19,8 @@ from restore_sync_sandbox.server import Sandbox
 from tests.sandbox import app
 
 # The full source is provisioned: a maximum on-demand throughput does not apply to a provisioned restore of it.
-ALL_APPLIED = {**dict.fromkeys(NAMES, "applied"), "on_demand_throughput": "skipped"}
+# Replicas are opt-in (Replicas none by default): skipped, saying so.
+ALL_APPLIED = {**dict.fromkeys(NAMES, "applied"), "on_demand_throughput": "skipped", "replicas": "skipped"}
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +253,7 @@ def test_a_large_source_is_made_whole_through_the_bucket_with_the_state_kept_sma
     assert statuses(execution) == {
         **{name: "unchanged" if name in not_on_the_source else "applied" for name in NAMES},
         "on_demand_throughput": "skipped",
+        "replicas": "skipped",
     }
     on_target = app.settings_of(sandbox, "inventory-restored")
     assert on_target == app.wanted_on_target(sandbox, "inventory", "inventory-restored")

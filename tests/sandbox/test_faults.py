@@ -68,7 +68,9 @@ def test_throttling_and_internal_errors_everywhere_are_absorbed(
     assert report["drift"] == []
     # The full source is provisioned: a maximum on-demand throughput does not apply.
     assert report["settings"]["on_demand_throughput"]["status"] == "skipped"
-    assert {e["status"] for name, e in report["settings"].items() if name != "on_demand_throughput"} == {"applied"}
+    # Not applicable to this source (on_demand_throughput), or opt-in (replicas): skipped.
+    skipped = ("on_demand_throughput", "replicas")
+    assert {e["status"] for name, e in report["settings"].items() if name not in skipped} == {"applied"}
     assert app.settings_of(sandbox, "noisy-restored") == app.wanted_on_target(sandbox, "noisy", "noisy-restored")
     assert app.item_count(sandbox, "noisy-restored") == 9
     events = app.history(sandbox, execution["executionArn"])

@@ -105,9 +105,10 @@ def test_a_failed_setting_can_be_fixed_and_run_again(sandbox: Sandbox, deployed:
     assert statuses(again)["kinesis"] == "applied"
     # The full source is provisioned: a maximum on-demand throughput does not apply.
     assert statuses(again)["on_demand_throughput"] == "skipped"
-    assert {s for name, s in statuses(again).items() if name not in ("kinesis", "on_demand_throughput")} == {
-        "unchanged"
-    }
+    # Replicas are opt-in: skipped.
+    assert statuses(again)["replicas"] == "skipped"
+    skipped_or_applied = ("kinesis", "on_demand_throughput", "replicas")
+    assert {s for name, s in statuses(again).items() if name not in skipped_or_applied} == {"unchanged"}
     assert app.settings_of(sandbox, "fixme-restored") == app.wanted_on_target(sandbox, "fixme", "fixme-restored")
     assert app.item_count(sandbox, "fixme-restored") == 4
 

@@ -93,6 +93,7 @@ def test_a_deleted_table_restored_under_its_own_name_adopts_what_it_left_behind(
     assert {name: entry["status"] for name, entry in report["settings"].items()} == {
         **dict.fromkeys(NAMES, "applied"),
         "on_demand_throughput": "skipped",
+        "replicas": "skipped",
     }
     imported = {
         setting: sorted(c["type"] for c in entry.get("changes", []) if c["action"] == "Import")

@@ -111,6 +111,10 @@ ON_EVERY_RESOURCE = {
 # The table is imported (read) and updated, never created, and never deleted: it is retained (DeletionPolicy).
 HANDLERS_CALLED = {
     "AWS::DynamoDB::Table": ("read", "update"),
+    # A table given replicas is imported again as a global table (restore_sync.workflow.global_table) and updated.
+    "AWS::DynamoDB::GlobalTable": ("read", "update"),
+    # Holds the stack while its table is out of it, during that conversion; it has no properties and no handlers.
+    "AWS::CloudFormation::WaitConditionHandle": (),
     "AWS::Lambda::EventSourceMapping": ("create", "read", "update", "delete"),
     "AWS::ApplicationAutoScaling::ScalableTarget": ("create", "read", "update", "delete"),
     "AWS::ApplicationAutoScaling::ScalingPolicy": ("create", "read", "update", "delete"),
@@ -137,6 +141,26 @@ NOT_NEEDED = {
             _ITEMS,
         ),
     },
+    "AWS::DynamoDB::GlobalTable": {
+        "dynamodb:Describe*": (
+            "a wildcard: the role grants by name each Describe action the properties restore-sync sets are read back "
+            "with (ReadTables, GovernReplicas)"
+        ),
+        "application-autoscaling:Describe*": (
+            "a wildcard: the role grants by name each Describe action of auto scaling (ListWhatHasNoResourceType)"
+        ),
+        **dict.fromkeys(
+            ("dynamodb:DeleteTable", "dynamodb:DeleteTableReplica", "dynamodb:DisassociateTableReplica"),
+            "replicas are added, never removed, and the role never deletes a table (DenyDeletingTables)",
+        ),
+        "cloudwatch:PutMetricData": (
+            "the handler's metrics about its own calls, published by CloudFormation's handler framework; nothing "
+            "restore-sync sets depends on them, and the role grants no CloudWatch write but its alarms'"
+        ),
+        "dynamodb:UpdateTableReplicaAutoScaling": (
+            "replicas are made for on-demand tables only (settings/replicas.py): no replica is auto scaled"
+        ),
+    },
     "AWS::ApplicationAutoScaling::ScalableTarget": {
         "iam:PassRole": "RoleARN is not set: Application Auto Scaling uses DynamoDB's service-linked role",
         **dict.fromkeys(
@@ -153,6 +177,7 @@ NOT_NEEDED = {
 TEMPLATE_SOURCES = (
     *sorted((FUNCTIONS / "restore_sync" / "settings").glob("*.py")),
     FUNCTIONS / "restore_sync" / "table.py",
+    FUNCTIONS / "restore_sync" / "workflow" / "global_table.py",
 )
 RESOURCE_TYPE = re.compile(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"')
 # Calls that change a table, a mapping, a scalable target or an alarm: any but these read-only verbs.
@@ -170,7 +195,8 @@ def handler_permissions(type_name: str) -> dict[str, frozenset[str]]:
     """The permissions of each handler (create, read, update, delete, list) of a type's registry schema."""
     providers = json.loads((files(schemas) / "providers" / "us-east-1.json").read_text(encoding="utf-8"))
     schema = json.loads((files(schemas) / "resources" / f"{providers[type_name]}.json").read_text(encoding="utf-8"))
-    return {name: frozenset(handler.get("permissions", [])) for name, handler in schema["handlers"].items()}
+    # A type the registry has no handlers for (the conversion's AWS::CloudFormation::WaitConditionHandle) calls nothing.
+    return {name: frozenset(handler.get("permissions", [])) for name, handler in schema.get("handlers", {}).items()}
 
 
 def needed(type_name: str, *handlers: str) -> frozenset[str]:

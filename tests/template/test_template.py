@@ -432,9 +432,14 @@ def test_every_parameter_is_described_and_constrained(template: dict[str, Any]) 
                 problems.append(f"{name}: a Number needs MinValue and MaxValue")
             elif "Default" in parameter and not parameter["MinValue"] <= parameter["Default"] <= parameter["MaxValue"]:
                 problems.append(f"{name}: Default outside its range")
-        elif kind == "String" and "AllowedPattern" in parameter:
-            # Free text (an email address) is constrained by a pattern that its default must match.
-            if "Default" in parameter and not re.fullmatch(parameter["AllowedPattern"], str(parameter["Default"])):
+        elif kind in {"String", "CommaDelimitedList"} and "AllowedPattern" in parameter:
+            # Free text (an email address, region names) is constrained by a pattern that its default must match
+            # (CloudFormation matches each value of a CommaDelimitedList).
+            values = str(parameter.get("Default", "")).split(",") if kind == "CommaDelimitedList" else []
+            values = values if "Default" in parameter else []
+            if kind == "String" and "Default" in parameter:
+                values = [str(parameter["Default"])]
+            if any(not re.fullmatch(parameter["AllowedPattern"], value) for value in values):
                 problems.append(f"{name}: Default does not match AllowedPattern")
         elif kind in {"String", "CommaDelimitedList"}:
             allowed = parameter.get("AllowedValues")

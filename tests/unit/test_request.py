@@ -195,6 +195,18 @@ def test_hold_comes_from_the_deployment_unless_the_input_says(aws: FakeAws) -> N
     assert run(aws, {**manual, "hold": ["kinesis", "ttl"]})["hold"] == ["ttl", "kinesis"]
 
 
+def test_replicas_come_from_the_deployment_unless_the_input_says_and_are_checked(aws: FakeAws) -> None:
+    event = load_event("cloudtrail_restore_pitr_by_name")
+    assert "replicas" not in run(aws, event)
+    assert run(aws, event, replicas=("as-source",))["replicas"] == ["as-source"]
+    manual = {"targetTableName": "orders-restored", "sourceTableName": "orders"}
+    assert run(aws, {**manual, "replicas": "none"}, replicas=("as-source",)).get("replicas") is None
+    assert run(aws, {**manual, "replicas": ["us-west-2", "eu-west-1"]})["replicas"] == ["eu-west-1", "us-west-2"]
+    refused = refusal(aws, {**manual, "replicas": [REGION], "dryRun": "yes"})
+    assert f"replicas: {REGION} is the target's own region" in refused
+    assert "dryRun: 'yes' is not of type 'boolean'" in refused
+
+
 def test_a_hold_that_names_no_setting_is_refused_with_the_other_problems(aws: FakeAws) -> None:
     manual = {"targetTableName": "orders-restored", "sourceTableName": "orders", "dryRun": "yes"}
     refused = refusal(aws, {**manual, "hold": ["ttl", "triggres"]})

@@ -9,6 +9,8 @@ from typing import TypeVar
 
 from restore_sync.errors import ConfigurationError
 from restore_sync.settings import NAMES
+from restore_sync.settings.replicas import PARAMETER as REPLICAS_PARAMETER
+from restore_sync.settings.replicas import parse_replicas
 from restore_sync.workflow.backoff import Backoff
 from restore_sync.workflow.hold import NONE, parse_hold
 from restore_sync.workflow.hold import PARAMETER as HOLD_PARAMETER
@@ -42,6 +44,8 @@ class Config:
     # The deployment's bucket for templates over CloudFormation's inline limit and documents too large for the
     # workflow's state (empty: none; everything is sent inline).
     data_bucket: str = ""
+    # The target's replicas (restore_sync.settings.replicas): the deployment's Replicas, none by default.
+    replicas: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -73,6 +77,7 @@ class Config:
             history_retention_days=_number(env, "HISTORY_RETENTION_DAYS", cls.history_retention_days),
             adopt_unrestored=env.get("ADOPT_UNRESTORED_TABLES", "false").lower() == "true",
             data_bucket=_bucket_name(env, "DATA_BUCKET"),
+            replicas=_replicas(env),
         )
 
 
@@ -94,6 +99,16 @@ def _hold(env: Mapping[str, str]) -> tuple[str, ...]:
         return parse_hold(names)
     except ValueError as error:
         raise ConfigurationError(f"deployment parameter {HOLD_PARAMETER}: {error}; update the deployment") from None
+
+
+def _replicas(env: Mapping[str, str]) -> tuple[str, ...]:
+    """REPLICAS (the Replicas parameter) as a request holds it, checked against the function's own region (the
+    deployment's: its targets' replicas cannot be there); a ConfigurationError saying what is wrong otherwise."""
+    names = [name.strip() for name in env.get("REPLICAS", "none").split(",") if name.strip()]
+    try:
+        return parse_replicas(names, env.get("AWS_REGION", ""))
+    except ValueError as error:
+        raise ConfigurationError(f"deployment parameter {REPLICAS_PARAMETER}: {error}; update the deployment") from None
 
 
 def _bucket_name(env: Mapping[str, str], name: str) -> str:

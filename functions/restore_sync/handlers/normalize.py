@@ -39,6 +39,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         execution=step.execution,
         history=settings_history(rt),
         stack_prefix=rt.config.stack_prefix,
+        replicas=rt.config.replicas,
     )
     metrics.add_metric(
         name="RequestsIgnored" if isinstance(result, Ignored) else "RequestsAccepted", unit=MetricUnit.Count, value=1

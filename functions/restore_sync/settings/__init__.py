@@ -10,6 +10,7 @@ from restore_sync.settings import (
     kinesis,
     on_demand_throughput,
     pitr,
+    replicas,
     resource_policy,
     stream,
     stream_policy,
@@ -42,6 +43,8 @@ REGISTRY: dict[str, Setting] = {
         # Late, as the table's policy: it may deny access to the stream, which the triggers' functions need when their
         # mappings are made; checked before it is applied as the table's policy is.
         stream_policy.SETTING,
+        # After every setting of the table: its replicas' settings are its own, read in each replica's region.
+        replicas.SETTING,
         # Last: a copied policy may deny restore-sync's own roles, which the settings after it and the verify step
         # need; the apply step checks the policy before applying it (workflow/lockout.py).
         resource_policy.SETTING,

@@ -19,6 +19,8 @@ class Retarget:
     source: TableRef
     target: TableRef
     target_table: dict[str, Any]
+    # The regions the request chooses for the target's replicas (settings/replicas.py): none, as-source, or regions.
+    replicas: tuple[str, ...] = ()
 
     @property
     def target_indexes(self) -> set[str]:
@@ -39,6 +41,14 @@ class Fragment:
     @property
     def empty(self) -> bool:
         return not self.properties and not self.resources
+
+
+def merge_by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`indexes` with each index of `changes` merged into the one of its IndexName (its other properties stay), and
+    the indexes `indexes` lacks added after them: how fragments' GlobalSecondaryIndexes combine."""
+    changed = {index["IndexName"]: index for index in changes}
+    kept = [{**index, **changed.pop(index["IndexName"], {})} for index in indexes]
+    return kept + list(changed.values())
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,11 @@ class Setting(ABC):
 
     def not_applicable(self, target: dict[str, Any]) -> str | None:
         """Why the setting cannot apply to this target, or None when it can."""
+        return None
+
+    def not_chosen(self, state: State, retarget: Retarget) -> str | None:
+        """Why the request does not get this setting (an opt-in it did not make), given the source's state; None,
+        by default: every selected setting is wanted."""
         return None
 
     def diff(self, wanted: State, found: State) -> list[dict[str, Any]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
+# A table with replicas is held as a global table (restore_sync.workflow.global_table): it holds the data as well.
+TABLE_TYPES = (TABLE_TYPE, "AWS::DynamoDB::GlobalTable")
 _UNSAFE_REPLACEMENT = ("True", "Conditional")
 
 
@@ -13,7 +15,7 @@ def refusals(changes: list[dict[str, Any]]) -> list[str]:
     reasons = []
     for change in changes:
         resource = change.get("ResourceChange", {})
-        if resource.get("ResourceType") != TABLE_TYPE:
+        if resource.get("ResourceType") not in TABLE_TYPES:
             continue
         logical_id = resource.get("LogicalResourceId", "?")
         action = resource.get("Action")

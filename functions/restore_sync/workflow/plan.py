@@ -11,7 +11,7 @@ from restore_sync.settings import REGISTRY, Retarget, ordered
 
 def retarget_for(request: Request, target: dict[str, Any]) -> Retarget:
     """The source and target of a request, with the target's table document."""
-    return Retarget(source=request.source, target=request.target, target_table=target)
+    return Retarget(source=request.source, target=request.target, target_table=target, replicas=request.replicas or ())
 
 
 def plan_settings(
@@ -32,7 +32,9 @@ def plan_settings(
         elif name not in source["settings"]:
             reason = "not in the source's settings document (a version recorded before restore-sync copied it)"
         else:
-            reason = setting.not_applicable(retarget.target_table)
+            reason = setting.not_chosen(source["settings"][name], retarget) or setting.not_applicable(
+                retarget.target_table
+            )
         if reason:
             items.append(PlanItem(setting=name, status="skipped", reason=reason))
             continue

@@ -22,6 +22,7 @@ it out of event starts (the execution ends `ignored`, naming the tag) or narrow 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ from restore_sync.events import BACKUP_RESTORE, CLOUDTRAIL, RESTORE_CALLS, TABLE
 from restore_sync.history.store import History
 from restore_sync.names import TABLE_NAME
 from restore_sync.settings import NAMES, ordered
+from restore_sync.settings.replicas import parse_replicas
 from restore_sync.timestamps import instant, iso
 from restore_sync.workflow import overrides, retire
 from restore_sync.workflow.hold import parse_hold
@@ -109,11 +111,13 @@ def normalize(
     execution: str | None = None,
     history: History | None = None,
     stack_prefix: str = "restore-sync",
+    replicas: tuple[str, ...] = (),
 ) -> Request | Removal | Ignored:
     """The request, or Ignored with the reason for an event restore-sync has nothing to do with; for a table's
     deletion, the Removal of its governance stack (named after `stack_prefix`).
 
-    `hold`: the deployment's HoldSettings (restore_sync.workflow.hold), which a manual input's `hold` replaces.
+    `hold`: the deployment's HoldSettings (restore_sync.workflow.hold), which a manual input's `hold` replaces;
+    `replicas` likewise the deployment's Replicas (restore_sync.settings.replicas), which its `replicas` replaces.
     `adopt_unrestored`: the deployment lets a manual input with `adoptUnrestored: true` adopt a table that was
     not restored. `execution`: this execution's ARN; an event start defers to an earlier execution for the same
     restore (restore_sync.workflow.twins). Raises ValidationError listing every problem, TargetTableNotFound for
@@ -123,7 +127,8 @@ def normalize(
     if is_table_deletion(raw):
         return _deleted_table(aws, raw, home, started_at, stack_prefix)
     if isinstance(raw, dict) and raw.get("detail-type") in (CLOUDTRAIL, BACKUP_RESTORE):
-        return _from_event(aws, raw, home, started_at, default_settings, hold, execution, history)
+        request = _from_event(aws, raw, home, started_at, default_settings, hold, execution, history)
+        return dataclasses.replace(request, replicas=replicas or None) if isinstance(request, Request) else request
     problems = manual_problems(aws, raw, home, adopt_allowed=adopt_unrestored)
     if problems:
         raise ValidationError(problems)
@@ -140,6 +145,7 @@ def normalize(
         hold=parse_hold(fields["hold"]) if "hold" in fields else hold,
         settings_from=fields.get("settingsFrom", DEFAULT_SETTINGS_FROM),
         grant_recorded_access=bool(fields.get("grantRecordedAccess", False)),
+        replicas=parse_replicas(fields["replicas"], home.region) if "replicas" in fields else replicas,
     )
 
 
@@ -155,6 +161,11 @@ def manual_problems(aws: Aws, raw: Any, home: Home, *, adopt_allowed: bool) -> l
     """
     problems = input_problems(raw)
     fields = raw if isinstance(raw, dict) else {}
+    if "replicas" in fields and not any(problem.startswith("replicas") for problem in problems):
+        try:
+            parse_replicas(fields["replicas"], home.region)
+        except ValueError as error:
+            problems.append(f"replicas: {error}")
     target = home.table(fields["targetTableName"]) if _legal_name(fields.get("targetTableName")) else None
     source = _manual_source(fields, home)
     if source is not None:

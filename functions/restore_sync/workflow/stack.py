@@ -21,9 +21,11 @@ from restore_sync.aws import Aws, TableRef, error_code, translated_errors
 from restore_sync.contracts import RestoreCall, SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
-from restore_sync.settings import REGISTRY
+from restore_sync.settings import REGISTRY, Fragment
+from restore_sync.settings.base import merge_by_index_name
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
-from restore_sync.workflow.guard import refusals
+from restore_sync.workflow import global_table
+from restore_sync.workflow.guard import TABLE_TYPES, refusals
 from restore_sync.workflow.overrides import kept_setting
 from restore_sync.workflow.stored import TEMPLATE_BODY_LIMIT_BYTES, Store
 
@@ -138,7 +140,7 @@ class StackOps:
                 return None
             raise
         for resource in resources:
-            held = resource["PhysicalResourceId"] == table_name and resource["ResourceType"] == "AWS::DynamoDB::Table"
+            held = resource["PhysicalResourceId"] == table_name and resource["ResourceType"] in TABLE_TYPES
             if held and resource["StackName"] != self.stack_name:
                 return str(resource["StackName"])
         return None
@@ -234,6 +236,39 @@ class StackOps:
         fragment = setting.fragment(setting.resolve(self.aws, TableRef.from_arn(target["arn"]), wanted), target)
         if fragment.empty:
             return SettingResult(setting=setting_name, status="unchanged", reason=setting.unchanged(wanted, target))
+        if global_table.REPLICAS in fragment.properties:
+            return self._apply_replicas(setting_name, wanted, fragment, target)
+        return self._apply_fragment(setting_name, wanted, fragment, target)
+
+    def _apply_replicas(
+        self, setting_name: str, wanted: dict[str, Any], fragment: Fragment, target: dict[str, Any]
+    ) -> SettingResult:
+        """Replicas through as many change sets as they need: CloudFormation adds or removes one replica of a global
+        table per update ("You can only add or remove a single replica in each update"); the table is converted to
+        a global table first. Replicas the stack has that are not wanted stay."""
+        converted: list[dict[str, Any]] = []
+        if not global_table.holds_global_table(self.template()):
+            self.wait_settled()
+            converted = self._convert_to_global_table(target)
+        region = TableRef.from_arn(target["arn"]).region
+        table = global_table.table_view(self.template(), region)["Resources"][TABLE_LOGICAL_ID]
+        steps = global_table.one_replica_at_a_time(table["Properties"].get(global_table.REPLICAS, []), fragment)
+        changes: list[dict[str, Any]] = list(converted)
+        applied = bool(converted)
+        for step in steps:
+            done = self._apply_fragment(setting_name, wanted, step, target)
+            changes += done.changes or []
+            if done.status == "failed":
+                return SettingResult(setting=setting_name, status="failed", reason=done.reason, changes=tuple(changes))
+            applied = applied or done.status == "applied"
+        if not applied:
+            return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
+        return SettingResult(setting=setting_name, status="applied", changes=tuple(changes))
+
+    def _apply_fragment(
+        self, setting_name: str, wanted: dict[str, Any], fragment: Fragment, target: dict[str, Any]
+    ) -> SettingResult:
+        """One UPDATE change set merging `fragment` into the stack's template, checked by the data-safety guard."""
         current = self.wait_settled()
         if current is None:
             raise StackUnusable(f"stack {self.stack_name} does not exist: the import step has not run")
@@ -243,16 +278,15 @@ class StackOps:
                 "with the same request"
             )
         old = self.template()
-        # The properties that say which table this is come from the table as it is now, not from the stack's
-        # record: if the two disagree (the table was re-created under the same name), the change set shows a
-        # replacement and the guard refuses it. Capacity and indexes keep the stack's record, which
-        # CloudFormation leaves alone unless the template changes them.
-        new = merge(old, {**identity_properties(target), **fragment.properties}, fragment.resources)
+        try:
+            new = self._merged(old, target, fragment.properties, fragment.resources)
+        except global_table.NotExpressible as error:
+            return SettingResult(setting=setting_name, status="failed", reason=str(error))
         if new == old:
             return SettingResult(setting=setting_name, status="unchanged", reason="already in the stack")
         adopted = self._adopt_existing(setting_name, old, new, target)
         if adopted:
-            new = merge(self.template(), {**identity_properties(target), **fragment.properties}, fragment.resources)
+            new = self._merged(self.template(), target, fragment.properties, fragment.resources)
         body = json.dumps(new, sort_keys=True)
         name = change_set_name(setting_name, body)
         change_set = self.change_set(name)
@@ -309,9 +343,103 @@ class StackOps:
         return SettingResult(
             setting=setting_name,
             status="applied",
-            changes=(*adopted, *describe_changes(changes, fragment.properties)),
-            cost=setting.cost(wanted, target),
+            changes=(
+                *adopted,
+                *describe_changes(changes, fragment.properties),
+                *global_table.replica_changes(old, new),
+            ),
+            cost=REGISTRY[setting_name].cost(wanted, target),
         )
+
+    def _merged(
+        self, template: dict[str, Any], target: dict[str, Any], properties: dict[str, Any], resources: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`template` with a setting's table properties and resources merged in (`merge`); a global table's are
+        merged into its table view and written back as a global table (restore_sync.workflow.global_table).
+
+        The properties that say which table this is come from the table as it is now, not from the stack's record:
+        if the two disagree (the table was re-created under the same name), the change set shows a replacement and
+        the guard refuses it. Capacity and indexes keep the stack's record, which CloudFormation leaves alone unless
+        the template changes them."""
+        region = TableRef.from_arn(target["arn"]).region
+        view = global_table.table_view(template, region)
+        new = merge(view, {**identity_properties(target), **properties}, resources)
+        return global_table.global_view(new, region) if global_table.holds_global_table(template) else new
+
+    def _convert_to_global_table(self, target: dict[str, Any]) -> list[dict[str, Any]]:
+        """Holds the target as AWS::DynamoDB::GlobalTable, as CloudFormation documents the conversion: the retained
+        table removed from the stack (one change set, whose only removal is that table's), then imported as a
+        global table of the same properties. Resumes a conversion a crash interrupted. Returns the report's
+        entries."""
+        name = target["name"]
+        region = TableRef.from_arn(target["arn"]).region
+        current = self.template()
+        if TABLE_LOGICAL_ID in current["Resources"]:
+            try:
+                detached = global_table.detached(current, name)
+            except ValueError as error:
+                why = f"stack {self.stack_name} cannot let go of its table to convert it: {error}"
+                raise StackUnusable(why) from None
+            self._detach(detached, name, region)
+        else:
+            detached = current
+        if global_table.PLACEHOLDER_ID not in detached["Resources"]:
+            raise StackUnusable(f"stack {self.stack_name} holds no table, and no conversion of one is under way")
+        self._import(
+            "global-table",
+            global_table.imported(detached, region),
+            {
+                TABLE_LOGICAL_ID: {
+                    "ResourceType": global_table.GLOBAL_TABLE_TYPE,
+                    "ResourceIdentifier": {"TableName": name},
+                }
+            },
+            "restore-sync: hold the table as a global table, to give it replicas; nothing else changes",
+        )
+        return [
+            {"resource": TABLE_LOGICAL_ID, "type": global_table.TABLE_TYPE, "action": "Remove", "retained": True},
+            {"resource": TABLE_LOGICAL_ID, "type": global_table.GLOBAL_TABLE_TYPE, "action": "Import"},
+        ]
+
+    def _detach(self, template: dict[str, Any], table_name: str, region: str) -> None:
+        """Runs the change set that takes the retained table out of the stack; the guard refuses any other change
+        that would replace or remove a table, and the table must still exist afterwards."""
+        body = json.dumps(template, sort_keys=True)
+        name = change_set_name("global-table-detach", body)
+        change_set = self.change_set(name)
+        if change_set is not None and change_set.get("Status") == "FAILED":
+            self._delete_change_set(name)
+            change_set = None
+        if change_set is None:
+            with self._racing("creating the change set that detaches the table"):
+                self.cfn.create_change_set(
+                    StackName=self.stack_name,
+                    ChangeSetName=name,
+                    ChangeSetType="UPDATE",
+                    **self._template_source(name, body),
+                    RoleARN=self.role_arn,
+                    Description="restore-sync: let go of the table (retained) to import it as a global table",
+                )
+        change_set = self.wait_change_set_created(name)
+        if change_set["Status"] != "CREATE_COMPLETE":
+            raise ChangeSetFailed(f"change set {name} failed: {change_set.get('StatusReason', '?')}")
+        changes = change_set.get("Changes", [])
+        others = [c for c in changes if not global_table.is_retained_table_removal(c)]
+        refused = refusals(others)
+        if refused or len(others) == len(changes) or not self.read_as_written(name, body):
+            self._delete_change_set(name)
+            why = "; ".join(refused) or "it does not take the table out of the stack as written"
+            raise ChangeSetFailed(f"refused by the data-safety guard: {why}")
+        if change_set.get("ExecutionStatus") == "AVAILABLE":
+            with self._racing("executing the change set that detaches the table"):
+                self.cfn.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
+        final = self.wait_settled()
+        if final is None or final["StackStatus"] not in SETTLED:
+            status = final["StackStatus"] if final else "missing"
+            raise ChangeSetFailed(f"detaching the table left stack {self.stack_name} {status}")
+        # Retained as the template says: a table gone now would be a broken promise, so the import does not run.
+        with translated_errors():
+            self.aws.client("dynamodb", region).describe_table(TableName=table_name)
 
     def _adopt_existing(
         self, setting_name: str, old: dict[str, Any], new: dict[str, Any], target: dict[str, Any]
@@ -389,7 +517,7 @@ def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[
     table = merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {})
     for name, value in copy.deepcopy(properties).items():
         if name in PER_INDEX and name in table:
-            table[name] = _merge_by_index_name(table[name], value)
+            table[name] = merge_by_index_name(table[name], value)
         elif name in BY_MEMBER and name in table:
             table[name] = {**table[name], **value}
         else:
@@ -398,12 +526,6 @@ def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[
         policy = merged["Resources"].get(key, {}).get("DeletionPolicy")
         merged["Resources"][key] = {"DeletionPolicy": policy, **resource} if policy else resource
     return merged
-
-
-def _merge_by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    changed = {index["IndexName"]: index for index in changes}
-    kept = [{**index, **changed.pop(index["IndexName"], {})} for index in indexes]
-    return kept + list(changed.values())
 
 
 def describe_changes(changes: list[dict[str, Any]], properties: dict[str, Any]) -> list[dict[str, Any]]:
