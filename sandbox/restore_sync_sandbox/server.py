@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import logging
 import os
 import threading
 import urllib.request
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 import boto3
 from moto import backends as moto_backends
+from moto.cloudformation.models import Stack as FakeStack
 from moto.core.config import default_user_config
 from moto.moto_server import werkzeug_app
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.settings import moto_server_port
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from restore_sync_sandbox import clock, extensions
 from restore_sync_sandbox.extensions import cloudformation_custom_resources
@@ -35,13 +41,58 @@ _REMOVED_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def _serve_faster() -> None:
-    """Two costs of moto's server that AWS does not have, removed (behaviour unchanged): it listed its own package
-    directory on disk for every request (`list_of_moto_modules`, to tell a service from a host name), and it spoke
-    HTTP/1.0, so every call opened and closed a connection."""
+    """Costs of moto's server that AWS does not have, removed (behaviour unchanged): it listed its own package
+    directory on disk for every request (`list_of_moto_modules`, to tell a service from a host name); it spoke
+    HTTP/1.0, so every call opened and closed a connection; its Step Functions interpreter parsed the definition
+    again (an ANTLR parse, the costliest step of a short execution) for every execution and built a new boto3 client
+    for every Lambda task; and it read every CloudFormation template with the pure-Python YAML parser first, JSON
+    ones too (restore-sync's governance templates are JSON). A parsed definition is shared by the executions of that
+    definition: evaluation keeps its state in each execution's environment and workers, never in the parsed
+    components."""
     if not hasattr(moto_backends.list_of_moto_modules, "cache_info"):
         listed = tuple(moto_backends.list_of_moto_modules())
         moto_backends.list_of_moto_modules = functools.cache(lambda: listed)
     werkzeug_app.MotoRequestHandler.protocol_version = "HTTP/1.1"
+    if not hasattr(AmazonStateLanguageParser.parse, "cache_info"):
+        parsed = functools.lru_cache(maxsize=32)(AmazonStateLanguageParser.parse)
+        AmazonStateLanguageParser.parse = staticmethod(parsed)  # type: ignore[method-assign]
+    if not hasattr(lambda_eval_utils.boto_client_for, "__wrapped__"):
+        lambda_eval_utils.boto_client_for = _reused_client(lambda_eval_utils.boto_client_for)
+    if not hasattr(FakeStack.parse_template, "__wrapped__"):
+        FakeStack.parse_template = staticmethod(_json_first(FakeStack.parse_template))  # type: ignore[method-assign,assignment]
+
+
+def _reused_client(make: Callable[..., Any]) -> Callable[..., Any]:
+    """`make`'s clients kept per region, service and server port (boto3 clients are thread-safe); a call with
+    credentials of its own gets a new one, as before."""
+    clients: dict[tuple[str, str, str], Any] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(make)
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is not None:
+            return make(region, service, state_credentials)
+        key = (region, service, moto_server_port())
+        with lock:
+            if key not in clients:
+                clients[key] = make(region, service)
+            return clients[key]
+
+    return client_for
+
+
+def _json_first(parse: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """A template that is JSON read as JSON (what YAML would read it as too); anything else as moto reads it."""
+
+    @functools.wraps(parse)
+    def parse_template(template: str) -> dict[str, Any]:
+        try:
+            parsed = json.loads(template)
+        except ValueError:
+            return parse(template)
+        return parsed if isinstance(parsed, dict) else parse(template)
+
+    return parse_template
 
 
 class Sandbox:
