@@ -81,6 +81,10 @@ def test_start_options_become_the_documented_input() -> None:
         "settingsFrom": "snapshot",
         "grantRecordedAccess": True,
     }
+    as_source = ["start", "--target", "t-restored", "--source", "t", "--replicas", "as-source"]
+    assert cli.execution_input(cli.parser().parse_args(as_source), dry_run=False)["replicas"] == "as-source"
+    regions = ["plan", "--target", "t-restored", "--source", "t", "--replicas", "us-west-2", "eu-west-1"]
+    assert cli.execution_input(cli.parser().parse_args(regions), dry_run=True)["replicas"] == ["us-west-2", "eu-west-1"]
     side_by_side = ["start", "--target", "t-restored", "--source", "t", "--hold", "side-by-side"]
     assert cli.execution_input(cli.parser().parse_args(side_by_side), dry_run=False)["hold"] == "side-by-side"
     adopting = cli.parser().parse_args(["plan", "--target", "t-plain", "--source", "t", "--adopt-unrestored"])

@@ -74,6 +74,13 @@ class Output:
 # ---- input ----------------------------------------------------------------------------------------------------
 
 
+REPLICAS_HELP = (
+    "replicas of the restored table (setting replicas; each copies the data to its region and is billed there): none, "
+    "as-source (the source's replica regions, each with that replica's settings) or region names (default: the "
+    "deployment's Replicas)"
+)
+
+
 def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
     raw: dict[str, Any] = {"targetTableName": args.target}
     if args.source_arn:
@@ -88,6 +95,10 @@ def execution_input(args: argparse.Namespace, dry_run: bool) -> dict[str, Any]:
         # `none` and `side-by-side` are words; anything else names settings.
         words = len(args.hold) == 1 and args.hold[0] in ("none", "side-by-side")
         raw["hold"] = args.hold[0] if words else list(args.hold)
+    if getattr(args, "replicas", None):
+        # `none` and `as-source` are words; anything else names regions.
+        words = len(args.replicas) == 1 and args.replicas[0] in ("none", "as-source")
+        raw["replicas"] = args.replicas[0] if words else list(args.replicas)
     if getattr(args, "settings_from", None):
         raw["settingsFrom"] = args.settings_from
     if getattr(args, "adopt_unrestored", False):
@@ -442,6 +453,7 @@ def parser() -> argparse.ArgumentParser:
         help="what waits for `restore-sync activate`: none, side-by-side (triggers created disabled, Kinesis and TTL "
         "not applied, while the source exists) or setting names (default: the deployment's HoldSettings)",
     )
+    start.add_argument("--replicas", nargs="+", metavar="REGION", help=REPLICAS_HELP)
     start.set_defaults(handler=cmd_start)
 
     activate = commands.add_parser(
@@ -466,6 +478,7 @@ def parser() -> argparse.ArgumentParser:
         "plan", parents=[tables, aws], help="dry run: what would change", description="A dry run: what would change."
     )
     plan.add_argument("--settings", nargs="+", metavar="SETTING", help="plan only these settings")
+    plan.add_argument("--replicas", nargs="+", metavar="REGION", help=REPLICAS_HELP)
     plan.set_defaults(handler=cmd_plan)
 
     sandbox = commands.add_parser(
