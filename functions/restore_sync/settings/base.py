@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -49,6 +50,22 @@ def merge_by_index_name(indexes: list[dict[str, Any]], changes: list[dict[str, A
     changed = {index["IndexName"]: index for index in changes}
     kept = [{**index, **changed.pop(index["IndexName"], {})} for index in indexes]
     return kept + list(changed.values())
+
+
+def merge_properties(properties: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`properties` (a table's, or a replica's) with the table properties of `changes` set: how fragments combine.
+    GlobalSecondaryIndexes merge index by index (merge_by_index_name), so settings that each set a property of the
+    indexes keep each other's work; StreamSpecification member by member (`stream` sets the stream's view type and
+    tags, `stream_policy` its resource policy); any other property is replaced. The inputs are not modified."""
+    merged = copy.deepcopy(properties)
+    for name, value in copy.deepcopy(changes).items():
+        if name == "GlobalSecondaryIndexes" and name in merged:
+            merged[name] = merge_by_index_name(merged[name], value)
+        elif name == "StreamSpecification" and name in merged:
+            merged[name] = {**merged[name], **value}
+        else:
+            merged[name] = value
+    return merged
 
 
 @dataclass(frozen=True)

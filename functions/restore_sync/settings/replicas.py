@@ -35,7 +35,7 @@ from restore_sync.settings import (
     table_class,
     tags,
 )
-from restore_sync.settings.base import Fragment, Retarget, Setting, State, merge_by_index_name
+from restore_sync.settings.base import Fragment, Retarget, Setting, State, merge_properties
 
 NONE = "none"
 AS_SOURCE = "as-source"
@@ -179,11 +179,7 @@ class Replicas(Setting):
         for replica in state["replicas"]:
             properties: dict[str, Any] = {}
             for name, setting_state in replica["settings"].items():
-                for key, value in PER_REPLICA[name].fragment(setting_state, target).properties.items():
-                    if key == "GlobalSecondaryIndexes" and key in properties:
-                        properties[key] = merge_by_index_name(properties[key], value)
-                    else:
-                        properties[key] = value
+                properties = merge_properties(properties, PER_REPLICA[name].fragment(setting_state, target).properties)
             replicas.append({"Region": replica["region"], **properties})
         return Fragment(properties={"Replicas": replicas})
 

@@ -22,7 +22,7 @@ from restore_sync.contracts import RestoreCall, SettingResult
 from restore_sync.errors import ChangeSetFailed, StackBusy, StackUnusable, TableClaimedByStack
 from restore_sync.names import change_set_name
 from restore_sync.settings import REGISTRY, Fragment
-from restore_sync.settings.base import merge_by_index_name
+from restore_sync.settings.base import merge_properties
 from restore_sync.table import TABLE_LOGICAL_ID, identity_properties, import_template
 from restore_sync.workflow import global_table
 from restore_sync.workflow.guard import TABLE_TYPES, refusals
@@ -495,33 +495,17 @@ class StackOps:
             raise
 
 
-# Table properties that hold one entry per index, merged entry by entry (by IndexName) instead of replaced.
-PER_INDEX = ("GlobalSecondaryIndexes",)
-# Table properties that settings share, merged member by member: `stream` sets the stream's view type and tags,
-# `stream_policy` its resource policy.
-BY_MEMBER = ("StreamSpecification",)
-
-
 def merge(template: dict[str, Any], properties: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
     """`template` with table properties set and resources added; the input is not modified.
 
-    A per-index property (GlobalSecondaryIndexes) is merged by IndexName: each index given has its properties set on
-    the template's index of that name, whose other properties stay, so settings that each set a property of the
-    indexes keep each other's work; the template's other indexes stay as they are, and an index the template does
-    not have is added as given. A property settings share (StreamSpecification) has the members given set, and its
-    other members stay.
+    Table properties combine as fragments do (settings.base.merge_properties): indexes by IndexName, the stream
+    member by member.
 
     A resource given keeps the DeletionPolicy the template has for it (the one it was imported with, when it was
     adopted): a setting states a resource's properties, not how the stack lets go of it."""
     merged = copy.deepcopy(template)
-    table = merged["Resources"][TABLE_LOGICAL_ID].setdefault("Properties", {})
-    for name, value in copy.deepcopy(properties).items():
-        if name in PER_INDEX and name in table:
-            table[name] = merge_by_index_name(table[name], value)
-        elif name in BY_MEMBER and name in table:
-            table[name] = {**table[name], **value}
-        else:
-            table[name] = value
+    table = merged["Resources"][TABLE_LOGICAL_ID]
+    table["Properties"] = merge_properties(table.get("Properties", {}), properties)
     for key, resource in copy.deepcopy(resources).items():
         policy = merged["Resources"].get(key, {}).get("DeletionPolicy")
         merged["Resources"][key] = {"DeletionPolicy": policy, **resource} if policy else resource
